@@ -1,0 +1,90 @@
+import {Args, Flags} from '@oclif/core'
+import {KtCommand, dbFlag} from '../cli/base.js'
+import {renderTable} from '../cli/output.js'
+import {Progress} from '../cli/progress.js'
+import {formats} from '../formats/index.js'
+import {importFiles, type ImportSummary} from '../store/import.js'
+import {KtError} from '../util/errors.js'
+
+export default class Import extends KtCommand {
+  static override summary = 'Import LLM request logs into the kt database'
+  static override description = `Reads production LLM logs and stores each call as a canonical record that kt can list, export and replay.
+The format is detected from the content (gzip is fine). Known formats:
+${formats.filter((f) => f.shapes.length > 0).map((f) => `  ${f.name.padEnd(20)} ${f.title}`).join('\n')}
+
+Importing the same calls again adds nothing: records are deduplicated by content.
+Credentials in captured headers (authorization, x-api-key, api-key, cookies) are dropped before anything is stored.
+Each file is stored in one transaction: a file that fails stores nothing.
+
+Exit status: 0 when every file imported cleanly, 1 when any record was rejected or a file failed, 2 on usage errors.`
+
+  static override examples = [
+    {description: 'Import a JSONL log, grouping its records under a dataset for replay', command: '<%= config.bin %> import logs/prod-2026-11-20.jsonl --dataset prod-nov'},
+    {description: 'Import several captures at once (OpenAI Batch input and output are joined on custom_id)', command: '<%= config.bin %> import batch-input.jsonl batch-output.jsonl'},
+    {description: 'Force a format, tag the records, fail on any bad record', command: '<%= config.bin %> import traces.json --format otel --tag env=prod --strict'},
+    {description: 'Machine-readable summary', command: '<%= config.bin %> import capture.har --json'},
+  ]
+
+  static override strict = false
+  static override args = {
+    file: Args.string({description: 'log file(s) to import (.json, .jsonl, .csv, .har, SSE; optionally .gz)', required: true}),
+  }
+
+  static override flags = {
+    db: dbFlag,
+    format: Flags.string({
+      char: 'f',
+      description: 'input format; "auto" sniffs each file',
+      default: 'auto',
+      options: ['auto', ...formats.filter((f) => f.shapes.length > 0).map((f) => f.name)],
+    }),
+    dataset: Flags.string({char: 'd', description: 'dataset name to group the records under [default: the file name]'}),
+    tag: Flags.string({char: 't', description: 'tag added to every record, as key=value (repeatable)', multiple: true}),
+    strict: Flags.boolean({description: 'any bad record fails its whole file, and nothing from that file is stored'}),
+    json: Flags.boolean({description: 'print the summary as JSON on stdout'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Import)
+    const files = argv as string[]
+    for (const t of flags.tag ?? []) {
+      if (!/^[^=\s]+=.*$/.test(t)) throw new KtError(`--tag "${t}": expected key=value`, 2)
+    }
+    const {db, path} = this.openStore(flags.db)
+    const progress = new Progress('importing', {unit: 'records'})
+    let summary: ImportSummary
+    try {
+      summary = await importFiles(db, path, files, {
+        format: flags.format,
+        dataset: flags.dataset,
+        tags: flags.tag,
+        strict: flags.strict,
+        onProgress: (file, n) => progress.update(n, file),
+      })
+    } finally {
+      progress.stop()
+      db.close()
+    }
+    if (flags.json) this.out(JSON.stringify(summary, null, 2))
+    else this.printSummary(summary)
+    if (summary.totals.failed_files > 0 || summary.totals.rejected > 0) process.exitCode = 1
+  }
+
+  private printSummary(summary: ImportSummary): void {
+    const rows = summary.files.map((s) => [s.file, s.error ? 'failed' : s.format, s.dataset, s.imported, s.not_replayable, s.duplicates, s.skipped, s.rejected])
+    if (summary.files.length > 1) {
+      const t = summary.totals
+      rows.push(['total', '', '', t.imported, t.not_replayable, t.duplicates, t.skipped, t.rejected])
+    }
+    this.note(renderTable(['file', 'format', 'dataset', 'imported', 'not replayable', 'duplicates', 'skipped', 'rejected'], rows))
+    for (const s of summary.files) {
+      if (s.error) this.note(`✗ ${s.error}`)
+      for (const r of s.reasons) {
+        const what = r.kind === 'skip' ? 'skipped' : 'rejected'
+        this.note(`  ${what} ${r.count}: ${r.reason} (${r.locations.join(', ')}${r.count > r.locations.length ? ', …' : ''})`)
+      }
+      const stored = s.imported + s.not_replayable
+      if (!s.error && stored === 0 && s.duplicates > 0) this.note(`  ${s.file}: all ${s.duplicates} records were already imported; nothing added`)
+    }
+  }
+}

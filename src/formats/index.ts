@@ -1,0 +1,135 @@
+// Public face of the formats part: the registry, detection, and `readFile` which turns one log file
+// into a stream of outcomes (records, skips, rejections). It knows nothing of the store.
+import {statSync} from 'node:fs'
+import {KtError} from '../util/errors.js'
+import {formats} from './registry.js'
+import {JsonLineError, openItems} from './reader.js'
+import type {Format, FormatParser, Item, Outcome, Shape} from './types.js'
+
+export type {Format, Outcome} from './types.js'
+export {formats} from './registry.js'
+export {buildRecord, requestHash} from './record.js'
+
+/** How many leading records must agree on a format before a JSONL file is accepted. */
+const AGREE = 5
+
+export function formatNames(): string[] {
+  return formats.map((f) => f.name)
+}
+
+export function findFormat(name: string): Format {
+  const f = formats.find((x) => x.name === name)
+  if (!f) throw new KtError(`unknown format "${name}"; known formats: ${formatNames().join(', ')}`, 2)
+  return f
+}
+
+export function detect(value: unknown, shape: Shape): Format | null {
+  if (value instanceof JsonLineError) return null
+  for (const f of formats) {
+    if (!f.shapes.includes(shape)) continue
+    try {
+      if (f.detect(value, shape)) return f
+    } catch {
+      // A detector that chokes on odd input simply does not match.
+    }
+  }
+  return null
+}
+
+/** Parsers are per import session so formats can join across files (OpenAI Batch input + output). */
+export class ImportSession {
+  private readonly parsers = new Map<string, FormatParser>()
+
+  parserFor(format: Format): FormatParser {
+    let p = this.parsers.get(format.name)
+    if (!p) {
+      p = format.open()
+      this.parsers.set(format.name, p)
+    }
+    return p
+  }
+
+  /** Records held back for joins, emitted once all files are read. */
+  *finish(): Generator<Outcome> {
+    for (const p of this.parsers.values()) if (p.finish) yield* p.finish()
+  }
+}
+
+export interface ReadOptions {
+  /** Force a format instead of sniffing. */
+  format?: string
+}
+
+export interface OpenedFile {
+  format: Format
+  shape: Shape
+  outcomes: AsyncGenerator<Outcome>
+}
+
+/**
+ * Opens a file, decides its format from the first records (which must agree, or the file is rejected
+ * as mixed), and returns the outcomes lazily. File-level problems throw KtError before or while iterating.
+ */
+export async function readFile(path: string, session: ImportSession, opts: ReadOptions = {}): Promise<OpenedFile> {
+  const {shape, items} = await openItems(path)
+  const head: Item[] = []
+  for (;;) {
+    if (head.length >= (shape === 'jsonl' ? AGREE : 1)) break
+    const next = await items.next()
+    if (next.done) break
+    head.push(next.value)
+  }
+  if (head.length === 0) throw new KtError(`${path}: no records found`)
+  let format: Format
+  if (opts.format && opts.format !== 'auto') {
+    format = findFormat(opts.format)
+    if (!format.shapes.includes(shape)) {
+      throw new KtError(`${path}: --format ${format.name} reads ${format.shapes.join('/')} files, but this file is ${shape}`)
+    }
+    const firstOk = head.find((i) => !(i.value instanceof JsonLineError))
+    if (!firstOk || !format.detect(firstOk.value, shape)) {
+      const actual = firstOk ? detect(firstOk.value, shape) : null
+      throw new KtError(
+        `${path}: ${firstOk?.locator ?? 'line 1'} is not ${format.name} data${actual ? ` (it looks like ${actual.name}; try --format ${actual.name} or --format auto)` : ''}`,
+      )
+    }
+  } else {
+    const found = head.map((i) => ({item: i, format: detect(i.value, shape)}))
+    const first = found.find((f) => f.format !== null)
+    if (!first || !first.format) {
+      const bad = head[0]!
+      if (bad.value instanceof JsonLineError) throw new KtError(`${path}:${bad.line}: invalid JSON (${bad.value.message})`)
+      throw new KtError(`${path}: unrecognised log format (${describeShape(shape)}); use --format NAME, one of: ${formatNames().join(', ')}`)
+    }
+    const sameFamily = (f: Format | null) => f === first.format || (f?.family !== undefined && f.family === first.format?.family)
+    const disagree = found.filter((f) => !sameFamily(f.format) && !(f.item.value instanceof JsonLineError))
+    if (disagree.length > 0) {
+      const parts = [first, ...disagree].map((f) => `${f.item.locator} is ${f.format?.name ?? 'unrecognised'}`)
+      throw new KtError(`${path}: mixed formats in one file: ${parts.join(', ')}; split the file or pass --format`)
+    }
+    format = first.format
+  }
+  const parser = session.parserFor(format)
+  const ctx = {file: path, fileMtime: statSync(path).mtime.toISOString()}
+  async function* outcomes(): AsyncGenerator<Outcome> {
+    const run = function* (item: Item): Generator<Outcome> {
+      if (item.value instanceof JsonLineError) {
+        yield {kind: 'reject', reason: `invalid JSON (${item.value.message})`, locator: item.locator}
+        return
+      }
+      try {
+        yield* parser.parse(item, ctx)
+      } catch (error) {
+        if (error instanceof KtError) throw error
+        yield {kind: 'reject', reason: `cannot read record: ${(error as Error).message}`, locator: item.locator}
+      }
+    }
+    for (const item of head) yield* run(item)
+    for await (const item of items) yield* run(item)
+  }
+  return {format, shape, outcomes: outcomes()}
+}
+
+function describeShape(shape: Shape): string {
+  return {jsonl: 'JSON lines', json: 'a JSON document', csv: 'CSV or plain text', sse: 'an SSE stream'}[shape]
+}

@@ -1,0 +1,145 @@
+// One place that turns what a format parser found into a complete CanonicalRecord, so every format
+// gets the same defaults, ids, request hashes and secret scrubbing.
+import {finishUsage} from '../records/normalize.js'
+import {scrubSecrets} from '../records/redact.js'
+import {sha256, stableStringify} from '../records/hash.js'
+import type {Api, CanonicalRecord, CanonicalRequest, CanonicalResponse, EventFields, Provider, RecordError, Status, Usage} from '../records/types.js'
+import {emptyEventFields, emptyRequest, emptyUsage} from '../records/types.js'
+import {parseAnthropicRequest, parseAnthropicResponse} from './bodies/anthropic.js'
+import type {Json} from './bodies/json.js'
+import {parseOpenAIChatRequest, parseOpenAIChatResponse} from './bodies/openai-chat.js'
+import type {FormatContext} from './types.js'
+
+export interface RecordDraft {
+  format: string
+  locator: string
+  source_id?: string | null
+  /** ISO timestamp if the source has one; else the file mtime is used and flagged. */
+  timestamp?: string | null
+  provider?: Provider | null
+  api?: Api
+  model?: string | null
+  response_model?: string | null
+  request?: CanonicalRequest | null
+  response?: CanonicalResponse | null
+  usage?: Partial<Usage> | null
+  latency_ms?: number | null
+  ttft_ms?: number | null
+  status?: Status
+  http_status?: number | null
+  error?: RecordError | null
+  cost_usd?: number | null
+  cost_source?: 'reported' | 'computed' | null
+  tags?: string[]
+  metadata?: Record<string, unknown>
+  event?: Partial<EventFields>
+  /** Force an id (kt's own exports keep theirs). */
+  id?: string
+  /** Override replayability (defaults to: a provider-shaped request body is present). */
+  replayable?: boolean
+}
+
+const REPLAYABLE_APIS = new Set<Api>(['openai.chat', 'anthropic.messages', 'openai.responses'])
+
+export function providerFromModel(model: string | null | undefined): Provider {
+  if (!model) return 'unknown'
+  const m = model.toLowerCase()
+  if (m.startsWith('claude') || m.includes('anthropic')) return 'anthropic'
+  if (/^(gpt-|o\d|chatgpt|text-|davinci|ft:gpt)/.test(m) || m.startsWith('openai/')) return 'openai'
+  if (m.startsWith('gemini')) return 'google'
+  if (m.startsWith('simulated')) return 'simulated'
+  return 'unknown'
+}
+
+export function providerFromUrl(url: string | null | undefined): Provider | null {
+  if (!url) return null
+  if (/openai\.azure\.com|\/openai\/deployments\//.test(url)) return 'azure_openai'
+  if (/api\.openai\.com/.test(url)) return 'openai'
+  if (/anthropic\.com/.test(url)) return 'anthropic'
+  if (/groq\.com/.test(url)) return 'groq'
+  if (/generativelanguage\.googleapis\.com/.test(url)) return 'google'
+  return null
+}
+
+/** Canonical request from a provider body, picking the parser by api. */
+export function requestFromBody(api: Api, body: Json): CanonicalRequest {
+  if (api === 'anthropic.messages') return parseAnthropicRequest(body)
+  return parseOpenAIChatRequest(body)
+}
+
+/** Canonical response + usage from a provider body, picking the parser by api. */
+export function responseFromBody(api: Api, body: Json) {
+  return api === 'anthropic.messages' ? parseAnthropicResponse(body) : parseOpenAIChatResponse(body)
+}
+
+/** sha256 of the canonical request (api, model, body): joins replays with their source and finds duplicates. */
+export function requestHash(api: Api, model: string | null, raw: unknown): string | null {
+  if (!raw) return null
+  return sha256(stableStringify({api, model, body: raw}))
+}
+
+export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord {
+  const request = d.request ? {...d.request, raw: d.request.raw ? scrubSecrets(d.request.raw) : null} : emptyRequest()
+  const response = d.response ?? null
+  const timestampInferred = !d.timestamp
+  const timestamp = d.timestamp ?? ctx.fileMtime
+  const usage = finishUsage({...emptyUsage(), ...(d.usage ?? {})})
+  const metadata: Record<string, unknown> = scrubSecrets({...(d.metadata ?? {})})
+  if ('inconsistent' in usage && usage.inconsistent) metadata.usage_inconsistent = true
+  const {inconsistent: _ignored, ...cleanUsage} = usage as Usage & {inconsistent?: boolean}
+  const api: Api = d.api ?? 'unknown'
+  const model = d.model ?? (request.raw && typeof request.raw.model === 'string' ? request.raw.model : null)
+  const provider: Provider = d.provider ?? providerFromModel(model ?? d.response_model)
+  const status: Status = d.status ?? (d.error ? 'error' : 'ok')
+  const replayable = d.replayable ?? (request.raw !== null && REPLAYABLE_APIS.has(api))
+  const record: CanonicalRecord = {
+    id: '',
+    source_id: d.source_id ?? null,
+    source: {format: d.format, file: ctx.file, locator: d.locator},
+    timestamp,
+    timestamp_inferred: timestampInferred,
+    provider,
+    api,
+    model,
+    response_model: d.response_model ?? null,
+    request,
+    response,
+    usage: cleanUsage,
+    latency_ms: d.latency_ms ?? null,
+    ttft_ms: d.ttft_ms ?? null,
+    status,
+    http_status: d.http_status ?? null,
+    error: d.error ?? null,
+    cost_usd: d.cost_usd ?? null,
+    cost_source: d.cost_usd !== null && d.cost_usd !== undefined ? (d.cost_source ?? 'reported') : null,
+    replayable,
+    tags: d.tags ?? [],
+    metadata,
+    event: {...emptyEventFields(), ...(d.event ?? {})},
+  }
+  record.id = d.id ?? contentId(record)
+  return record
+}
+
+/**
+ * Content-derived id: the same call imported twice (from the same or another file) gets the same id,
+ * which is how re-imports are detected. An inferred timestamp (file mtime) is left out on purpose.
+ */
+export function contentId(r: CanonicalRecord): string {
+  const h = sha256(
+    stableStringify({
+      t: r.timestamp_inferred ? null : r.timestamp,
+      s: r.source_id,
+      p: r.provider,
+      a: r.api,
+      m: r.model,
+      q: r.request.raw,
+      qm: r.request.raw ? null : r.request.messages,
+      r: r.response?.raw ?? r.response?.text ?? null,
+      u: r.usage,
+      l: r.latency_ms,
+      st: r.status,
+    }),
+  )
+  return `ev_${h.slice(0, 32)}`
+}

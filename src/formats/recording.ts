@@ -1,0 +1,10 @@
+// Placeholder until this format is written: matches nothing.
+import type {Format} from './types.js'
+
+export const recordingFormat: Format = {
+  name: 'recording',
+  title: '(not yet available)',
+  shapes: [],
+  detect: () => false,
+  open: () => ({parse: () => []}),
+}

@@ -1,0 +1,27 @@
+// Every format kt imports, in detection order: the first whose detector matches wins (§2 table of
+// log-formats.md), so container formats come before the bare bodies they may contain.
+import {anthropicBatchFormat} from './anthropic-batch.js'
+import {harFormat} from './har.js'
+import {ktEventsFormat} from './kt-events.js'
+import {langfuseFormat} from './langfuse.js'
+import {litellmFormat, litellmSpendLogsFormat} from './litellm.js'
+import {openaiBatchFormat} from './openai-batch.js'
+import {otelFormat} from './otel.js'
+import {anthropicMessagesFormat, openaiChatFormat, sseFormat} from './provider-bodies.js'
+import {recordingFormat} from './recording.js'
+import type {Format} from './types.js'
+
+export const formats: Format[] = [
+  harFormat,
+  otelFormat,
+  openaiBatchFormat,
+  anthropicBatchFormat,
+  litellmFormat,
+  litellmSpendLogsFormat,
+  langfuseFormat,
+  ktEventsFormat,
+  recordingFormat,
+  openaiChatFormat,
+  anthropicMessagesFormat,
+  sseFormat,
+]

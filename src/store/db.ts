@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3'
+import {mkdirSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {KtError} from '../util/errors.js'
+import {migrations} from './migrations.js'
+
+export type DB = Database.Database
+
+/** `--db`, else `KT_DB`, else `$KT_HOME/kt.db` with `KT_HOME` defaulting to `~/.kt`. */
+export function resolveDbPath(flag?: string): string {
+  if (flag) return resolve(flag)
+  if (process.env.KT_DB) return resolve(process.env.KT_DB)
+  const home = process.env.KT_HOME ? resolve(process.env.KT_HOME) : join(homedir(), '.kt')
+  return join(home, 'kt.db')
+}
+
+export interface OpenOptions {
+  readonly?: boolean
+  /** Milliseconds to wait on a lock held by another process before giving up. */
+  busyTimeoutMs?: number
+}
+
+/** Opens (creating and migrating when writable) the kt database. Errors name the file and the cause. */
+export function openDb(path: string, opts: OpenOptions = {}): DB {
+  let db: DB
+  try {
+    if (!opts.readonly) mkdirSync(dirname(path), {recursive: true})
+    db = new Database(path, {readonly: Boolean(opts.readonly), fileMustExist: Boolean(opts.readonly)})
+  } catch (error) {
+    throw new KtError(`cannot open database ${path}: ${describeSqliteError(error)}`)
+  }
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`)
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+    }
+    db.pragma('foreign_keys = ON')
+    if (!opts.readonly) migrate(db)
+    else checkVersion(db, path)
+  } catch (error) {
+    db.close()
+    if (error instanceof KtError) throw error
+    throw new KtError(`cannot use database ${path}: ${describeSqliteError(error)}`)
+  }
+  return db
+}
+
+export function schemaVersion(db: DB): number {
+  return db.pragma('user_version', {simple: true}) as number
+}
+
+function checkVersion(db: DB, path: string): void {
+  const version = schemaVersion(db)
+  if (version > migrations.length) {
+    throw new KtError(`database ${path} has schema version ${version}, newer than this kt understands (${migrations.length}); upgrade kt`)
+  }
+}
+
+/** Applies each pending migration in its own transaction, so a failure leaves the previous version intact. */
+export function migrate(db: DB): void {
+  const current = schemaVersion(db)
+  if (current > migrations.length) {
+    throw new KtError(`database has schema version ${current}, newer than this kt understands (${migrations.length}); upgrade kt`)
+  }
+  for (let v = current; v < migrations.length; v++) {
+    const step = migrations[v]!
+    db.transaction(() => {
+      db.exec(step)
+      db.pragma(`user_version = ${v + 1}`)
+    })()
+  }
+}
+
+export function describeSqliteError(error: unknown): string {
+  const e = error as {code?: string; message?: string}
+  switch (e.code) {
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return 'the database is locked by another process; try again when it finishes'
+    case 'SQLITE_READONLY':
+      return 'the database is read-only (check file permissions)'
+    case 'SQLITE_CANTOPEN':
+      return 'the file cannot be opened (check the path and permissions)'
+    case 'SQLITE_NOTADB':
+      return 'the file is not a kt (SQLite) database'
+    case 'SQLITE_CORRUPT':
+      return 'the database file is corrupt'
+    case 'SQLITE_FULL':
+      return 'the disk is full'
+    default:
+      return e.message ?? String(error)
+  }
+}
+
+/** Runs fn inside BEGIN IMMEDIATE … COMMIT, mapping SQLite errors to one readable message. */
+export function withWriteTransaction<T>(db: DB, path: string, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate()
+  } catch (error) {
+    if (error instanceof KtError) throw error
+    const code = (error as {code?: string}).code
+    if (code && code.startsWith('SQLITE_')) throw new KtError(`database ${path}: ${describeSqliteError(error)}`)
+    throw error
+  }
+}

@@ -1,0 +1,337 @@
+import type {Statement} from 'better-sqlite3'
+import type {CanonicalRecord} from '../records/types.js'
+import type {DB} from './db.js'
+
+/** One row of the events table, column for column. */
+export interface EventRow {
+  event_id: string
+  kind: string
+  timestamp: string
+  timestamp_inferred: number
+  source_id: string | null
+  source_format: string | null
+  source_file: string | null
+  source_locator: string | null
+  dataset: string | null
+  import_id: number | null
+  trace_id: string | null
+  session_id: string | null
+  user_id_hash: string | null
+  app: string | null
+  route: string | null
+  environment: string | null
+  provider: string | null
+  api: string | null
+  model: string | null
+  response_model: string | null
+  traffic_role: string | null
+  mirror_group_id: string | null
+  primary_event_id: string | null
+  shadow_event_id: string | null
+  decision: string | null
+  policy_id: string | null
+  decision_reason: string | null
+  status: string
+  http_status: number | null
+  error_type: string | null
+  error_code: string | null
+  error_message: string | null
+  stream: number | null
+  finish_reason: string | null
+  finish_reason_raw: string | null
+  latency_ms: number | null
+  ttft_ms: number | null
+  input_tokens: number | null
+  output_tokens: number | null
+  cached_input_tokens: number | null
+  cache_write_tokens: number | null
+  reasoning_tokens: number | null
+  total_tokens: number | null
+  cost_usd: number | null
+  cost_source: string | null
+  comparison_metric: string | null
+  comparison_score: number | null
+  comparison_verdict: string | null
+  tags: string
+  request_hash: string | null
+  replayable: number
+  request_json: string | null
+  response_json: string | null
+  response_text: string | null
+  metadata_json: string
+}
+
+export const EVENT_COLUMNS: (keyof EventRow)[] = [
+  'event_id', 'kind', 'timestamp', 'timestamp_inferred', 'source_id', 'source_format', 'source_file', 'source_locator',
+  'dataset', 'import_id', 'trace_id', 'session_id', 'user_id_hash', 'app', 'route', 'environment', 'provider', 'api',
+  'model', 'response_model', 'traffic_role', 'mirror_group_id', 'primary_event_id', 'shadow_event_id', 'decision',
+  'policy_id', 'decision_reason', 'status', 'http_status', 'error_type', 'error_code', 'error_message', 'stream',
+  'finish_reason', 'finish_reason_raw', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
+  'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'cost_source',
+  'comparison_metric', 'comparison_score', 'comparison_verdict', 'tags', 'request_hash', 'replayable',
+  'request_json', 'response_json', 'response_text', 'metadata_json',
+]
+
+/** Columns without the (possibly large) bodies, for listings. */
+export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'request_json' && c !== 'response_json')
+
+function boolInt(v: boolean | null | undefined): number | null {
+  return v === null || v === undefined ? null : v ? 1 : 0
+}
+
+export function recordToRow(r: CanonicalRecord, extra: {dataset?: string | null; import_id?: number | null; kind?: string; request_hash?: string | null}): EventRow {
+  const meta = {...r.metadata}
+  return {
+    event_id: r.id,
+    kind: extra.kind ?? 'request',
+    timestamp: r.timestamp,
+    timestamp_inferred: r.timestamp_inferred ? 1 : 0,
+    source_id: r.source_id,
+    source_format: r.source.format,
+    source_file: r.source.file,
+    source_locator: r.source.locator,
+    dataset: extra.dataset ?? null,
+    import_id: extra.import_id ?? null,
+    trace_id: r.event.trace_id,
+    session_id: r.event.session_id,
+    user_id_hash: r.event.user_id_hash,
+    app: r.event.app,
+    route: r.event.route,
+    environment: r.event.environment,
+    provider: r.provider,
+    api: r.api,
+    model: r.model,
+    response_model: r.response_model,
+    traffic_role: r.event.traffic_role,
+    mirror_group_id: r.event.mirror_group_id,
+    primary_event_id: r.event.primary_event_id,
+    shadow_event_id: r.event.shadow_event_id,
+    decision: r.event.decision,
+    policy_id: r.event.policy_id,
+    decision_reason: r.event.decision_reason,
+    status: r.status,
+    http_status: r.http_status,
+    error_type: r.error?.type ?? null,
+    error_code: r.error?.code ?? null,
+    error_message: r.error?.message ?? null,
+    stream: boolInt(r.request.stream),
+    finish_reason: r.response?.finish_reason ?? null,
+    finish_reason_raw: r.response?.finish_reason_raw ?? null,
+    latency_ms: r.latency_ms,
+    ttft_ms: r.ttft_ms,
+    input_tokens: r.usage.input_tokens,
+    output_tokens: r.usage.output_tokens,
+    cached_input_tokens: r.usage.cached_input_tokens,
+    cache_write_tokens: r.usage.cache_write_tokens,
+    reasoning_tokens: r.usage.reasoning_tokens,
+    total_tokens: r.usage.total_tokens,
+    cost_usd: r.cost_usd,
+    cost_source: r.cost_source,
+    comparison_metric: r.event.comparison_metric,
+    comparison_score: r.event.comparison_score,
+    comparison_verdict: r.event.comparison_verdict,
+    tags: JSON.stringify(r.tags),
+    request_hash: extra.request_hash ?? null,
+    replayable: r.replayable ? 1 : 0,
+    request_json: r.request.raw ? JSON.stringify(r.request.raw) : null,
+    response_json: r.response?.raw ? JSON.stringify(r.response.raw) : null,
+    response_text: r.response?.text ?? null,
+    metadata_json: JSON.stringify(meta),
+  }
+}
+
+export class EventWriter {
+  private readonly insert: Statement
+  constructor(db: DB) {
+    const cols = EVENT_COLUMNS
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO events (${cols.join(',')}) VALUES (${cols.map((c) => `@${c}`).join(',')})`,
+    )
+  }
+
+  /** Returns false when an event with the same id is already stored (a duplicate). */
+  write(row: EventRow): boolean {
+    return this.insert.run(row).changes > 0
+  }
+}
+
+/** The event as kt shows it in JSON: flat columns plus `usage`, `cost`, `tags` and `metadata` objects. */
+export interface EventObject {
+  id: string
+  kind: string
+  timestamp: string
+  dataset: string | null
+  provider: string | null
+  api: string | null
+  model: string | null
+  response_model: string | null
+  status: string
+  http_status: number | null
+  finish_reason: string | null
+  latency_ms: number | null
+  ttft_ms: number | null
+  input_tokens: number | null
+  output_tokens: number | null
+  usage: {
+    input_tokens: number | null
+    output_tokens: number | null
+    cached_input_tokens: number | null
+    cache_write_tokens: number | null
+    reasoning_tokens: number | null
+    total_tokens: number | null
+  }
+  cost: number | null
+  cost_source: string | null
+  stream: boolean | null
+  traffic_role: string | null
+  decision: string | null
+  policy_id: string | null
+  decision_reason: string | null
+  error: {type: string | null; code: string | null; message: string | null} | null
+  source: {format: string | null; file: string | null; locator: string | null; id: string | null}
+  replayable: boolean
+  tags: string[]
+  metadata: Record<string, unknown>
+  request?: unknown
+  response?: unknown
+  response_text?: string | null
+}
+
+export function rowToEvent(row: EventRow, withBodies = false): EventObject {
+  const ev: EventObject = {
+    id: row.event_id,
+    kind: row.kind,
+    timestamp: row.timestamp,
+    dataset: row.dataset,
+    provider: row.provider,
+    api: row.api,
+    model: row.model,
+    response_model: row.response_model,
+    status: row.status,
+    http_status: row.http_status,
+    finish_reason: row.finish_reason,
+    latency_ms: row.latency_ms,
+    ttft_ms: row.ttft_ms,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    usage: {
+      input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens,
+      cached_input_tokens: row.cached_input_tokens,
+      cache_write_tokens: row.cache_write_tokens,
+      reasoning_tokens: row.reasoning_tokens,
+      total_tokens: row.total_tokens,
+    },
+    cost: row.cost_usd,
+    cost_source: row.cost_source,
+    stream: row.stream === null ? null : row.stream === 1,
+    traffic_role: row.traffic_role,
+    decision: row.decision,
+    policy_id: row.policy_id,
+    decision_reason: row.decision_reason,
+    error: row.error_type || row.error_message || row.error_code ? {type: row.error_type, code: row.error_code, message: row.error_message} : null,
+    source: {format: row.source_format, file: row.source_file, locator: row.source_locator, id: row.source_id},
+    replayable: row.replayable === 1,
+    tags: JSON.parse(row.tags) as string[],
+    metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
+  }
+  if (withBodies) {
+    ev.request = row.request_json ? JSON.parse(row.request_json) : null
+    ev.response = row.response_json ? JSON.parse(row.response_json) : null
+    ev.response_text = row.response_text
+  }
+  return ev
+}
+
+export interface EventQuery {
+  from?: string
+  to?: string
+  model?: string[]
+  provider?: string[]
+  dataset?: string[]
+  tags?: string[]
+  /** `key=value` matches that column exactly; bare text matches ids, names, tags and metadata. */
+  filter?: string[]
+  kind?: string[]
+  replayableOnly?: boolean
+  /** Keep only the newest N (the result is still in time order). */
+  last?: number
+  /** Only events strictly after this rowid (for --follow). */
+  afterRowid?: number
+  limit?: number
+}
+
+const FILTER_COLUMNS = new Set<string>([
+  'event_id', 'kind', 'provider', 'api', 'model', 'response_model', 'status', 'http_status', 'finish_reason', 'dataset',
+  'traffic_role', 'decision', 'policy_id', 'source_format', 'source_id', 'trace_id', 'session_id', 'environment', 'app',
+  'route', 'error_type', 'cost_source', 'mirror_group_id', 'request_hash',
+])
+
+export function buildEventWhere(q: EventQuery): {where: string; params: unknown[]} {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  const inList = (col: string, values?: string[]) => {
+    if (!values || values.length === 0) return
+    clauses.push(`${col} IN (${values.map(() => '?').join(',')})`)
+    params.push(...values)
+  }
+  if (q.from) {
+    clauses.push('timestamp >= ?')
+    params.push(q.from)
+  }
+  if (q.to) {
+    clauses.push('timestamp <= ?')
+    params.push(q.to)
+  }
+  inList('model', q.model)
+  inList('provider', q.provider)
+  inList('dataset', q.dataset)
+  inList('kind', q.kind)
+  for (const tag of q.tags ?? []) {
+    clauses.push('EXISTS (SELECT 1 FROM json_each(events.tags) WHERE value = ?)')
+    params.push(tag)
+  }
+  for (const f of q.filter ?? []) {
+    const m = /^([a-z_]+)(!?=)(.*)$/.exec(f)
+    if (m && FILTER_COLUMNS.has(m[1]!)) {
+      clauses.push(`${m[1]} ${m[2] === '=' ? '=' : '!='} ?`)
+      params.push(m[3])
+      continue
+    }
+    const like = `%${f.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    clauses.push(
+      `(event_id LIKE ?1 ESCAPE '\\' OR model LIKE ?1 ESCAPE '\\' OR provider LIKE ?1 ESCAPE '\\' OR status LIKE ?1 ESCAPE '\\'
+        OR policy_id LIKE ?1 ESCAPE '\\' OR decision LIKE ?1 ESCAPE '\\' OR kind LIKE ?1 ESCAPE '\\' OR dataset LIKE ?1 ESCAPE '\\'
+        OR tags LIKE ?1 ESCAPE '\\' OR metadata_json LIKE ?1 ESCAPE '\\' OR source_id LIKE ?1 ESCAPE '\\')`.replaceAll('?1', '?'),
+    )
+    for (let i = 0; i < 11; i++) params.push(like)
+  }
+  if (q.replayableOnly) clauses.push('replayable = 1')
+  if (q.afterRowid !== undefined) {
+    clauses.push('rowid > ?')
+    params.push(q.afterRowid)
+  }
+  return {where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params}
+}
+
+/** Streams matching rows in time order without loading them all (exports stay in flat memory). */
+export function* iterateEvents(db: DB, q: EventQuery, columns: readonly string[] = EVENT_COLUMNS): Generator<EventRow & {rowid: number}> {
+  const {where, params} = buildEventWhere(q)
+  const cols = `rowid, ${columns.join(',')}`
+  let sql: string
+  if (q.last !== undefined) {
+    sql = `SELECT * FROM (SELECT ${cols} FROM events ${where} ORDER BY timestamp DESC, rowid DESC LIMIT ${Math.max(0, Math.floor(q.last))}) ORDER BY timestamp, rowid`
+  } else {
+    sql = `SELECT ${cols} FROM events ${where} ORDER BY timestamp, rowid${q.limit !== undefined ? ` LIMIT ${Math.floor(q.limit)}` : ''}`
+  }
+  yield* db.prepare(sql).iterate(...params) as IterableIterator<EventRow & {rowid: number}>
+}
+
+export function countEvents(db: DB, q: EventQuery): number {
+  const {where, params} = buildEventWhere(q)
+  return (db.prepare(`SELECT count(*) AS n FROM events ${where}`).get(...params) as {n: number}).n
+}
+
+export function getEvent(db: DB, id: string): EventRow | undefined {
+  return db.prepare('SELECT * FROM events WHERE event_id = ?').get(id) as EventRow | undefined
+}

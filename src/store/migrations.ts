@@ -1,0 +1,54 @@
+// Each entry moves the schema one version up (PRAGMA user_version). Never edit a shipped entry:
+// add a new one, so an old database file upgrades in place.
+export const migrations: string[] = [
+  // v1: events (imported traffic, gateway decisions, score events share one table) and imports.
+  `
+  CREATE TABLE events (
+    event_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'request',
+    timestamp TEXT NOT NULL,
+    timestamp_inferred INTEGER NOT NULL DEFAULT 0,
+    source_id TEXT,
+    source_format TEXT,
+    source_file TEXT,
+    source_locator TEXT,
+    dataset TEXT,
+    import_id INTEGER REFERENCES imports(id),
+    trace_id TEXT, session_id TEXT, user_id_hash TEXT, app TEXT, route TEXT, environment TEXT,
+    provider TEXT, api TEXT, model TEXT, response_model TEXT,
+    traffic_role TEXT, mirror_group_id TEXT, primary_event_id TEXT, shadow_event_id TEXT,
+    decision TEXT, policy_id TEXT, decision_reason TEXT,
+    status TEXT NOT NULL, http_status INTEGER, error_type TEXT, error_code TEXT, error_message TEXT,
+    stream INTEGER, finish_reason TEXT, finish_reason_raw TEXT,
+    latency_ms REAL, ttft_ms REAL,
+    input_tokens INTEGER, output_tokens INTEGER, cached_input_tokens INTEGER, cache_write_tokens INTEGER,
+    reasoning_tokens INTEGER, total_tokens INTEGER,
+    cost_usd REAL, cost_source TEXT,
+    comparison_metric TEXT, comparison_score REAL, comparison_verdict TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    request_hash TEXT,
+    replayable INTEGER NOT NULL DEFAULT 0,
+    request_json TEXT,
+    response_json TEXT,
+    response_text TEXT,
+    metadata_json TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX events_timestamp ON events(timestamp);
+  CREATE INDEX events_model ON events(model, timestamp);
+  CREATE INDEX events_dataset ON events(dataset, timestamp);
+  CREATE INDEX events_request_hash ON events(request_hash);
+
+  CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    file TEXT NOT NULL,
+    format TEXT NOT NULL,
+    dataset TEXT,
+    imported INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    not_replayable INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+]
