@@ -71,6 +71,11 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
   }
 
   private printSummary(summary: ImportSummary): void {
+    // When nothing could be read at all, the table says nothing the error line does not.
+    if (summary.files.every((s) => s.error && s.imported + s.not_replayable + s.duplicates + s.skipped + s.rejected === 0)) {
+      for (const s of summary.files) this.note(`kt: ${s.error}`)
+      return
+    }
     const rows = summary.files.map((s) => [s.file, s.error ? 'failed' : s.format, s.dataset, s.imported, s.not_replayable, s.duplicates, s.skipped, s.rejected])
     if (summary.files.length > 1) {
       const t = summary.totals

@@ -132,7 +132,9 @@ function lineCol(text: string, offset: number): {line: number; col: number} {
 export function describeJsonError(path: string, text: string, error: unknown, baseLine = 1): KtError {
   const msg = (error as Error).message ?? String(error)
   const pos = /position (\d+)/.exec(msg)
-  const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg)
+  // A syntax error at the very end of the text means the document was cut off.
+  const atEnd = pos !== null && Number(pos[1]) >= text.trimEnd().length - 1
+  const truncated = atEnd || /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg)
   const where = pos ? lineCol(text, Number(pos[1])) : truncated ? lineCol(text, text.length) : null
   const loc = where ? `:${where.line + baseLine - 1}` : ''
   const why = truncated ? 'invalid JSON, the file looks truncated' : `invalid JSON (${msg.replace(/^JSON\.parse: /, '')})`

@@ -31,7 +31,7 @@ export function openDb(path: string, opts: OpenOptions = {}): DB {
     throw new KtError(`cannot open database ${path}: ${describeSqliteError(error)}`)
   }
   try {
-    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`)
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? (Number(process.env.KT_BUSY_TIMEOUT_MS) || 5000)}`)
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
@@ -75,7 +75,9 @@ export function migrate(db: DB): void {
 
 export function describeSqliteError(error: unknown): string {
   const e = error as {code?: string; message?: string}
-  switch (e.code) {
+  // Extended result codes (SQLITE_READONLY_DIRECTORY, SQLITE_BUSY_SNAPSHOT…) map to their base code.
+  const base = e.code?.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')
+  switch (base) {
     case 'SQLITE_BUSY':
     case 'SQLITE_LOCKED':
       return 'the database is locked by another process; try again when it finishes'
