@@ -19,10 +19,13 @@ export class Progress {
   private readonly tty: boolean
   private stopped = false
 
+  private readonly opts: ProgressOptions
+
   constructor(
     private readonly label: string,
-    private readonly opts: ProgressOptions = {},
+    opts: ProgressOptions = {},
   ) {
+    this.opts = {...opts}
     this.tty = Boolean(process.stderr.isTTY) && process.env.KT_NO_PROGRESS !== '1'
     this.lastLine = Date.now()
   }
@@ -39,6 +42,13 @@ export class Progress {
       cliProgress.Presets.shades_classic,
     )
     this.bar.start(total ?? 0, 0, {rate: '0', extra: ''})
+  }
+
+  /** The total may only be known once work is planned. */
+  setTotal(total: number): void {
+    if (this.opts.total === total) return
+    this.opts.total = total
+    this.bar?.setTotal(total)
   }
 
   update(value: number, detail = ''): void {

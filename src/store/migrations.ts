@@ -51,4 +51,61 @@ export const migrations: string[] = [
     rejected INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // v2: replay runs. A run fixes its request set (run_items) up front so a resume sends exactly
+  // what is missing; the results primary key makes a second result for one arm impossible.
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    primary_json TEXT NOT NULL,
+    candidate_json TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    config_json TEXT,
+    total INTEGER NOT NULL
+  );
+  CREATE TABLE run_items (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL REFERENCES events(event_id),
+    aa INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, seq)
+  );
+  CREATE UNIQUE INDEX run_items_event ON run_items(run_id, event_id);
+  CREATE TABLE results (
+    run_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    target_id TEXT,
+    api TEXT,
+    model TEXT,
+    response_model TEXT,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    error_type TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    latency_ms REAL,
+    ttft_ms REAL,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cached_input_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    total_tokens INTEGER,
+    cost_usd REAL,
+    finish_reason TEXT,
+    finish_reason_raw TEXT,
+    response_text TEXT,
+    tool_calls_json TEXT,
+    response_json TEXT,
+    translation_losses_json TEXT NOT NULL DEFAULT '[]',
+    simulated INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, event_id, arm),
+    FOREIGN KEY (run_id, event_id) REFERENCES run_items(run_id, event_id) ON DELETE CASCADE
+  );
+  `,
 ]

@@ -1,0 +1,139 @@
+// Replay runs, their fixed request sets, and one result per (request, arm).
+import type {DB} from './db.js'
+
+export type Arm = 'primary' | 'candidate' | 'primary_aa'
+export const ARMS: Arm[] = ['primary', 'candidate', 'primary_aa']
+
+export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed'
+
+export interface RunRow {
+  id: string
+  name: string | null
+  created_at: string
+  updated_at: string
+  status: RunStatus
+  primary_json: string
+  candidate_json: string
+  options_json: string
+  config_json: string | null
+  total: number
+}
+
+export interface ResultRow {
+  run_id: string
+  event_id: string
+  arm: Arm
+  target_id: string | null
+  api: string | null
+  model: string | null
+  response_model: string | null
+  status: string
+  http_status: number | null
+  error_type: string | null
+  error_code: string | null
+  error_message: string | null
+  attempts: number
+  latency_ms: number | null
+  ttft_ms: number | null
+  input_tokens: number | null
+  output_tokens: number | null
+  cached_input_tokens: number | null
+  reasoning_tokens: number | null
+  total_tokens: number | null
+  cost_usd: number | null
+  finish_reason: string | null
+  finish_reason_raw: string | null
+  response_text: string | null
+  tool_calls_json: string | null
+  response_json: string | null
+  translation_losses_json: string
+  simulated: number
+  created_at: string
+}
+
+const RESULT_COLUMNS: (keyof ResultRow)[] = [
+  'run_id', 'event_id', 'arm', 'target_id', 'api', 'model', 'response_model', 'status', 'http_status', 'error_type',
+  'error_code', 'error_message', 'attempts', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
+  'cached_input_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'finish_reason', 'finish_reason_raw',
+  'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at',
+]
+
+export function createRun(db: DB, run: Omit<RunRow, 'updated_at'>, items: {event_id: string; aa: boolean}[]): void {
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO runs (id, name, created_at, updated_at, status, primary_json, candidate_json, options_json, config_json, total)
+       VALUES (@id, @name, @created_at, @created_at, @status, @primary_json, @candidate_json, @options_json, @config_json, @total)`,
+    ).run(run)
+    const ins = db.prepare('INSERT INTO run_items (run_id, seq, event_id, aa) VALUES (?, ?, ?, ?)')
+    items.forEach((it, i) => ins.run(run.id, i, it.event_id, it.aa ? 1 : 0))
+  })()
+}
+
+export function setRunStatus(db: DB, id: string, status: RunStatus): void {
+  db.prepare('UPDATE runs SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date().toISOString(), id)
+}
+
+/** A run by id, name, unique id prefix, or `last`. */
+export function getRun(db: DB, idOrName: string): RunRow | undefined {
+  if (idOrName === 'last') return db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as RunRow | undefined
+  const exact = db.prepare('SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY created_at DESC LIMIT 1').get(idOrName, idOrName)
+  if (exact) return exact as RunRow
+  const prefix = db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 2").all(idOrName) as RunRow[]
+  return prefix.length === 1 ? prefix[0] : undefined
+}
+
+export function listRuns(db: DB, limit = 50): RunRow[] {
+  return db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[]
+}
+
+export class ResultWriter {
+  private readonly stmt
+  constructor(db: DB) {
+    // OR IGNORE: the primary key already guarantees one result per arm; a late duplicate is dropped, never doubled.
+    this.stmt = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS.join(',')}) VALUES (${RESULT_COLUMNS.map((c) => `@${c}`).join(',')})`)
+  }
+
+  write(row: ResultRow): boolean {
+    return this.stmt.run(row).changes > 0
+  }
+}
+
+export interface PendingItem {
+  seq: number
+  event_id: string
+  aa: number
+  api: string
+  model: string | null
+  request_json: string | null
+  output_tokens: number | null
+}
+
+/** Items of a run with the arms that still have no result; the request body comes from the event. */
+export function pendingWork(db: DB, runId: string, arms: Arm[]): {item: PendingItem; arms: Arm[]}[] {
+  const rows = db
+    .prepare(
+      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,
+              (SELECT group_concat(arm) FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id) AS done
+       FROM run_items i JOIN events e ON e.event_id = i.event_id
+       WHERE i.run_id = ? ORDER BY i.seq`,
+    )
+    .all(runId) as (PendingItem & {done: string | null})[]
+  const out: {item: PendingItem; arms: Arm[]}[] = []
+  for (const r of rows) {
+    const done = new Set((r.done ?? '').split(',').filter(Boolean))
+    const need = arms.filter((a) => !done.has(a) && (a !== 'primary_aa' || r.aa === 1))
+    if (need.length) out.push({item: r, arms: need})
+  }
+  return out
+}
+
+export function resultsFor(db: DB, runId: string): ResultRow[] {
+  return db.prepare('SELECT * FROM results WHERE run_id = ? ORDER BY event_id, arm').all(runId) as ResultRow[]
+}
+
+export function resultCounts(db: DB, runId: string): Record<string, {done: number; errors: number}> {
+  const rows = db
+    .prepare("SELECT arm, count(*) AS done, sum(status != 'ok') AS errors FROM results WHERE run_id = ? GROUP BY arm")
+    .all(runId) as {arm: string; done: number; errors: number}[]
+  return Object.fromEntries(rows.map((r) => [r.arm, {done: r.done, errors: r.errors}]))
+}
