@@ -108,4 +108,36 @@ export const migrations: string[] = [
     FOREIGN KEY (run_id, event_id) REFERENCES run_items(run_id, event_id) ON DELETE CASCADE
   );
   `,
+  // v3: scores per (request, arm) and similarity per request, written by the scoring pass.
+  `
+  CREATE TABLE scores (
+    run_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    relevance REAL,
+    coherence REAL,
+    completeness REAL,
+    overall REAL,
+    pass INTEGER,
+    flags_json TEXT NOT NULL DEFAULT '{}',
+    details_json TEXT NOT NULL DEFAULT '{}',
+    on_fail_json TEXT NOT NULL DEFAULT '[]',
+    judge_json TEXT,
+    scorer TEXT NOT NULL,
+    PRIMARY KEY (run_id, event_id, arm),
+    FOREIGN KEY (run_id, event_id, arm) REFERENCES results(run_id, event_id, arm) ON DELETE CASCADE
+  );
+  CREATE TABLE pairs (
+    run_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    dice REAL,
+    rouge_l REAL,
+    jaccard REAL,
+    noise_dice REAL,
+    noise_rouge_l REAL,
+    noise_jaccard REAL,
+    PRIMARY KEY (run_id, event_id),
+    FOREIGN KEY (run_id, event_id) REFERENCES run_items(run_id, event_id) ON DELETE CASCADE
+  );
+  `,
 ]

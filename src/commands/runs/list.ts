@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {KtCommand, dbFlag} from '../../cli/base.js'
+import {renderTable} from '../../cli/output.js'
+import {describeRun} from '../../replay/describe.js'
+import {listRuns} from '../../store/runs.js'
+
+export default class RunsList extends KtCommand {
+  static override summary = 'List replay runs, newest first'
+  static override examples = ['<%= config.bin %> runs list', '<%= config.bin %> runs list --format json --limit 5']
+  static override flags = {
+    db: dbFlag,
+    limit: Flags.integer({description: 'how many runs', default: 20, min: 1}),
+    format: Flags.string({description: 'output format', options: ['table', 'json', 'jsonl'], default: 'table'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(RunsList)
+    const {db} = this.openStore(flags.db)
+    try {
+      const runs = listRuns(db, flags.limit).map((r) => describeRun(db, r))
+      if (flags.format === 'json') return this.out(JSON.stringify(runs, null, 2))
+      if (flags.format === 'jsonl') return this.out(runs.map((r) => JSON.stringify(r)).join('\n'))
+      if (runs.length === 0) return this.note('no runs yet; start one with: kt replay --candidate simulated:terse')
+      this.out(
+        renderTable(
+          ['run', 'name', 'created', 'status', 'primary', 'candidate', 'requests', 'done', 'errors'],
+          runs.map((r) => [r.id, r.name ?? '', r.created_at.slice(0, 19).replace('T', ' '), r.status, r.primary, r.candidate, r.total, r.results_done, r.errors]),
+        ),
+      )
+    } finally {
+      db.close()
+    }
+  }
+}

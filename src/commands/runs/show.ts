@@ -1,0 +1,43 @@
+import {Args, Flags} from '@oclif/core'
+import {KtCommand, dbFlag} from '../../cli/base.js'
+import {fmtCost, fmtNum, renderTable} from '../../cli/output.js'
+import {describeRun} from '../../replay/describe.js'
+import {summarizeRun} from '../../replay/summary.js'
+import {getRun} from '../../store/runs.js'
+import {KtError} from '../../util/errors.js'
+
+export default class RunsShow extends KtCommand {
+  static override summary = 'Describe one replay run: targets, settings, counts and status'
+  static override examples = ['<%= config.bin %> runs show last', '<%= config.bin %> runs show run_01jd… --json']
+  static override args = {run: Args.string({description: 'run id, name, unique id prefix, or "last"', default: 'last'})}
+  static override flags = {db: dbFlag, json: Flags.boolean({description: 'print as JSON'})}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(RunsShow)
+    const {db, path} = this.openStore(flags.db)
+    try {
+      const run = getRun(db, args.run)
+      if (!run) throw new KtError(`no run "${args.run}" in ${path} (see kt runs list)`, 2)
+      const d = describeRun(db, run)
+      const arms = summarizeRun(db, run.id)
+      if (flags.json) return this.out(JSON.stringify({...d, arms}, null, 2))
+      this.out(`run        ${d.id}${d.name ? ` (${d.name})` : ''}`)
+      this.out(`status     ${d.status}   created ${d.created_at}   updated ${d.updated_at}`)
+      this.out(`primary    ${d.primary}`)
+      this.out(`candidate  ${d.candidate}`)
+      this.out(`requests   ${d.total}   results ${d.results_done}/${d.results_expected}   errors ${d.errors}`)
+      this.out(`settings   ${JSON.stringify(d.settings)}`)
+      if (arms.length) {
+        this.out(
+          renderTable(
+            ['arm', 'requests', 'errors', 'p50 ms', 'p95 ms', 'tokens in', 'tokens out', 'cost'],
+            arms.map((a) => [a.arm, a.requests, a.errors, fmtNum(a.latency_p50_ms), fmtNum(a.latency_p95_ms), a.input_tokens, a.output_tokens, fmtCost(a.cost_usd)]),
+          ),
+        )
+      }
+      if (d.status !== 'completed') this.note(`resume with: kt replay --resume ${d.id}`)
+    } finally {
+      db.close()
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// A run as people read it: targets by name, settings, how far it got.
+import type {DB} from '../store/db.js'
+import {resultCounts, type RunRow} from '../store/runs.js'
+import {liveArms, parsePlan, type ReplaySettings} from './engine.js'
+
+export interface RunDescription {
+  id: string
+  name: string | null
+  created_at: string
+  updated_at: string
+  status: string
+  primary: string
+  candidate: string
+  total: number
+  results_done: number
+  results_expected: number
+  errors: number
+  settings: ReplaySettings
+  config: unknown
+}
+
+export function describeRun(db: DB, run: RunRow): RunDescription {
+  const plan = parsePlan(run)
+  const counts = resultCounts(db, run.id)
+  const aa = (db.prepare('SELECT count(*) AS n FROM run_items WHERE run_id = ? AND aa = 1').get(run.id) as {n: number}).n
+  const arms = plan.primary === 'recorded' ? ['primary', ...liveArms(plan)] : liveArms(plan)
+  const expected = arms.reduce((acc, a) => acc + (a === 'primary_aa' ? aa : run.total), 0)
+  const label = (t: typeof plan.primary) => (t === 'recorded' ? 'recorded (logged responses)' : `${t.id} (${t.provider}:${t.model})`)
+  return {
+    id: run.id,
+    name: run.name,
+    created_at: run.created_at,
+    updated_at: run.updated_at,
+    status: run.status,
+    primary: label(plan.primary),
+    candidate: label(plan.candidate),
+    total: run.total,
+    results_done: Object.values(counts).reduce((a, c) => a + c.done, 0),
+    results_expected: expected,
+    errors: Object.values(counts).reduce((a, c) => a + c.errors, 0),
+    settings: plan.settings,
+    config: run.config_json ? JSON.parse(run.config_json) : null,
+  }
+}
