@@ -1,10 +1,212 @@
-// Placeholder until this format is written: matches nothing.
-import type {Format} from './types.js'
+// HAR 1.2 captures (log-formats.md §11): browser DevTools, mitmproxy, Polly.JS/VCR recordings. Each POST to an
+// LLM generation endpoint becomes a record; every other entry is counted as a skip with its reason.
+// Credentials never leave this file: only a short allowlist of harmless headers is kept in metadata.
+import {brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync} from 'node:zlib'
+import {num, toIso} from '../records/normalize.js'
+import {stripSecretHeaders} from '../records/redact.js'
+import type {Api} from '../records/types.js'
+import {asArray, asObject, asString, isObject, type Json} from './bodies/json.js'
+import {applyHttpStatus, draftForApi, endpointOf} from './openai-batch.js'
+import {buildRecord, providerFromUrl, type RecordDraft} from './record.js'
+import type {Format, FormatContext, Item, Outcome} from './types.js'
+
+/** Request headers worth keeping (none carries a credential). */
+const KEEP_REQUEST_HEADERS = ['anthropic-version', 'anthropic-beta', 'openai-beta']
+/** Query parameters worth keeping in the stored URL; others (e.g. `key=`) may be credentials. */
+const KEEP_QUERY = new Set(['api-version', 'beta'])
+
+function isHar(v: unknown): boolean {
+  const log = asObject(asObject(v).log)
+  return Array.isArray(log.entries) && (typeof log.version === 'string' || isObject(log.creator))
+}
+
+function header(headers: unknown, name: string): string | null {
+  for (const h of asArray(headers)) {
+    const o = asObject(h)
+    if (typeof o.name === 'string' && o.name.toLowerCase() === name) return asString(o.value) ?? (o.value === undefined ? null : String(o.value))
+  }
+  return null
+}
+
+/** The URL without credentials: origin + path, and only allowlisted query parameters. */
+function safeUrl(raw: string): string {
+  try {
+    const u = new URL(raw)
+    const kept = [...u.searchParams.entries()].filter(([k]) => KEEP_QUERY.has(k))
+    const q = kept.length ? `?${new URLSearchParams(kept).toString()}` : ''
+    return `${u.origin}${u.pathname}${q}`
+  } catch {
+    return raw.split('?')[0] ?? raw
+  }
+}
+
+function decompress(bytes: Buffer, contentEncoding: string | null): Buffer {
+  const enc = (contentEncoding ?? '').toLowerCase()
+  const attempts: ((b: Buffer) => Buffer)[] = []
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) attempts.push(gunzipSync)
+  if (enc.includes('br')) attempts.push(brotliDecompressSync)
+  if (enc.includes('deflate')) attempts.push(inflateSync, inflateRawSync)
+  if (enc.includes('gzip')) attempts.push(gunzipSync)
+  for (const f of attempts) {
+    try {
+      return f(bytes)
+    } catch {
+      // Recorders often store the already-decoded body while keeping the content-encoding header.
+    }
+  }
+  return bytes
+}
+
+/**
+ * The response body as text. `encoding: base64` bodies are decoded; Polly.JS stores `text` as a JSON array of
+ * base64 chunks of the still-compressed body (each chunk decoded on its own, then joined and decompressed).
+ */
+export function decodeContent(content: Json, contentEncoding: string | null): string | null {
+  const text = asString(content.text)
+  if (text === null) return null
+  if (content.encoding !== 'base64') return text
+  let bytes: Buffer
+  const trimmed = text.trimStart()
+  let chunks: unknown = null
+  if (trimmed.startsWith('[')) {
+    try {
+      chunks = JSON.parse(trimmed)
+    } catch {
+      chunks = null
+    }
+  }
+  if (Array.isArray(chunks) && chunks.every((c) => typeof c === 'string')) bytes = Buffer.concat(chunks.map((c: string) => Buffer.from(c, 'base64')))
+  else bytes = Buffer.from(text, 'base64')
+  return decompress(bytes, contentEncoding).toString('utf8')
+}
+
+function looksSse(text: string, mime: string | null): boolean {
+  const t = text.trimStart()
+  if (t.startsWith('data:') || t.startsWith('event:')) return true
+  return (mime ?? '').toLowerCase().startsWith('text/event-stream') && !t.startsWith('{')
+}
+
+type EntryResult = {kind: 'skip' | 'reject'; reason: string} | {kind: 'draft'; draft: RecordDraft}
+
+function entryDraft(e: Json, locator: string): EntryResult {
+  const req = asObject(e.request)
+  const res = asObject(e.response)
+  const url = asString(req.url) ?? ''
+  const method = (asString(req.method) ?? '').toUpperCase()
+  const endpoint = endpointOf(url)
+  if (!endpoint) return {kind: 'skip', reason: 'not an LLM API endpoint'}
+  if ('skip' in endpoint) return {kind: 'skip', reason: endpoint.skip}
+  if (method === 'OPTIONS') return {kind: 'skip', reason: 'CORS preflight (OPTIONS)'}
+  if (method !== 'POST') return {kind: 'skip', reason: `${method || 'unknown'} request to an LLM endpoint (only POST is a generation)`}
+  const status = num(res.status)
+  if (status === 0 || status === null) return {kind: 'skip', reason: 'aborted request (no HTTP status)'}
+  if (status >= 300 && status < 400) return {kind: 'skip', reason: 'redirect (HTTP 3xx)'}
+  const api: Api = endpoint.api
+
+  // Request body: JSON in postData.text.
+  let reqBody: Json | null = null
+  const postText = asString(asObject(req.postData).text)
+  if (postText !== null && postText.trim() !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(postText)
+    } catch {
+      return {kind: 'reject', reason: 'request body is not JSON'}
+    }
+    if (!isObject(parsed)) return {kind: 'reject', reason: 'request body is not a JSON object'}
+    reqBody = parsed
+  }
+
+  // Response body: JSON or SSE text, possibly base64/compressed.
+  const content = asObject(res.content)
+  const contentEncoding = header(res.headers, 'content-encoding')
+  let bodyText: string | null
+  try {
+    bodyText = decodeContent(content, contentEncoding)
+  } catch (error) {
+    return {kind: 'reject', reason: `cannot decode response body: ${(error as Error).message}`}
+  }
+  let resBody: Json | string | null = null
+  let unparsed: string | null = null
+  const streamed = bodyText !== null && bodyText.trim() !== '' && looksSse(bodyText, asString(content.mimeType))
+  if (bodyText !== null && bodyText.trim() !== '') {
+    if (streamed) resBody = bodyText
+    else {
+      try {
+        const parsed = JSON.parse(bodyText) as unknown
+        if (isObject(parsed)) resBody = parsed
+        else unparsed = bodyText
+      } catch {
+        unparsed = bodyText
+      }
+    }
+  }
+  if (unparsed !== null && status < 400) return {kind: 'reject', reason: 'response body is neither JSON nor an event stream'}
+  if (!reqBody && resBody === null && status < 400) return {kind: 'reject', reason: 'entry has neither a request nor a response body'}
+
+  const metadata: Record<string, unknown> = {url: safeUrl(url)}
+  const entryId = asString(e._id)
+  if (entryId) metadata.har_entry_id = entryId
+  const requestId = header(res.headers, 'x-request-id') ?? header(res.headers, 'request-id')
+  if (requestId) metadata.request_id = requestId
+  const processing = num(header(res.headers, 'openai-processing-ms'))
+  if (processing !== null) metadata.openai_processing_ms = processing
+  const kept: Record<string, unknown> = {}
+  for (const name of KEEP_REQUEST_HEADERS) {
+    const v = header(req.headers, name)
+    if (v !== null) kept[name] = v
+  }
+  if (Object.keys(kept).length) metadata.request_headers = stripSecretHeaders(kept)
+
+  const time = num(e.time)
+  const wait = num(asObject(e.timings).wait)
+  const deployment = /\/openai\/deployments\/([^/?#]+)\//.exec(url)?.[1]
+  const draft = draftForApi(api, reqBody, resBody, {
+    format: 'har',
+    locator,
+    timestamp: toIso(e.startedDateTime),
+    provider: providerFromUrl(url) ?? undefined,
+    // Azure puts the deployment in the URL instead of the body.
+    model: (reqBody && asString(reqBody.model)) ?? (deployment ? decodeURIComponent(deployment) : undefined),
+    latency_ms: time !== null && time >= 0 ? time : null,
+    // Time to first byte: for an event stream that is about the time to the first token.
+    ttft_ms: streamed && wait !== null && wait >= 0 ? wait : null,
+    metadata,
+  })
+  if (!draft.source_id && entryId) draft.source_id = entryId
+  applyHttpStatus(draft, status, unparsed ? unparsed.slice(0, 500) : null)
+  return {kind: 'draft', draft}
+}
 
 export const harFormat: Format = {
   name: 'har',
-  title: '(not yet available)',
-  shapes: [],
-  detect: () => false,
-  open: () => ({parse: () => []}),
+  title: 'HAR 1.2 captures (DevTools, mitmproxy, Polly.JS): LLM API calls; credentials dropped',
+  // A HAR written on one line reads as a one-line JSONL file.
+  shapes: ['json', 'jsonl'],
+  detect: (v) => isHar(v),
+  open: () => ({
+    *parse(item: Item, ctx: FormatContext): Iterable<Outcome> {
+      if (!isHar(item.value)) {
+        yield {kind: 'reject', reason: 'not a HAR document (expected log.entries)', locator: item.locator}
+        return
+      }
+      const entries = asArray(asObject(asObject(item.value).log).entries)
+      for (let i = 0; i < entries.length; i++) {
+        const locator = item.locator === 'document' ? `entry ${i}` : `${item.locator} entry ${i}`
+        const e = entries[i]
+        if (!isObject(e)) {
+          yield {kind: 'reject', reason: 'HAR entry is not an object', locator}
+          continue
+        }
+        let r: EntryResult
+        try {
+          r = entryDraft(e, locator)
+        } catch (error) {
+          r = {kind: 'reject', reason: `cannot read HAR entry: ${(error as Error).message}`}
+        }
+        if (r.kind === 'draft') yield {kind: 'record', record: buildRecord(r.draft, ctx)}
+        else yield {kind: r.kind, reason: r.reason, locator}
+      }
+    },
+  }),
 }

@@ -1,10 +1,645 @@
-// Placeholder until this format is written: matches nothing.
-import type {Format} from './types.js'
+// OpenAI Batch API JSONL (log-formats.md §6): input lines `{custom_id, method, url, body}` and output/error
+// lines `{id, custom_id, response:{status_code, request_id, body}, error}` (also the older vLLM shape with the
+// completion directly in `response` and a string `error`). Input and output are separate files, joined on
+// custom_id across the files of one import session; halves without a partner are emitted by finish().
+//
+// This file also holds the OpenAI Responses and legacy Completions body parsers and `draftForApi`, which HAR
+// and recordings reuse. They belong in bodies/ but this change may only touch the batch/HAR/recording files.
+import {normalizeFinishReason, num, toIso, usageFromOpenAIChat} from '../records/normalize.js'
+import type {Api, CanonicalRequest, Message, Part, RecordError, ToolCall, ToolDef} from '../records/types.js'
+import {emptyRequest} from '../records/types.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from './bodies/json.js'
+import {argString, imagePart, parseSse, type AssembledStream, type ParsedResponse, type SseEvent} from './bodies/openai-chat.js'
+import {draftFromBodies} from './provider-bodies.js'
+import {buildRecord, type RecordDraft} from './record.js'
+import type {Format, FormatContext, Item, Outcome} from './types.js'
+
+// ---------------------------------------------------------------------------------------------------------
+// Endpoints
+
+export type Endpoint = {api: Api} | {skip: string}
+
+/**
+ * What a request URL (absolute, or a Batch-style path) is: a generation api kt imports, a known
+ * non-generation endpoint to skip, or null when it is not an LLM API path at all. Matches path suffixes,
+ * so proxies (LiteLLM, Helicone, OpenRouter) and Azure deployments are recognised too.
+ */
+export function endpointOf(url: string): Endpoint | null {
+  const path = (url.split(/[?#]/)[0] ?? '').replace(/\/+$/, '')
+  if (/\/chat\/completions$/.test(path)) return {api: 'openai.chat'}
+  if (/\/v1\/messages$/.test(path)) return {api: 'anthropic.messages'}
+  if (/\/responses$/.test(path)) return {api: 'openai.responses'}
+  if (/(^|\/)(v1|deployments\/[^/]+)\/completions$/.test(path)) return {api: 'openai.completions'}
+  if (/\/embeddings$/.test(path)) return {skip: 'embeddings request (not a generation)'}
+  if (/\/moderations$/.test(path)) return {skip: 'moderation request (not a generation)'}
+  if (/\/images\/[a-z]+$/.test(path)) return {skip: 'image request (not a text generation)'}
+  if (/\/audio\/[a-z]+$/.test(path)) return {skip: 'audio request (not a text generation)'}
+  if (/\/messages\/count_tokens$/.test(path)) return {skip: 'token count request (not a generation)'}
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// OpenAI Responses API (§4)
+
+const RESPONSES_PARAM_KEYS = [
+  'temperature', 'top_p', 'max_output_tokens', 'max_tool_calls', 'reasoning', 'text', 'tool_choice', 'parallel_tool_calls',
+  'store', 'metadata', 'truncation', 'previous_response_id', 'conversation', 'service_tier', 'user', 'top_logprobs',
+  'include', 'prompt_cache_key', 'background', 'safety_identifier',
+]
+
+function responsesParts(content: unknown): Part[] {
+  if (typeof content === 'string') return [{type: 'text', text: content}]
+  const parts: Part[] = []
+  for (const p of asArray(content)) {
+    const o = asObject(p)
+    switch (o.type) {
+      case 'input_text':
+      case 'output_text':
+      case 'text':
+        parts.push({type: 'text', text: asString(o.text) ?? ''})
+        break
+      case 'refusal':
+        parts.push({type: 'text', text: asString(o.refusal) ?? ''})
+        break
+      case 'input_image': {
+        const url = asString(o.image_url) ?? asString(asObject(o.image_url).url)
+        if (url) parts.push(imagePart(url))
+        else parts.push({type: 'file', file_id: asString(o.file_id) ?? undefined})
+        break
+      }
+      case 'input_file':
+        parts.push({type: 'file', file_id: asString(o.file_id) ?? undefined, filename: asString(o.filename) ?? undefined})
+        break
+      case 'input_audio':
+        parts.push({type: 'audio', format: asString(asObject(o.input_audio).format) ?? undefined})
+        break
+      default:
+        if (typeof o.text === 'string') parts.push({type: 'text', text: o.text})
+    }
+  }
+  return parts
+}
+
+function textOfParts(parts: Part[]): string {
+  return parts.map((p) => (p.type === 'text' ? p.text : '')).join('')
+}
+
+function reasoningText(item: Json): string {
+  const summary = asArray(item.summary).map((s) => asString(asObject(s).text) ?? '')
+  const content = asArray(item.content).map((s) => asString(asObject(s).text) ?? '')
+  return [...summary, ...content].filter((t) => t !== '').join('\n')
+}
+
+export function parseResponsesRequest(body: Json): CanonicalRequest {
+  const messages: Message[] = []
+  const systemTexts: string[] = []
+  const instructions = asString(body.instructions)
+  if (instructions) {
+    systemTexts.push(instructions)
+    messages.push({role: 'system', parts: [{type: 'text', text: instructions}]})
+  }
+  if (typeof body.input === 'string') messages.push({role: 'user', parts: [{type: 'text', text: body.input}]})
+  // Function calls of one assistant turn arrive as separate items; they are folded into one assistant message.
+  const assistantTurn = (): Message => {
+    const last = messages[messages.length - 1]
+    if (last && last.role === 'assistant') return last
+    const m: Message = {role: 'assistant', parts: []}
+    messages.push(m)
+    return m
+  }
+  for (const it of asArray(body.input)) {
+    const o = asObject(it)
+    const type = asString(o.type) ?? (o.role !== undefined ? 'message' : null)
+    switch (type) {
+      case 'message': {
+        const role = (asString(o.role) ?? 'user') as Message['role']
+        const parts = responsesParts(o.content)
+        if (role === 'system' || role === 'developer') systemTexts.push(textOfParts(parts))
+        messages.push({role, parts})
+        break
+      }
+      case 'function_call':
+      case 'custom_tool_call':
+        assistantTurn().parts.push({
+          type: 'tool_call',
+          id: asString(o.call_id) ?? asString(o.id) ?? '',
+          name: asString(o.name) ?? '',
+          arguments: argString(o.arguments ?? o.input),
+        })
+        break
+      case 'function_call_output':
+      case 'custom_tool_call_output': {
+        const id = asString(o.call_id) ?? ''
+        const out = typeof o.output === 'string' ? o.output : textOfParts(responsesParts(o.output)) || argString(o.output)
+        messages.push({role: 'tool', tool_call_id: id, parts: [{type: 'tool_result', tool_call_id: id, content: out}]})
+        break
+      }
+      case 'reasoning':
+        assistantTurn().parts.push({type: 'reasoning', text: reasoningText(o)})
+        break
+      default:
+        break
+    }
+  }
+  const tools: ToolDef[] = asArray(body.tools).map((t) => {
+    const o = asObject(t)
+    if (o.type === 'function') return {name: asString(o.name) ?? '', description: asString(o.description) ?? undefined, parameters: o.parameters}
+    return {name: asString(o.name) ?? asString(o.type) ?? 'tool', parameters: o}
+  })
+  const params: Record<string, unknown> = {}
+  for (const k of RESPONSES_PARAM_KEYS) if (body[k] !== undefined && body[k] !== null) params[k] = body[k]
+  return {system: systemTexts.length ? systemTexts.join('\n') : null, messages, tools, params, stream: body.stream === true, raw: body}
+}
+
+export function isResponsesResponse(v: unknown): boolean {
+  const o = asObject(v)
+  return o.object === 'response' && Array.isArray(o.output)
+}
+
+/** §1.2: completed → stop (tool_calls when a function_call item is present); incomplete → by its reason; failed → error. */
+export function parseResponsesResponse(body: Json): ParsedResponse {
+  const texts: string[] = []
+  const reasoning: string[] = []
+  const toolCalls: ToolCall[] = []
+  let refused = false
+  for (const it of asArray(body.output)) {
+    const o = asObject(it)
+    switch (o.type) {
+      case 'message':
+        for (const c of asArray(o.content)) {
+          const co = asObject(c)
+          if (co.type === 'output_text') texts.push(asString(co.text) ?? '')
+          else if (co.type === 'refusal') {
+            refused = true
+            texts.push(asString(co.refusal) ?? '')
+          }
+        }
+        break
+      case 'function_call':
+      case 'custom_tool_call':
+        toolCalls.push({id: asString(o.call_id) ?? asString(o.id) ?? '', name: asString(o.name) ?? '', arguments: argString(o.arguments ?? o.input)})
+        break
+      case 'reasoning': {
+        const t = reasoningText(o)
+        if (t) reasoning.push(t)
+        break
+      }
+      default:
+        break
+    }
+  }
+  const status = asString(body.status)
+  const raw = asString(asObject(body.incomplete_details).reason) ?? status
+  let finish = normalizeFinishReason(raw)
+  if (status === 'completed') finish = toolCalls.length ? 'tool_calls' : refused ? 'content_filter' : 'stop'
+  return {
+    id: asString(body.id),
+    model: asString(body.model),
+    created: num(body.created_at),
+    response: {
+      text: texts.length ? texts.join('') : null,
+      tool_calls: toolCalls,
+      reasoning: reasoning.length ? reasoning.join('\n') : null,
+      finish_reason: finish,
+      finish_reason_raw: raw,
+      raw: body,
+    },
+    usage: usageFromOpenAIChat(body.usage),
+  }
+}
+
+const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+
+/** Typed Responses events: the full response object is taken from the terminal event (§4), not re-assembled. */
+export function assembleResponsesStream(events: SseEvent[]): AssembledStream {
+  let response: Json | null = null
+  let complete = false
+  let error: AssembledStream['error'] = null
+  let chunks = 0
+  const deltas: string[] = []
+  for (const ev of events) {
+    let data: Json
+    try {
+      data = asObject(JSON.parse(ev.data))
+    } catch {
+      continue
+    }
+    chunks++
+    const type = asString(data.type) ?? ev.event
+    if (type && RESPONSES_TERMINAL.has(type)) {
+      response = asObject(data.response)
+      complete = true
+    } else if (type === 'response.created' || type === 'response.in_progress') {
+      if (!complete) response = asObject(data.response)
+    } else if (type === 'response.output_text.delta') {
+      deltas.push(asString(data.delta) ?? '')
+    } else if (type === 'error') {
+      const e = isObject(data.error) ? data.error : data
+      error = {type: asString(e.type) ?? asString(e.code) ?? 'error', message: asString(e.message)}
+    }
+  }
+  let body: Json = response ?? {object: 'response', output: []}
+  // A cut stream has no final object: keep what text arrived.
+  if (!complete && deltas.length && asArray(body.output).length === 0) {
+    body = {...body, output: [{type: 'message', role: 'assistant', content: [{type: 'output_text', text: deltas.join('')}]}]}
+  }
+  return {body, complete, error, chunks}
+}
+
+export function isResponsesSse(events: SseEvent[]): boolean {
+  return events.some((e) => (e.event ?? '').startsWith('response.') || /"type"\s*:\s*"response\.created"/.test(e.data))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Legacy OpenAI Completions (`/v1/completions`): prompt in, text out. Imported for reports, never replayed.
+
+export function parseCompletionsRequest(body: Json): CanonicalRequest {
+  const prompt = Array.isArray(body.prompt) ? body.prompt.filter((p): p is string => typeof p === 'string').join('\n') : asString(body.prompt)
+  const params: Record<string, unknown> = {}
+  for (const k of ['max_tokens', 'temperature', 'top_p', 'n', 'stop', 'seed', 'logprobs', 'echo', 'suffix', 'presence_penalty', 'frequency_penalty', 'best_of', 'user']) {
+    if (body[k] !== undefined) params[k] = body[k]
+  }
+  return {
+    system: null,
+    messages: prompt !== null ? [{role: 'user', parts: [{type: 'text', text: prompt}]}] : [],
+    tools: [],
+    params,
+    stream: body.stream === true,
+    raw: body,
+  }
+}
+
+export function isCompletionsResponse(v: unknown): boolean {
+  const o = asObject(v)
+  return o.object === 'text_completion' || (Array.isArray(o.choices) && typeof asObject(asArray(o.choices)[0]).text === 'string')
+}
+
+export function parseCompletionsResponse(body: Json): ParsedResponse {
+  const choice = asObject(asArray(body.choices)[0])
+  const raw = asString(choice.finish_reason)
+  return {
+    id: asString(body.id),
+    model: asString(body.model),
+    created: num(body.created),
+    response: {text: asString(choice.text), tool_calls: [], reasoning: null, finish_reason: normalizeFinishReason(raw), finish_reason_raw: raw, raw: body},
+    usage: usageFromOpenAIChat(body.usage),
+  }
+}
+
+export function assembleCompletionsStream(events: SseEvent[]): AssembledStream {
+  let id: string | null = null
+  let model: string | null = null
+  let created: number | null = null
+  let usage: unknown = null
+  let complete = false
+  let error: AssembledStream['error'] = null
+  let chunks = 0
+  const choices = new Map<number, {text: string[]; finish: string | null}>()
+  for (const ev of events) {
+    if (ev.data.trim() === '[DONE]') {
+      complete = true
+      continue
+    }
+    let chunk: Json
+    try {
+      chunk = asObject(JSON.parse(ev.data))
+    } catch {
+      continue
+    }
+    if (chunk.error) {
+      const e = asObject(chunk.error)
+      error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}
+      continue
+    }
+    chunks++
+    id ??= asString(chunk.id)
+    model ??= asString(chunk.model)
+    created ??= num(chunk.created)
+    if (chunk.usage) usage = chunk.usage
+    for (const c of asArray(chunk.choices)) {
+      const co = asObject(c)
+      const index = num(co.index) ?? 0
+      const st = choices.get(index) ?? {text: [], finish: null}
+      choices.set(index, st)
+      if (typeof co.text === 'string') st.text.push(co.text)
+      if (typeof co.finish_reason === 'string') st.finish = co.finish_reason
+    }
+  }
+  const out = [...choices.entries()].sort((a, b) => a[0] - b[0]).map(([index, st]) => ({index, text: st.text.join(''), finish_reason: st.finish}))
+  const body: Json = {id, object: 'text_completion', created, model, choices: out}
+  if (usage) body.usage = usage
+  return {body, complete, error, chunks}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One draft from a request/response body pair of any api kt imports.
+
+type Base = Omit<RecordDraft, 'format'> & {format: string}
+
+/** Like provider-bodies' draftFromBodies, for the OpenAI Responses and Completions apis. */
+function openaiOtherDraft(api: 'openai.responses' | 'openai.completions', reqBody: Json | null, resBody: Json | string | null, base: Base): RecordDraft {
+  const responses = api === 'openai.responses'
+  const request = reqBody ? (responses ? parseResponsesRequest(reqBody) : parseCompletionsRequest(reqBody)) : null
+  const draft: RecordDraft = {...base, api, request}
+  let body: Json | null = null
+  if (typeof resBody === 'string') {
+    const events = parseSse(resBody)
+    const s = responses ? assembleResponsesStream(events) : assembleCompletionsStream(events)
+    body = s.body
+    if (request) request.stream = true
+    if (s.error) {
+      draft.status = 'error'
+      draft.error = {type: s.error.type, code: null, message: s.error.message}
+    } else if (!s.complete) {
+      draft.status = 'error'
+      draft.error = {type: 'stream_incomplete', code: null, message: 'stream ended before its final event'}
+    }
+    draft.metadata = {...(draft.metadata ?? {}), streamed: true}
+  } else if (resBody) {
+    body = resBody
+  }
+  if (body && isObject(body.error)) {
+    // A failed Response still carries its object; a bare `{error}` body is only an error.
+    const e = body.error
+    draft.status = 'error'
+    draft.error = {type: asString(e.type) ?? (responses && body.status === 'failed' ? 'failed' : null), code: asString(e.code), message: asString(e.message)}
+    if (!(responses && body.object === 'response')) body = null
+  }
+  if (body) {
+    const parsed = responses ? parseResponsesResponse(body) : parseCompletionsResponse(body)
+    draft.response = draft.status === 'error' ? {...parsed.response, finish_reason: 'error'} : parsed.response
+    draft.usage = parsed.usage
+    draft.response_model = parsed.model
+    draft.source_id ??= parsed.id
+    if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
+  }
+  draft.model ??= (reqBody && asString(reqBody.model)) ?? (body ? asString(body.model) : null)
+  draft.provider ??= 'openai'
+  // §4: a request continuing server-side state cannot be replayed from the log alone.
+  if (reqBody && (reqBody.previous_response_id || reqBody.conversation)) {
+    draft.replayable = false
+    draft.metadata = {...(draft.metadata ?? {}), not_replayable_reason: 'depends on server-side state (previous_response_id/conversation)'}
+  }
+  return draft
+}
+
+/** A draft for any generation api from its request body, response body (object, or SSE text) or both. */
+export function draftForApi(api: Api, reqBody: Json | null, resBody: Json | string | null, base: Base): RecordDraft {
+  let draft: RecordDraft
+  switch (api) {
+    case 'openai.chat':
+      draft = draftFromBodies('openai', reqBody, resBody, base)
+      break
+    case 'anthropic.messages':
+      draft = draftFromBodies('anthropic', reqBody, resBody, base)
+      break
+    case 'openai.responses':
+    case 'openai.completions':
+      draft = openaiOtherDraft(api, reqBody, resBody, base)
+      break
+    default:
+      return {...base, api: 'unknown', request: null, model: base.model ?? (reqBody ? asString(reqBody.model) : null)}
+  }
+  // A streamed response without its request still was a stream (the events table reads `stream` from the request).
+  if (!draft.request && typeof resBody === 'string') draft.request = {...emptyRequest(), stream: true}
+  return draft
+}
+
+/** The api a bare response body belongs to, when no request says so. */
+export function apiOfResponseBody(v: unknown): Api | null {
+  const o = asObject(v)
+  if (o.object === 'chat.completion' || (Array.isArray(o.choices) && asObject(asArray(o.choices)[0]).message !== undefined)) return 'openai.chat'
+  if (o.type === 'message' && Array.isArray(o.content)) return 'anthropic.messages'
+  if (isResponsesResponse(o)) return 'openai.responses'
+  if (isCompletionsResponse(o)) return 'openai.completions'
+  return null
+}
+
+/** Marks a draft failed because of its HTTP status, keeping a more specific error found in the body. */
+export function applyHttpStatus(draft: RecordDraft, status: number | null, message: string | null = null): void {
+  draft.http_status = status
+  if (status === null || (status >= 200 && status < 400)) return
+  if (draft.status !== 'error') draft.status = 'error'
+  draft.error ??= {type: 'http_error', code: String(status), message}
+  if (draft.response && draft.response.finish_reason !== 'error') draft.response = {...draft.response, finish_reason: 'error'}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-file join on custom_id (shared with the Anthropic Message Batches format).
+
+export interface Half {
+  value: Json
+  locator: string
+  ctx: FormatContext
+  seq: number
+}
+
+/**
+ * Holds request and result halves until their partner arrives, in either order and across files.
+ * Several halves with one custom_id are paired first-in first-out.
+ */
+export class BatchJoiner {
+  private readonly inputs = new Map<string, Half[]>()
+  private readonly outputs = new Map<string, Half[]>()
+  private seq = 0
+
+  private offer(mine: Map<string, Half[]>, theirs: Map<string, Half[]>, id: string, value: Json, item: Item, ctx: FormatContext): {half: Half; partner: Half | null} {
+    const half: Half = {value, locator: item.locator, ctx, seq: this.seq++}
+    const waiting = theirs.get(id)
+    if (waiting && waiting.length) {
+      const partner = waiting.shift()!
+      if (waiting.length === 0) theirs.delete(id)
+      return {half, partner}
+    }
+    const list = mine.get(id)
+    if (list) list.push(half)
+    else mine.set(id, [half])
+    return {half, partner: null}
+  }
+
+  /** Returns the input half and, when its output was already seen, the output half. */
+  offerInput(id: string, value: Json, item: Item, ctx: FormatContext): {input: Half; output: Half | null} {
+    const {half, partner} = this.offer(this.inputs, this.outputs, id, value, item, ctx)
+    return {input: half, output: partner}
+  }
+
+  offerOutput(id: string, value: Json, item: Item, ctx: FormatContext): {input: Half | null; output: Half} {
+    const {half, partner} = this.offer(this.outputs, this.inputs, id, value, item, ctx)
+    return {input: partner, output: half}
+  }
+
+  /** Drops a waiting output (its request turned out to be skipped). */
+  dropOutput(id: string): boolean {
+    const list = this.outputs.get(id)
+    if (!list || list.length === 0) return false
+    list.shift()
+    if (list.length === 0) this.outputs.delete(id)
+    return true
+  }
+
+  /** Halves that never met their partner, in the order they were read. */
+  leftovers(): {kind: 'input' | 'output'; id: string; half: Half}[] {
+    const out: {kind: 'input' | 'output'; id: string; half: Half}[] = []
+    for (const [id, list] of this.inputs) for (const half of list) out.push({kind: 'input', id, half})
+    for (const [id, list] of this.outputs) for (const half of list) out.push({kind: 'output', id, half})
+    this.inputs.clear()
+    this.outputs.clear()
+    return out.sort((a, b) => a.half.seq - b.half.seq)
+  }
+}
+
+/** The record's file is the request's (when known); the fallback timestamp is the result file's mtime. */
+export function joinedContext(input: Half | null, output: Half | null): FormatContext {
+  const src = input ?? output!
+  return {file: src.ctx.file, fileMtime: (output ?? input)!.ctx.fileMtime}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The format
+
+function isInputLine(o: Json): boolean {
+  return typeof o.custom_id === 'string' && typeof o.url === 'string' && 'body' in o && 'method' in o
+}
+
+function isOutputLine(o: Json): boolean {
+  if (typeof o.custom_id !== 'string' || !('response' in o || 'error' in o)) return false
+  const r = asObject(o.response)
+  const e = o.error
+  return (
+    'status_code' in r ||
+    'body' in r ||
+    apiOfResponseBody(r) !== null ||
+    (isObject(e) && ('code' in e || 'message' in e)) ||
+    (typeof e === 'string' && e !== '')
+  )
+}
+
+function nonGenerationBody(body: unknown): string | null {
+  const o = asObject(body)
+  if (o.object === 'list' && asArray(o.data).some((d) => asObject(d).object === 'embedding')) return 'embeddings response (not a generation)'
+  if (o.object === 'embedding') return 'embeddings response (not a generation)'
+  if (Array.isArray(o.results) && (asString(o.id) ?? '').startsWith('modr')) return 'moderation response (not a generation)'
+  return null
+}
+
+interface OutputParts {
+  statusCode: number | null
+  body: Json | null
+  requestId: string | null
+  error: RecordError | null
+}
+
+function outputParts(line: Json): OutputParts {
+  const r = line.response
+  let statusCode: number | null = null
+  let body: Json | null = null
+  let requestId: string | null = null
+  if (isObject(r) && ('status_code' in r || 'body' in r)) {
+    statusCode = num(r.status_code)
+    const b = maybeJson(r.body)
+    body = isObject(b) ? b : null
+    requestId = asString(r.request_id)
+  } else if (isObject(r)) {
+    body = r // older vLLM run_batch: the completion itself
+  }
+  let error: RecordError | null = null
+  const e = line.error
+  if (isObject(e)) error = {type: asString(e.type) ?? 'batch_error', code: asString(e.code) ?? (num(e.code) !== null ? String(e.code) : null), message: asString(e.message)}
+  else if (typeof e === 'string' && e !== '') error = {type: 'batch_error', code: null, message: e}
+  return {statusCode, body, requestId, error}
+}
+
+function batchRecord(customId: string, input: Half | null, output: Half | null): Outcome {
+  const src = input ?? output!
+  const ctx = joinedContext(input, output)
+  const reqBody = input ? maybeJson(input.value.body) : null
+  const out = output ? outputParts(output.value) : null
+  const endpoint = input ? endpointOf(asString(input.value.url) ?? '') : null
+  const api: Api = endpoint && 'api' in endpoint ? endpoint.api : (apiOfResponseBody(out?.body) ?? 'unknown')
+  const metadata: Record<string, unknown> = {batch: true}
+  if (output) {
+    if (asString(output.value.id)) metadata.batch_request_id = output.value.id
+    if (out?.requestId) metadata.request_id = out.requestId
+    if (input) metadata.batch_output = `${output.ctx.file}:${output.locator.replace(/^line /, '')}`
+  }
+  if (!output) metadata.batch_output = 'missing'
+  if (!input) metadata.batch_input = 'missing'
+  const draft = draftForApi(api, isObject(reqBody) ? reqBody : null, out?.body ?? null, {
+    format: 'openai-batch',
+    locator: src.locator,
+    source_id: customId,
+    metadata,
+    // Queue time is not latency (§6).
+    latency_ms: null,
+    ttft_ms: null,
+  })
+  if (out) {
+    if (out.body && asString(out.body.id)) draft.metadata = {...(draft.metadata ?? {}), response_id: out.body.id}
+    applyHttpStatus(draft, out.statusCode)
+    if (out.error && !(draft.status === 'error' && draft.error)) {
+      draft.status = 'error'
+      draft.error = out.error
+    }
+  }
+  return {kind: 'record', record: buildRecord(draft, ctx)}
+}
 
 export const openaiBatchFormat: Format = {
   name: 'openai-batch',
-  title: '(not yet available)',
-  shapes: [],
-  detect: () => false,
-  open: () => ({parse: () => []}),
+  title: 'OpenAI Batch API input and output/error JSONL (joined on custom_id across files)',
+  shapes: ['jsonl'],
+  detect: (v) => isObject(v) && (isInputLine(v) || isOutputLine(v)),
+  open: () => {
+    const joiner = new BatchJoiner()
+    // custom_ids whose request is not a generation: their results are skipped too.
+    const skipped = new Map<string, string>()
+    return {
+      *parse(item: Item, ctx: FormatContext): Iterable<Outcome> {
+        const v = item.value
+        if (!isObject(v)) {
+          yield {kind: 'reject', reason: 'expected a JSON object', locator: item.locator}
+          return
+        }
+        if (isInputLine(v)) {
+          const id = v.custom_id as string
+          const endpoint = endpointOf(v.url as string)
+          if (!endpoint || 'skip' in endpoint) {
+            const reason = endpoint && 'skip' in endpoint ? endpoint.skip : `not a generation endpoint (${String(v.url)})`
+            skipped.set(id, reason)
+            joiner.dropOutput(id) // its result (read earlier) is part of the same skipped call
+            yield {kind: 'skip', reason, locator: item.locator}
+            return
+          }
+          if (!isObject(maybeJson(v.body))) {
+            yield {kind: 'reject', reason: 'batch input line has no request body object', locator: item.locator}
+            return
+          }
+          const {input, output} = joiner.offerInput(id, v, item, ctx)
+          if (output) yield batchRecord(id, input, output)
+          return
+        }
+        if (isOutputLine(v)) {
+          const id = v.custom_id as string
+          const why = skipped.get(id) ?? nonGenerationBody(outputParts(v).body)
+          if (why) {
+            yield {kind: 'skip', reason: skipped.has(id) ? `result of a skipped request: ${why}` : why, locator: item.locator}
+            return
+          }
+          const {input, output} = joiner.offerOutput(id, v, item, ctx)
+          if (input) yield batchRecord(id, input, output)
+          return
+        }
+        if (typeof v.custom_id !== 'string') {
+          yield {kind: 'reject', reason: 'batch line without a custom_id', locator: item.locator}
+          return
+        }
+        yield {kind: 'reject', reason: 'neither a batch input line {custom_id, method, url, body} nor an output line {custom_id, response, error}', locator: item.locator}
+      },
+      *finish(): Iterable<Outcome> {
+        for (const l of joiner.leftovers()) {
+          yield l.kind === 'input' ? batchRecord(l.id, l.half, null) : batchRecord(l.id, null, l.half)
+        }
+      },
+    }
+  },
 }

@@ -13,11 +13,24 @@ export interface Item {
 }
 
 export type Outcome =
-  | {kind: 'record'; record: CanonicalRecord}
+  | {kind: 'record'; record: CanonicalRecord; columns?: StoredColumns}
   /** Not an LLM generation (embeddings, moderation, agent spans): counted, not stored. */
   | {kind: 'skip'; reason: string; locator: string}
   /** Malformed or unusable: counted with its reason and location; fails the file under --strict. */
   | {kind: 'reject'; reason: string; locator: string}
+
+/**
+ * Stored columns that kt's own exports carry but a CanonicalRecord cannot express (kt-events sets them so a
+ * round trip is exact). The importer puts them over the stored row; a `--dataset` the user passed still wins.
+ */
+export interface StoredColumns {
+  dataset?: string | null
+  kind?: string
+  request_hash?: string | null
+  stream?: boolean | null
+  provider?: string | null
+  api?: string | null
+}
 
 export interface FormatContext {
   file: string

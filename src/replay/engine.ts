@@ -315,14 +315,25 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
   }
   const total = tasks.length
   const makeClient = opts.clientFor ?? createClient
-  const clients = new Map<Arm, ProviderClient>()
+  // One client per (arm, model): --model-map can send one arm's requests to several models.
+  const clients = new Map<string, ProviderClient>()
+  const clientFor = (arm: Arm, model: string): ProviderClient => {
+    const key = `${arm}\u0000${model}`
+    let c = clients.get(key)
+    if (!c) {
+      const target = targetFor(plan, arm)!
+      // A simulated primary's A/A arm gets its own seed: real models are nondeterministic, the simulation must be too.
+      const sim = target.provider === 'simulated' && arm === 'primary_aa'
+      c = makeClient({...target, model, ...(sim ? {simulation: {...target.simulation, seed: (target.simulation?.seed ?? 0) + 7919}} : {})})
+      clients.set(key, c)
+    }
+    return c
+  }
   const targetLimits = new Map<string, {sem: Semaphore | null; rpm: TokenBucket | null; tpm: TokenBucket | null}>()
   for (const arm of arms) {
     const target = targetFor(plan, arm)!
-    // Created before anything is sent, so a missing API key fails the run up front. A simulated
-    // primary's A/A arm gets its own seed: real models are nondeterministic, the simulation must be too.
-    const sim = target.provider === 'simulated' && arm === 'primary_aa'
-    clients.set(arm, makeClient(sim ? {...target, simulation: {...target.simulation, seed: (target.simulation?.seed ?? 0) + 7919}} : target))
+    // Created before anything is sent, so a missing API key fails the run up front.
+    clientFor(arm, target.model)
     if (!targetLimits.has(target.id)) {
       targetLimits.set(target.id, {
         sem: target.max_concurrency ? new Semaphore(target.max_concurrency) : null,
@@ -349,10 +360,10 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
 
   const runTask = async (task: Task): Promise<void> => {
     const target = targetFor(plan, task.arm)!
-    const client = clients.get(task.arm)!
     const limits = targetLimits.get(target.id)!
     const body = JSON.parse(task.item.request_json ?? '{}') as Record<string, unknown>
     const model = modelFor(plan, task.arm, task.item)
+    const client = clientFor(task.arm, model)
     const sendBody = {...body, model}
     const est = estimateItem(plan, task.arm, task.item)
     if (rps) await rps.take(1)

@@ -3,10 +3,11 @@
 import {basename} from 'node:path'
 import {ImportSession, readFile, requestHash} from '../formats/index.js'
 import type {Outcome} from '../formats/index.js'
+import type {StoredColumns} from '../formats/types.js'
 import type {CanonicalRecord} from '../records/types.js'
 import {KtError} from '../util/errors.js'
 import {describeSqliteError, type DB} from './db.js'
-import {EventWriter, recordToRow} from './events.js'
+import {applyStoredColumns, EventWriter, recordToRow} from './events.js'
 
 export interface ImportOptions {
   format?: string
@@ -77,20 +78,22 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
   const summaries: FileSummary[] = []
   const tags = opts.tags ?? []
 
-  const store = (fi: FileImport, importId: number | bigint, record: CanonicalRecord) => {
+  const store = (fi: FileImport, importId: number | bigint, record: CanonicalRecord, columns?: StoredColumns) => {
     if (tags.length) record.tags = [...new Set([...record.tags, ...tags])]
     const row = recordToRow(record, {
       dataset: fi.summary.dataset,
       import_id: Number(importId),
       request_hash: requestHash(record.api, record.model, record.request.raw),
     })
+    // kt's own exports carry columns a record cannot express (their dataset, kind, request_hash…).
+    applyStoredColumns(row, columns, opts.dataset)
     if (!writer.write(row)) fi.summary.duplicates++
     else if (record.replayable) fi.summary.imported++
     else fi.summary.not_replayable++
   }
 
   const apply = (fi: FileImport, importId: number | bigint, o: Outcome) => {
-    if (o.kind === 'record') store(fi, importId, o.record)
+    if (o.kind === 'record') store(fi, importId, o.record, o.columns)
     else fi.note(o.kind, o.reason, o.locator)
   }
 

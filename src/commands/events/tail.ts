@@ -1,0 +1,89 @@
+import {Flags} from '@oclif/core'
+import {KtCommand, dbFlag} from '../../cli/base.js'
+import {renderTable} from '../../cli/output.js'
+import {filterFlags, queryFromFlags} from '../../events/flags.js'
+import {eventLine, TABLE_HEAD, tableRow} from '../../events/render.js'
+import {iterateEvents, maxRowid, rowToEvent, SUMMARY_COLUMNS, type EventRow} from '../../store/events.js'
+
+const POLL_MS = 500
+
+export default class EventsTail extends KtCommand {
+  static override summary = 'Show the newest events, and with --follow keep printing new ones as they arrive'
+  static override description = `Prints the newest N events, oldest of them first.
+
+With --follow, kt then checks the database every ${POLL_MS} ms and prints each event stored after it started (by any process: an import, the gateway), in the order they were stored, until Ctrl-C or SIGTERM; it then exits with status 0. In follow mode the table format prints one line per event instead of a box.
+
+--format json prints one JSON object per line (pipe into jq -r '.model', or jq -s for an array).`
+
+  static override examples = [
+    {description: 'The last 10 events', command: '<%= config.bin %> events tail'},
+    {description: 'Watch a model live', command: '<%= config.bin %> events tail --follow --model claude-sonnet-4-5'},
+    {description: 'Stream new events as JSON lines into jq', command: "<%= config.bin %> events tail -f --last 0 --format json | jq -r '.model'"},
+  ]
+
+  static override flags = {
+    db: dbFlag,
+    last: Flags.integer({char: 'n', description: 'how many of the newest events to show first', default: 10, min: 0}),
+    follow: Flags.boolean({char: 'f', description: 'keep running and print new events as they are stored'}),
+    model: filterFlags.model,
+    provider: filterFlags.provider,
+    dataset: filterFlags.dataset,
+    tag: filterFlags.tag,
+    filter: filterFlags.filter,
+    format: Flags.string({description: 'table, or json (one object per line)', options: ['table', 'json'], default: 'table'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(EventsTail)
+    const query = queryFromFlags(flags)
+    const {db} = this.openStore(flags.db)
+    const json = flags.format === 'json'
+    let stopped = false
+    let wake: (() => void) | null = null
+    const stop = () => {
+      stopped = true
+      wake?.()
+    }
+    // A closed pipe (| head) ends a follow as quietly as Ctrl-C.
+    const onStdoutError = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') stop()
+    }
+    process.stdout.on('error', onStdoutError)
+    try {
+      // Fix the starting point first, so nothing stored meanwhile is shown twice or missed.
+      let seen = maxRowid(db)
+      const initial = [...iterateEvents(db, {...query, last: flags.last, upToRowid: seen}, SUMMARY_COLUMNS)]
+      const print = (rows: EventRow[]) => {
+        if (rows.length === 0) return
+        if (json) this.out(rows.map((r) => JSON.stringify(rowToEvent(r))).join('\n'))
+        else if (flags.follow) this.out(rows.map((r) => eventLine(r)).join('\n'))
+        else this.out(renderTable(TABLE_HEAD, rows.map((r) => tableRow(r))))
+      }
+      if (initial.length === 0 && !flags.follow && !json) this.note('no events match')
+      print(initial)
+      if (!flags.follow) return
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+      while (!stopped) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, POLL_MS)
+          wake = () => {
+            clearTimeout(t)
+            resolve()
+          }
+        })
+        wake = null
+        if (stopped) break
+        const upTo = maxRowid(db)
+        if (upTo <= seen) continue
+        print([...iterateEvents(db, {...query, afterRowid: seen, upToRowid: upTo, order: 'rowid'}, SUMMARY_COLUMNS)])
+        seen = upTo
+      }
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      process.stdout.off('error', onStdoutError)
+      db.close()
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import {Command, Flags} from '@oclif/core'
+import {CONFIG_ENV, formatLintText, lintConfigFile, lintJson, resolveConfigPath} from '../../config/index.js'
+
+export default class PolicyLint extends Command {
+  static override summary = 'Check a policy configuration file and summarise it.'
+
+  static override description = `Validates the YAML config (providers.targets, model_groups, traffic_mirror, policies, pricing, gates).
+Every problem names its YAML path and line, e.g. "model_groups[0].targets[1].weight: must be a number >= 0 (line 14)".
+Unknown keys are warnings (⚠), not errors.
+
+Exit codes: 0 valid (warnings allowed), 1 the file has problems, 2 the file is missing or unreadable.
+Without --file the file is $${CONFIG_ENV}, else ./policy-config.yaml.`
+
+  static override examples = [
+    {description: 'Check the default file (./policy-config.yaml or $KT_CONFIG)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Check a given file', command: '<%= config.bin %> <%= command.id %> --file fixtures/policy-config.yaml'},
+    {description: 'Machine-readable result for CI', command: '<%= config.bin %> <%= command.id %> --file policy-config.yaml --json'},
+  ]
+
+  static override flags = {
+    file: Flags.string({
+      char: 'f',
+      aliases: ['policy-config', 'config'],
+      helpValue: 'FILE',
+      description: `Config file to check (default: $${CONFIG_ENV}, else ./policy-config.yaml).`,
+    }),
+    json: Flags.boolean({
+      default: false,
+      description: 'Print {valid, file, errors, warnings, summary} as JSON instead of text (same exit codes).',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(PolicyLint)
+    const resolved = resolveConfigPath(flags.file)
+    const result = lintConfigFile(resolved.path)
+    if (flags.json) {
+      this.log(JSON.stringify(lintJson(result), null, 2))
+    } else if (result.exitCode === 2) {
+      const hint = resolved.source === 'default' ? ' (pass --file FILE or set KT_CONFIG)' : resolved.source === 'env' ? ` (set by ${CONFIG_ENV})` : ''
+      this.logToStderr(formatLintText(result) + hint)
+    } else {
+      this.log(formatLintText(result))
+    }
+    if (result.exitCode !== 0) this.exit(result.exitCode)
+  }
+}

@@ -1,0 +1,20 @@
+// Public face of the provider layer. Everything else under src/providers is internal.
+export type {
+  CallOptions,
+  CallRequest,
+  CallResult,
+  CallStatus,
+  ProviderClient,
+  ProviderKind,
+  SimulationSpec,
+  SimulationStyle,
+  TargetSpec,
+} from './types.js'
+export {PROVIDER_KINDS} from './types.js'
+export {createClient, keyEnvFor, validateTarget} from './client.js'
+export {parseTargetShorthand} from './shorthand.js'
+export {anthropicToOpenAIChat, openaiChatToAnthropic, DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation} from './translate.js'
+export {SIMULATED_STYLES} from './simulated.js'
+export {DEFAULT_PRICES, PRICES_AS_OF, estimateCost, estimateRequestTokens, findPrice, type ConfigModelPrice, type ModelPrice, type PriceOverrides, type PriceTable} from './pricing.js'
+export {isRetryableStatus, retryAfterMs} from './classify.js'
+export {DEFAULT_TIMEOUT_MS} from './runner.js'

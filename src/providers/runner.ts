@@ -1,0 +1,162 @@
+// One upstream call, whatever the SDK: deadline + caller abort, timing, reading the raw body (JSON or SSE) and
+// handing it to the wire-format parsers, and classifying every failure. The SDK call itself is injected as `send`.
+import {assembleAnthropicStream, parseAnthropicResponse} from '../formats/bodies/anthropic.js'
+import type {Json} from '../formats/bodies/json.js'
+import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../formats/bodies/openai-chat.js'
+import {emptyUsage} from '../records/types.js'
+import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
+import {assembleResponsesStream, parseOpenAIResponsesResponse} from './responses.js'
+import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
+import type {CallResult} from './types.js'
+
+export type WireApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses'
+
+export const DEFAULT_TIMEOUT_MS = 120_000
+
+export interface RunSpec {
+  wire: WireApi
+  stream: boolean
+  timeoutMs: number
+  signal?: AbortSignal
+  /** Starts the SDK call and resolves to the raw, unread Response (SDK `.asResponse()`); rejects with SDK errors. */
+  send: (signal: AbortSignal, timeoutMs: number) => Promise<Response>
+  losses: string[]
+  /** Strings that must never reach a stored field (API keys, header values). */
+  secrets: string[]
+}
+
+function parseBody(wire: WireApi, body: Json): ParsedResponse {
+  if (wire === 'anthropic.messages') return parseAnthropicResponse(body)
+  if (wire === 'openai.responses') return parseOpenAIResponsesResponse(body)
+  return parseOpenAIChatResponse(body)
+}
+
+function contentTest(wire: WireApi): (ev: SseEvent) => boolean {
+  return wire === 'anthropic.messages' ? isAnthropicContentEvent : wire === 'openai.responses' ? isResponsesContentEvent : isOpenAIContentEvent
+}
+
+function assemble(wire: WireApi, events: SseEvent[]): {body: Json | null; complete: boolean; error: {type: string | null; message: string | null} | null} {
+  if (wire === 'anthropic.messages') return assembleAnthropicStream(events)
+  if (wire === 'openai.responses') return assembleResponsesStream(events)
+  return assembleOpenAIChatStream(events)
+}
+
+function scrub(text: string | null, secrets: string[]): string | null {
+  if (text === null) return null
+  let out = text
+  for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]')
+  return out
+}
+
+function requestIdOf(headers: Headers): string | null {
+  return headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('apim-request-id')
+}
+
+export async function runCall(spec: RunSpec): Promise<CallResult> {
+  const base: CallResult = {
+    status: 'ok',
+    http_status: null,
+    error: null,
+    retryable: false,
+    retry_after_ms: null,
+    response: null,
+    usage: emptyUsage(),
+    response_model: null,
+    request_id: null,
+    latency_ms: 0,
+    ttft_ms: null,
+    translation_losses: spec.losses,
+    api: spec.wire,
+  }
+  const failed = (c: Classified, latency: number, extra: Partial<CallResult> = {}): CallResult => ({
+    ...base,
+    ...c,
+    error: {...c.error, message: scrub(c.error.message, spec.secrets)},
+    latency_ms: latency,
+    ...extra,
+  })
+
+  const state: AbortState = {timedOut: false, timeoutMs: spec.timeoutMs, userAborted: false}
+  const controller = new AbortController()
+  const onUserAbort = () => {
+    state.userAborted = true
+    controller.abort()
+  }
+  if (spec.signal?.aborted) return failed(classifyError(null, {...state, userAborted: true}), 0)
+  spec.signal?.addEventListener('abort', onUserAbort, {once: true})
+  // Our own deadline covers the whole call incl. the body; the SDK's `timeout` only covers the wait for headers.
+  const timer = setTimeout(() => {
+    state.timedOut = true
+    controller.abort()
+  }, spec.timeoutMs)
+
+  const start = performance.now()
+  try {
+    let response: Response
+    try {
+      response = await spec.send(controller.signal, spec.timeoutMs)
+    } catch (err) {
+      return failed(classifyError(err, state), performance.now() - start)
+    }
+    const httpStatus = response.status
+    const requestId = requestIdOf(response.headers)
+
+    if (!spec.stream) {
+      let text: string
+      try {
+        text = await response.text()
+      } catch (err) {
+        return failed(classifyError(err, state), performance.now() - start, {http_status: httpStatus, request_id: requestId})
+      }
+      const latency = performance.now() - start
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return failed(
+          {status: 'error', http_status: httpStatus, error: {type: 'invalid_response', code: null, message: `upstream returned HTTP ${httpStatus} with a body that is not JSON (${text.length} bytes)`}, retryable: false, retry_after_ms: null, request_id: requestId},
+          latency,
+        )
+      }
+      const body = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Json) : {}
+      // Some compatible servers answer 200 with an error object.
+      if (body.error && !body.choices && !body.content && !body.output) {
+        const e = body.error as Record<string, unknown>
+        const type = typeof e.type === 'string' ? e.type : 'upstream_error'
+        return failed({status: 'error', http_status: httpStatus, error: {type, code: typeof e.code === 'string' ? e.code : null, message: typeof e.message === 'string' ? e.message : JSON.stringify(e)}, retryable: isRetryableErrorType(type), retry_after_ms: null, request_id: requestId}, latency)
+      }
+      const parsed = parseBody(spec.wire, body)
+      return {...base, http_status: httpStatus, response: parsed.response, usage: parsed.usage, response_model: parsed.model, request_id: requestId, latency_ms: latency}
+    }
+
+    const read = await readSseBody(response, start, contentTest(spec.wire), controller.signal)
+    const latency = performance.now() - start
+    const ttft = read.ttftMs
+    const assembled = assemble(spec.wire, parseSse(read.text))
+    const parsed = assembled.body && Object.keys(assembled.body).length ? parseBody(spec.wire, assembled.body) : null
+    const partial = parsed ? {...parsed.response, finish_reason: 'error' as const} : null
+    const common = {http_status: httpStatus, request_id: requestId, ttft_ms: ttft, response_model: parsed?.model ?? null, usage: parsed?.usage ?? emptyUsage()}
+    if (state.timedOut) return failed(timeoutResult(spec.timeoutMs), latency, {...common, response: partial})
+    if (state.userAborted) return failed(classifyError(null, state), latency, {...common, response: partial})
+    if (assembled.error) {
+      const type = assembled.error.type ?? 'stream_error'
+      return failed(
+        {status: 'error', http_status: httpStatus, error: {type, code: null, message: assembled.error.message ?? 'error event in the stream'}, retryable: isRetryableErrorType(type), retry_after_ms: null, request_id: requestId},
+        latency,
+        {...common, response: partial},
+      )
+    }
+    if (!assembled.complete) {
+      const reason = read.readError ? classifyError(read.readError, state).error.message : null
+      return failed(
+        {status: 'error', http_status: httpStatus, error: {type: read.readError ? 'connection_error' : 'stream_incomplete', code: null, message: `stream ended before its terminal event${reason ? ` (${reason})` : ''}`}, retryable: true, retry_after_ms: null, request_id: requestId},
+        latency,
+        {...common, response: partial},
+      )
+    }
+    return {...base, ...common, response: parsed?.response ?? null, latency_ms: latency}
+  } finally {
+    clearTimeout(timer)
+    spec.signal?.removeEventListener('abort', onUserAbort)
+  }
+}

@@ -1,0 +1,217 @@
+// The scoring pass over a replay run: every result gets the quality dimensions (offline heuristics,
+// or an LLM judge when asked), every request gets the similarity of its two answers (and of the
+// primary with itself, when the run has an A/A arm). Scores are stored, and each scored answer is
+// also written as a `quality_scorer` event so it lists and exports like any other event.
+import {requestFromBody} from '../formats/record.js'
+import {ulid} from '../records/hash.js'
+import type {Api} from '../records/types.js'
+import type {DB} from '../store/db.js'
+import {EventWriter, type EventRow} from '../store/events.js'
+import type {Arm} from '../store/runs.js'
+import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from './heuristics.js'
+import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from './policy.js'
+import {similarity} from './similarity.js'
+
+/** Names every dimension's scorer with its version, so a changed heuristic shows up as a different scorer. */
+export const HEURISTIC_SCORER = Object.values(SCORERS).join(',')
+
+interface ResultJoin {
+  event_id: string
+  arm: Arm
+  status: string
+  finish_reason: string | null
+  response_text: string | null
+  tool_calls_json: string | null
+  api: Api
+  request_json: string | null
+  model: string | null
+  timestamp: string
+  dataset: string | null
+}
+
+export type PromptInfo = ScorePrompt
+
+const NO_PROMPT: PromptInfo = {system: null, lastUser: '', allUserText: '', wantsJson: false}
+
+/** What the scorers need to know about the prompt, from the stored provider request body. */
+export function promptInfo(api: Api, requestJson: string | null): PromptInfo {
+  if (!requestJson) return NO_PROMPT
+  try {
+    return promptFromRequest(requestFromBody(api, JSON.parse(requestJson) as Record<string, unknown>))
+  } catch {
+    return NO_PROMPT
+  }
+}
+
+export interface ScoreRunOptions {
+  policy?: QualityPolicy
+  /** Re-score even when scores exist (e.g. after a policy change). */
+  force?: boolean
+}
+
+export interface ScoreRunOutcome {
+  scored: number
+  pairs: number
+  skipped: boolean
+}
+
+function toolCallCount(json: string | null): number {
+  if (!json) return 0
+  try {
+    return (JSON.parse(json) as unknown[]).length
+  } catch {
+    return 0
+  }
+}
+
+export function runIsScored(db: DB, runId: string): boolean {
+  const r = db.prepare('SELECT (SELECT count(*) FROM results WHERE run_id = ?) AS results, (SELECT count(*) FROM scores WHERE run_id = ?) AS scores').get(runId, runId) as {results: number; scores: number}
+  return r.results > 0 && r.results === r.scores
+}
+
+/** Scores every result of a run in one transaction (deterministic: same run, same scores). */
+export function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): ScoreRunOutcome {
+  if (!opts.force && runIsScored(db, runId)) return {scored: 0, pairs: 0, skipped: true}
+  const policy = opts.policy ?? DEFAULT_QUALITY_POLICY
+  const rows = db
+    .prepare(
+      `SELECT r.event_id, r.arm, r.status, r.finish_reason, r.response_text, r.tool_calls_json,
+              e.api, e.request_json, e.model, e.timestamp, e.dataset
+       FROM results r JOIN events e ON e.event_id = r.event_id
+       WHERE r.run_id = ? ORDER BY r.event_id, r.arm`,
+    )
+    .all(runId) as ResultJoin[]
+  const byEvent = new Map<string, Partial<Record<Arm, ResultJoin>>>()
+  for (const r of rows) {
+    const m = byEvent.get(r.event_id) ?? {}
+    m[r.arm] = r
+    byEvent.set(r.event_id, m)
+  }
+  const prompts = new Map<string, PromptInfo>()
+  for (const [id, arms] of byEvent) {
+    const any = arms.primary ?? arms.candidate ?? arms.primary_aa!
+    prompts.set(id, promptInfo(any.api, any.request_json))
+  }
+  // IDF over all prompts of the run: a BM25-style weight that needs no outside corpus (§2 of the design).
+  const idf = buildIdf([...prompts.values()].map((p) => `${p.system ?? ''}\n${p.allUserText}`))
+
+  const insertScore = db.prepare(
+    `INSERT OR REPLACE INTO scores (run_id, event_id, arm, relevance, coherence, completeness, overall, pass, flags_json, details_json, on_fail_json, scorer)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const insertPair = db.prepare(
+    `INSERT OR REPLACE INTO pairs (run_id, event_id, dice, rouge_l, jaccard, noise_dice, noise_rouge_l, noise_jaccard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const events = new EventWriter(db)
+  let scored = 0
+  let pairs = 0
+  const now = new Date().toISOString()
+  db.transaction(() => {
+    db.prepare("DELETE FROM events WHERE kind = 'score' AND trace_id = ?").run(runId)
+    for (const [eventId, arms] of byEvent) {
+      const prompt = prompts.get(eventId)!
+      const len = (r?: ResultJoin) => (r && r.status === 'ok' ? responseLength(r.response_text) : null)
+      for (const arm of ['primary', 'candidate', 'primary_aa'] as Arm[]) {
+        const r = arms[arm]
+        if (!r) continue
+        const other = arm === 'candidate' ? arms.primary : arms.candidate
+        const input: ScoreInput = {
+          prompt,
+          response: {text: r.response_text, finish_reason: r.finish_reason, status: r.status, tool_calls: toolCallCount(r.tool_calls_json)},
+          otherLength: len(other),
+        }
+        const s: ResponseScores = scoreResponse(input, {idf})
+        const verdict = applyPolicy(s.dimensions, policy)
+        const d = s.dimensions
+        insertScore.run(
+          runId, eventId, arm, d.relevance.score, d.coherence.score, d.completeness.score, verdict.overall,
+          verdict.pass === null ? null : verdict.pass ? 1 : 0, JSON.stringify(s.flags),
+          JSON.stringify({relevance: d.relevance.details, coherence: d.coherence.details, completeness: d.completeness.details}),
+          JSON.stringify(verdict.on_fail), HEURISTIC_SCORER,
+        )
+        events.write(scoreEvent(runId, eventId, arm, r, verdict, s, now))
+        scored++
+      }
+      const p = arms.primary
+      const c = arms.candidate
+      if (p && c && p.status === 'ok' && c.status === 'ok') {
+        const sim = similarity(p.response_text ?? '', c.response_text ?? '')
+        const aa = arms.primary_aa
+        const noise = aa && aa.status === 'ok' ? similarity(p.response_text ?? '', aa.response_text ?? '') : null
+        insertPair.run(runId, eventId, sim.dice, sim.rougeL, sim.jaccard, noise?.dice ?? null, noise?.rougeL ?? null, noise?.jaccard ?? null)
+        pairs++
+      }
+    }
+  })()
+  return {scored, pairs, skipped: false}
+}
+
+function scoreEvent(
+  runId: string,
+  eventId: string,
+  arm: Arm,
+  r: ResultJoin,
+  verdict: ReturnType<typeof applyPolicy>,
+  s: ResponseScores,
+  now: string,
+): EventRow {
+  const dims = {relevance: s.dimensions.relevance.score, coherence: s.dimensions.coherence.score, completeness: s.dimensions.completeness.score}
+  return {
+    event_id: `sc_${ulid()}`.toLowerCase(),
+    kind: 'score',
+    timestamp: now,
+    timestamp_inferred: 0,
+    source_id: eventId,
+    source_format: 'kt-score',
+    source_file: null,
+    source_locator: null,
+    dataset: r.dataset,
+    import_id: null,
+    // The run id doubles as the trace id, so `--filter trace_id=RUN` finds a run's score events.
+    trace_id: runId,
+    session_id: null,
+    user_id_hash: null,
+    app: null,
+    route: null,
+    environment: null,
+    provider: null,
+    api: r.api,
+    model: r.model,
+    response_model: null,
+    traffic_role: 'comparison',
+    mirror_group_id: null,
+    primary_event_id: eventId,
+    shadow_event_id: null,
+    decision: verdict.pass === null ? 'unscored' : verdict.pass ? 'pass' : 'fail',
+    policy_id: 'quality_scorer',
+    decision_reason: verdict.failed.length ? `below min_score: ${verdict.failed.join(', ')}` : null,
+    status: r.status === 'ok' ? 'ok' : 'error',
+    http_status: null,
+    error_type: null,
+    error_code: null,
+    error_message: null,
+    stream: null,
+    finish_reason: r.finish_reason,
+    finish_reason_raw: null,
+    latency_ms: null,
+    ttft_ms: null,
+    input_tokens: null,
+    output_tokens: null,
+    cached_input_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
+    total_tokens: null,
+    cost_usd: null,
+    cost_source: null,
+    comparison_metric: 'quality.overall',
+    comparison_score: verdict.overall,
+    comparison_verdict: verdict.pass === null ? null : verdict.pass ? 'same' : 'worse',
+    tags: JSON.stringify([`arm=${arm}`, `run=${runId}`]),
+    request_hash: null,
+    replayable: 0,
+    request_json: null,
+    response_json: null,
+    response_text: null,
+    metadata_json: JSON.stringify({run_id: runId, arm, scorer: HEURISTIC_SCORER, dimensions: dims, on_fail: verdict.on_fail, flags: s.flags}),
+  }
+}
