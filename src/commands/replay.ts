@@ -3,6 +3,10 @@ import {KtCommand, dbFlag} from '../cli/base.js'
 import {fmtCost, fmtNum, renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
 import {loadConfigFromFlag} from '../config/load.js'
+import {qualityPolicyFrom} from '../config/quality.js'
+import {gateJson, gateLines, verdictLine} from '../gate/format.js'
+import {parseGates} from '../gate/parse.js'
+import {runGates} from '../gate/run.js'
 import {createReplayRun, estimateRun, executeRun, parsePlan, type ReplaySettings, type RunPlan} from '../replay/engine.js'
 import {summarizeRun, type ArmSummary} from '../replay/summary.js'
 import {resolvePrimary, resolveTarget} from '../replay/targets.js'
@@ -29,6 +33,9 @@ styles faithful, terse, truncate, refuse, verbose).
 
 Every result is saved as it completes. Ctrl-C stops sending, lets calls in flight finish, and prints the command that
 resumes the run; a killed run resumes with --resume RUN_ID (or --resume last) and sends only what has no result yet.
+
+With --gate RULE (repeatable, see kt gate --help) the completed run is scored and gated, and the exit status is the
+gate's: 0 PASS, 1 FAIL, 3 INCONCLUSIVE or INSUFFICIENT (0 with --allow-inconclusive).
 
 Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when interrupted.`
 
@@ -65,11 +72,15 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     resume: Flags.string({description: 'resume a run by id, name or "last"; sends only what has no result yet'}),
     'dry-run': Flags.boolean({description: 'print how many requests and the estimated cost per arm; send nothing'}),
     json: Flags.boolean({description: 'print the run summary as JSON on stdout'}),
+    gate: Flags.string({description: 'gate the completed run with this rule, e.g. "latency.p95 <= 1.2x" (repeatable)', multiple: true, helpGroup: 'GATE'}),
+    'allow-inconclusive': Flags.boolean({description: 'with --gate: exit 0 instead of 3 when the verdict is INCONCLUSIVE or INSUFFICIENT', helpGroup: 'GATE'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Replay)
     const config = loadConfigFromFlag(flags['policy-config'])
+    // A mistyped rule must fail before anything is sent (and paid for).
+    if (flags.gate) parseGates(flags.gate)
     const {db, path} = this.openStore(flags.db)
     try {
       let runId: string
@@ -131,8 +142,15 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
         process.off('SIGTERM', onSignal)
       }
       const summary = summarizeRun(db, runId)
-      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, arms: summary}, null, 2))
+      const allow = flags['allow-inconclusive']
+      const gated = flags.gate && outcome.status === 'completed'
+        ? runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow})
+        : null
+      for (const w of gated?.model.warnings ?? []) this.note(`warning: ${w}`)
+      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, arms: summary, ...(gated ? {gate: gateJson(gated.model, 0.95)} : {})}, null, 2))
       else this.printSummary(runId, summary)
+      if (gated && !flags.json) this.out([...gateLines(gated.model.gates), verdictLine(gated.model, allow)].join('\n'))
+      if (gated) process.exitCode = gated.exitCode
       if (outcome.status === 'interrupted') {
         this.note(`run ${runId} interrupted; resume with: kt replay --resume ${runId}${flags.db ? ` --db ${flags.db}` : ''}`)
         process.exitCode = 130

@@ -1,0 +1,172 @@
+// Markdown for a CI job summary (GitHub `$GITHUB_STEP_SUMMARY`, GitLab, PR comments): verdict headline,
+// gates, metrics, noise floor, and the worst regressions folded in <details>. All text from the run
+// (prompts, answers, names) is escaped: it must not turn into HTML, links or table columns.
+import type {Decision, ReportModel, Verdict} from '../model.js'
+import {
+  DECISION_WORD,
+  DIRECTION_MARK,
+  VERDICT_WORD,
+  clip,
+  direction,
+  excerpt,
+  fmtComparison,
+  fmtDelta,
+  fmtGateValue,
+  fmtLevel,
+  fmtP,
+  fmtScore,
+  fmtValue,
+  unitOf,
+  verdictSentence,
+} from './format.js'
+
+export interface MarkdownOptions {
+  /** Regressed requests to include (default 10). */
+  worst?: number
+  /** Characters per prompt or answer inside <details> (default 1500; step summaries are capped at 1 MiB). */
+  maxText?: number
+}
+
+const VERDICT_EMOJI: Record<Verdict, string> = {pass: '✅', fail: '❌', inconclusive: '⚠️', insufficient: '⏸️', none: 'ℹ️'}
+const DECISION_EMOJI: Record<Decision, string> = {pass: '✅', fail: '❌', inconclusive: '⚠️', insufficient: '⏸️'}
+
+/** HTML-escapes and defuses Markdown syntax so text stays text in a table cell or paragraph. */
+export function mdText(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|#~!])/g, '\\$1')
+}
+
+function mdCell(text: string, max = 200): string {
+  return mdText(excerpt(text, max))
+}
+
+/** Text for a <pre> block inside <details>: HTML-escaped (GitHub does not parse Markdown inside <pre>). */
+function pre(text: string | null, max: number): string {
+  if (text === null) return '<pre><i>(no answer)</i></pre>'
+  const body = clip(text, max).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return `<pre>${body}</pre>`
+}
+
+function table(head: string[], rows: string[][], align: ('l' | 'r')[]): string[] {
+  const sep = align.map((a) => (a === 'r' ? '---:' : ':---'))
+  return [`| ${head.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
+}
+
+export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): string {
+  const out: string[] = []
+  const r = model.run
+  out.push(`## ${VERDICT_EMOJI[model.verdict]} kt report: ${VERDICT_WORD[model.verdict]}`)
+  out.push('')
+  out.push(`${mdText(verdictSentence(model.verdict))}.`)
+  out.push('')
+  out.push(`**Run** \`${excerpt(r.id, 80).replace(/`/g, "'")}\`${r.name ? ` (${mdCell(r.name, 80)})` : ''} · ${r.total} requests · ${mdText(r.status)}  `)
+  out.push(`**Primary** ${mdCell(r.primary)} · **Candidate** ${mdCell(r.candidate)}  `)
+  out.push(`${mdText(model.decision_mode)} · scorer ${mdCell(model.scorer)} · bootstrap B=${model.bootstrap_B}, seed ${model.seed}`)
+
+  if (model.gates.length) {
+    out.push('')
+    out.push('### Gates')
+    out.push('')
+    out.push(
+      ...table(
+        ['', 'gate', 'decision', 'evaluated', 'n', 'reason'],
+        model.gates.map((g) => [
+          DECISION_EMOJI[g.decision],
+          `\`${excerpt(g.rule, 120).replace(/`/g, "'")}\``,
+          `**${DECISION_WORD[g.decision]}**`,
+          mdText(fmtGateValue(g, unitOf(g.metric, model.metrics))),
+          String(g.n),
+          mdCell(g.reason, 300),
+        ]),
+        ['l', 'l', 'l', 'r', 'r', 'l'],
+      ),
+    )
+  }
+
+  if (model.metrics.length) {
+    const level = model.metrics.find((m) => m.comparison)?.comparison?.level ?? 0.95
+    out.push('')
+    out.push('### Metrics')
+    out.push('')
+    out.push(
+      ...table(
+        ['metric', 'primary', 'candidate', `Δ or ratio [${fmtLevel(level)} CI]`, 'n', 'p', 'change'],
+        model.metrics.map((m) => [
+          mdCell(m.label),
+          mdText(fmtValue(m.primary, m.unit)),
+          mdText(fmtValue(m.candidate, m.unit)),
+          mdText(fmtComparison(m.comparison, m.unit)),
+          String(m.n),
+          mdText(fmtP(m.p_value)),
+          DIRECTION_MARK[direction(m)],
+        ]),
+        ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    )
+  }
+
+  const nf = model.noise
+  out.push('')
+  out.push('### Noise floor')
+  out.push('')
+  if (!nf) {
+    out.push('No A/A arm in this run: replay with `--aa 0.3` to measure how much the primary disagrees with itself.')
+  } else {
+    const rows: string[][] = [
+      ["primary vs primary' similarity (dice, mean)", fmtScore(nf.noise_dice_mean)],
+      ['primary vs candidate similarity (dice, mean)', fmtScore(nf.candidate_dice_mean)],
+    ]
+    if (nf.diff) rows.push(['candidate − noise (paired)', mdText(fmtComparison({...nf.diff, kind: 'difference'}, 'similarity'))])
+    if (nf.beyond_noise_rate) {
+      const b = nf.beyond_noise_rate
+      rows.push(['requests beyond the noise (below its 5th percentile)', mdText(`${fmtValue(b.estimate, 'rate')} [${fmtValue(b.low, 'rate')}, ${fmtValue(b.high, 'rate')}]`)])
+    }
+    if (nf.aa_score_sd !== null) rows.push(['A/A overall-score SD (scorer noise)', fmtScore(nf.aa_score_sd)])
+    out.push(`${nf.n} requests with an A/A replay.`)
+    out.push('')
+    out.push(...table(['', 'value'], rows, ['l', 'r']))
+  }
+
+  const worst = model.worst.slice(0, opts.worst ?? 10)
+  if (worst.length) {
+    const max = opts.maxText ?? 1500
+    out.push('')
+    out.push(`### Worst regressions (${worst.length} of ${model.worst.length})`)
+    for (const w of worst) {
+      out.push('')
+      const reasons = w.reasons.length ? ` — ${mdHtml(excerpt(w.reasons.join('; '), 200))}` : ''
+      // <summary> content is HTML: escape, no Markdown.
+      out.push(`<details><summary><code>${mdHtml(excerpt(w.event_id, 80))}</code> Δ overall ${fmtDelta(w.delta)} · dice ${fmtScore(w.dice)}${reasons}</summary>`)
+      out.push('')
+      out.push('**Prompt**')
+      out.push('')
+      out.push(pre(w.prompt, max))
+      out.push('')
+      out.push(`**Primary** (overall ${fmtScore(w.primary_overall)})`)
+      out.push('')
+      out.push(pre(w.primary_text, max))
+      out.push('')
+      out.push(`**Candidate** (overall ${fmtScore(w.candidate_overall)})`)
+      out.push('')
+      out.push(pre(w.candidate_text, max))
+      out.push('')
+      out.push('</details>')
+    }
+  }
+
+  if (model.warnings.length) {
+    out.push('')
+    out.push('### Warnings')
+    out.push('')
+    for (const w of model.warnings) out.push(`- ${mdCell(w, 500)}`)
+  }
+  out.push('')
+  return out.join('\n')
+}
+
+function mdHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+}
