@@ -198,3 +198,26 @@ function runAsNobody(args: string[]): {code: number; stdout: string; stderr: str
   if (r.error) return null
   return {code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr}
 }
+
+describe('import: logged errors', () => {
+  test('a pair with a status code and an error object keeps the provider error type', () => {
+    const dir = tempDir()
+    const f = join(dir, 'errors.jsonl')
+    writeFileSync(
+      f,
+      [
+        JSON.stringify({request: {model: 'claude-3-5-haiku-20241022', max_tokens: 50, messages: [{role: 'user', content: 'hi'}]}, status_code: 529, error: {type: 'error', error: {type: 'overloaded_error', message: 'Overloaded'}}}),
+        JSON.stringify({request: {model: 'gpt-4o', messages: [{role: 'user', content: 'hi'}]}, status_code: 500}),
+      ].join('\n') + '\n',
+    )
+    const db = join(dir, 'kt.db')
+    assert.equal(kt(['import', f, '--db', db]).code, 0)
+    const d = new Database(db, {readonly: true})
+    const rows = d.prepare('SELECT model, status, error_type, error_code, error_message FROM events ORDER BY model').all()
+    d.close()
+    assert.deepEqual(rows, [
+      {model: 'claude-3-5-haiku-20241022', status: 'error', error_type: 'overloaded_error', error_code: '529', error_message: 'Overloaded'},
+      {model: 'gpt-4o', status: 'error', error_type: 'http_error', error_code: '500', error_message: null},
+    ])
+  })
+})

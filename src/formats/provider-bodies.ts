@@ -135,14 +135,15 @@ function pairDraft(which: Which, v: Json, item: Item, format: string): RecordDra
     tags,
     metadata: meta,
   })
-  if (statusCode !== null && statusCode >= 400 && draft.status !== 'error') {
-    draft.status = 'error'
-    draft.error ??= {type: 'http_error', code: String(statusCode), message: asString(wrapper.error) ?? null}
-  }
-  if (isObject(wrapper.error) && draft.status !== 'error') {
-    const e = wrapper.error
-    draft.status = 'error'
-    draft.error = {type: asString(e.type), code: asString(e.code), message: asString(e.message)}
+  // A logged error object says more than the status code alone (e.g. Anthropic's overloaded_error on a 529).
+  if (draft.status !== 'error') {
+    const logged = isObject(wrapper.error) ? (isObject(wrapper.error.error) ? wrapper.error.error : wrapper.error) : null
+    if (logged || (statusCode !== null && statusCode >= 400)) {
+      draft.status = 'error'
+      draft.error = logged
+        ? {type: asString(logged.type), code: asString(logged.code) ?? (statusCode !== null ? String(statusCode) : null), message: asString(logged.message)}
+        : {type: 'http_error', code: String(statusCode), message: asString(wrapper.error)}
+    }
   }
   return draft
 }
