@@ -2,13 +2,13 @@
 // JSONL from the S3/GCS/blob/generic-API loggers), and rows of the LiteLLM_SpendLogs table (JSON, JSONL, CSV).
 // LiteLLM logs the messages and the optional params separately, so a replayable request body is synthesised
 // from them (flagged `request_synthesized`), except when SpendLogs kept the client's original body.
-import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/normalize.js'
-import type {Api, CanonicalRequest, CanonicalResponse, Provider, ToolCall, Usage} from '../records/types.js'
-import {isAnthropicResponse, parseAnthropicRequest, parseAnthropicResponse} from './bodies/anthropic.js'
+import {num, usageFromOpenAIChat} from '../records/normalize.js'
+import type {Api, CanonicalResponse, Provider, Usage} from '../records/types.js'
+import {isAnthropicResponse, parseAnthropicResponse} from './bodies/anthropic.js'
 import {asArray, asObject, isObject, type Json} from './bodies/json.js'
-import {argString, parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from './bodies/openai-chat.js'
+import {parseOpenAIChatResponse, type ParsedResponse} from './bodies/openai-chat.js'
 import {decode, epochMs, hashIdentifier, isoFromMs, msBetween, str, strings, synthBody, toChatMessages} from './langfuse.js'
-import {buildRecord, type RecordDraft} from './record.js'
+import {buildRecord, requestFromBody, responseFromBody, type RecordDraft} from './record.js'
 import type {Format, FormatContext, Item, Outcome, Shape} from './types.js'
 
 /** What LiteLLM writes in place of prompts and completions when message logging is off. */
@@ -68,22 +68,6 @@ function nonEmpty(v: unknown): boolean {
   return isObject(v) ? Object.keys(v).length > 0 : true
 }
 
-/** Canonical request for a body of the call's api (Responses and text completions are parsed here). */
-function requestFor(api: Api, body: Json): CanonicalRequest {
-  if (api === 'anthropic.messages') return parseAnthropicRequest(body)
-  if (api === 'openai.responses') {
-    const parsed = parseOpenAIChatRequest({...body, messages: toChatMessages(body.input) ?? []})
-    if (typeof body.instructions === 'string') parsed.system = body.instructions
-    return {...parsed, raw: body}
-  }
-  if (api === 'openai.completions') {
-    const prompt = Array.isArray(body.prompt) ? body.prompt.filter((p) => typeof p === 'string').join('\n') : (str(body.prompt) ?? '')
-    const {messages: _m, ...rest} = parseOpenAIChatRequest({...body, messages: []})
-    return {...rest, messages: [{role: 'user', parts: [{type: 'text', text: prompt}]}], raw: body}
-  }
-  return parseOpenAIChatRequest(body)
-}
-
 /** Request body from what LiteLLM logged: `{model, messages, ...model_parameters}` in the call's own shape. */
 function synthesise(api: Api, model: string | null, messages: unknown, params: Json, stream: boolean): Json | null {
   const extra: Json = stream ? {stream: true} : {}
@@ -106,44 +90,9 @@ function synthesise(api: Api, model: string | null, messages: unknown, params: J
   return synthBody(model, list as Json[], params, extra)
 }
 
-/** OpenAI Responses API body → canonical response (only what replay and reports need). */
-function parseResponsesBody(body: Json): ParsedResponse {
-  const texts: string[] = []
-  const reasoning: string[] = []
-  const calls: ToolCall[] = []
-  for (const item of asArray(body.output)) {
-    const it = asObject(item)
-    if (it.type === 'message') {
-      for (const c of asArray(it.content)) {
-        const p = asObject(c)
-        const t = p.type === 'refusal' ? str(p.refusal) : str(p.text)
-        if (t !== null) texts.push(t)
-      }
-    } else if (it.type === 'function_call') {
-      calls.push({id: str(it.call_id) ?? str(it.id) ?? '', name: str(it.name) ?? '', arguments: argString(it.arguments)})
-    } else if (it.type === 'reasoning') {
-      for (const s of asArray(it.summary)) {
-        const t = str(asObject(s).text)
-        if (t) reasoning.push(t)
-      }
-    }
-  }
-  const status = str(body.status)
-  const incomplete = str(asObject(body.incomplete_details).reason)
-  const raw = status === 'incomplete' ? (incomplete ?? status) : status
-  const finish = status === 'completed' ? (calls.length ? 'tool_calls' : 'stop') : normalizeFinishReason(raw)
-  return {
-    id: str(body.id),
-    model: str(body.model),
-    created: num(body.created_at),
-    response: {text: texts.length ? texts.join('') : null, tool_calls: calls, reasoning: reasoning.length ? reasoning.join('') : null, finish_reason: finish, finish_reason_raw: raw, raw: body},
-    usage: usageFromOpenAIChat(body.usage),
-  }
-}
-
 /** Response dict LiteLLM logged (OpenAI ModelResponse, text completion, Responses or Anthropic body). */
 function parseResponse(api: Api, body: Json): ParsedResponse | null {
-  if (api === 'openai.responses' && (body.object === 'response' || Array.isArray(body.output))) return parseResponsesBody(body)
+  if (api === 'openai.responses' && (body.object === 'response' || Array.isArray(body.output))) return responseFromBody(api, body)
   if (isAnthropicResponse(body)) return parseAnthropicResponse(body)
   const choice = asObject(asArray(body.choices)[0])
   if (typeof choice.text === 'string') {
@@ -227,7 +176,7 @@ function draftFrom(c: Common): RecordDraft {
   if (c.synthesized) meta.request_synthesized = true
   if (c.redacted) meta.content_redacted = true
   if (!c.body && !c.redacted) meta.content_not_logged = true
-  const request = c.body ? requestFor(c.api, c.body) : null
+  const request = c.body ? requestFromBody(c.api, c.body) : null
   if (request) request.stream = request.stream || c.streamed
   const draft: RecordDraft = {
     format: c.format,

@@ -7,7 +7,9 @@ import type {Api, CanonicalRecord, CanonicalRequest, CanonicalResponse, EventFie
 import {emptyEventFields, emptyRequest, emptyUsage} from '../records/types.js'
 import {parseAnthropicRequest, parseAnthropicResponse} from './bodies/anthropic.js'
 import type {Json} from './bodies/json.js'
-import {parseOpenAIChatRequest, parseOpenAIChatResponse} from './bodies/openai-chat.js'
+import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from './bodies/openai-chat.js'
+import {parseCompletionsRequest, parseCompletionsResponse} from './bodies/openai-completions.js'
+import {parseResponsesRequest, parseResponsesResponse} from './bodies/openai-responses.js'
 import type {FormatContext} from './types.js'
 
 export interface RecordDraft {
@@ -64,12 +66,17 @@ export function providerFromUrl(url: string | null | undefined): Provider | null
 /** Canonical request from a provider body, picking the parser by api. */
 export function requestFromBody(api: Api, body: Json): CanonicalRequest {
   if (api === 'anthropic.messages') return parseAnthropicRequest(body)
+  if (api === 'openai.responses') return parseResponsesRequest(body)
+  if (api === 'openai.completions') return parseCompletionsRequest(body)
   return parseOpenAIChatRequest(body)
 }
 
 /** Canonical response + usage from a provider body, picking the parser by api. */
-export function responseFromBody(api: Api, body: Json) {
-  return api === 'anthropic.messages' ? parseAnthropicResponse(body) : parseOpenAIChatResponse(body)
+export function responseFromBody(api: Api, body: Json): ParsedResponse {
+  if (api === 'anthropic.messages') return parseAnthropicResponse(body)
+  if (api === 'openai.responses') return parseResponsesResponse(body)
+  if (api === 'openai.completions') return parseCompletionsResponse(body)
+  return parseOpenAIChatResponse(body)
 }
 
 /** sha256 of the canonical request (api, model, body): joins replays with their source and finds duplicates. */

@@ -5,7 +5,7 @@ import type {Json} from '../formats/bodies/json.js'
 import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../formats/bodies/openai-chat.js'
 import {emptyUsage} from '../records/types.js'
 import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
-import {assembleResponsesStream, parseOpenAIResponsesResponse} from './responses.js'
+import {assembleResponsesStream, parseResponsesResponse} from '../formats/bodies/openai-responses.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
 import type {CallResult} from './types.js'
 
@@ -27,7 +27,7 @@ export interface RunSpec {
 
 function parseBody(wire: WireApi, body: Json): ParsedResponse {
   if (wire === 'anthropic.messages') return parseAnthropicResponse(body)
-  if (wire === 'openai.responses') return parseOpenAIResponsesResponse(body)
+  if (wire === 'openai.responses') return parseResponsesResponse(body)
   return parseOpenAIChatResponse(body)
 }
 

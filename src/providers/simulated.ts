@@ -10,7 +10,7 @@ import {asArray, asObject, asString, isObject, type Json} from '../formats/bodie
 import {parseAnthropicRequest, parseAnthropicResponse} from '../formats/bodies/anthropic.js'
 import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from '../formats/bodies/openai-chat.js'
 import {emptyUsage, type CanonicalRequest, type Message} from '../records/types.js'
-import {parseOpenAIResponsesResponse} from './responses.js'
+import {parseResponsesResponse} from '../formats/bodies/openai-responses.js'
 import {estimateRequestTokens} from './pricing.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, SimulationStyle, TargetSpec} from './types.js'
 
@@ -471,7 +471,7 @@ function rawFor(api: string, model: string, id: string, a: SimAnswer, inTokens: 
 }
 
 function parseRaw(api: string, raw: Json): ParsedResponse {
-  return api === 'anthropic.messages' ? parseAnthropicResponse(raw) : api === 'openai.responses' ? parseOpenAIResponsesResponse(raw) : parseOpenAIChatResponse(raw)
+  return api === 'anthropic.messages' ? parseAnthropicResponse(raw) : api === 'openai.responses' ? parseResponsesResponse(raw) : parseOpenAIChatResponse(raw)
 }
 
 const SIM_ERRORS = [
