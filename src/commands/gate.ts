@@ -9,6 +9,7 @@ import {junitXml} from '../gate/junit.js'
 import {metricNames} from '../gate/registry.js'
 import {gateRulesFrom, runGates} from '../gate/run.js'
 import {normalizeLevel} from '../report/build.js'
+import {formatJudgeSummary, judgeFromFlags} from '../scoring/judge.js'
 import {KtError, errorMessage} from '../util/errors.js'
 
 export default class Gate extends KtCommand {
@@ -54,6 +55,8 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     level: Flags.string({description: 'confidence level in percent for rules without @LEVEL', default: '95'}),
     seed: Flags.integer({description: 'bootstrap seed: the same run and seed give identical numbers', default: 1}),
     json: Flags.boolean({description: 'print the gate outcomes and verdict as JSON on stdout'}),
+    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
+    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
   }
 
   async run(): Promise<void> {
@@ -64,17 +67,20 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     const level = normalizeLevel(levelNum)
     const config = loadConfigFromFlag(flags['policy-config'])
     const rules = gateRulesFrom(flags.gate, config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
     const {db} = this.openStore(flags.db)
     try {
       const policy = qualityPolicyFrom(config) ?? undefined
-      const {model, exitCode, scored} = runGates(db, args.run, rules, {
+      const {model, exitCode, scored, judge: judged} = await runGates(db, args.run, rules, {
         seed: flags.seed,
         level,
         decisionMode: flags.decision as 'non-inferiority' | 'harm',
         allowInconclusive: flags['allow-inconclusive'],
         policy,
+        judge,
       })
       if (scored !== null) this.note(`scored run ${model.run.id} (${scored} answers) before gating`)
+      if (judged) for (const line of formatJudgeSummary(judged)) this.note(line)
       if (flags.junit) {
         try {
           writeFileSync(flags.junit, junitXml(model))
@@ -83,7 +89,7 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
         }
       }
       for (const w of model.warnings) this.note(`warning: ${w}`)
-      if (flags.json) this.out(JSON.stringify(gateJson(model, level), null, 2))
+      if (flags.json) this.out(JSON.stringify({...gateJson(model, level), ...(judged ? {judge: judged} : {})}, null, 2))
       else {
         this.out(`run ${model.run.id}${model.run.name ? ` (${model.run.name})` : ''}: ${model.run.primary} → ${model.run.candidate}`)
         this.out([...gateLines(model.gates), verdictLine(model, flags['allow-inconclusive'])].join('\n'))

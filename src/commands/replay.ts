@@ -7,6 +7,8 @@ import {qualityPolicyFrom} from '../config/quality.js'
 import {gateJson, gateLines, verdictLine} from '../gate/format.js'
 import {parseGates} from '../gate/parse.js'
 import {runGates} from '../gate/run.js'
+import {formatJudgeSummary, judgeFromFlags} from '../scoring/judge.js'
+import {scoreRun} from '../scoring/score-run.js'
 import {createReplayRun, estimateRun, executeRun, parsePlan, type ReplaySettings, type RunPlan} from '../replay/engine.js'
 import {summarizeRun, type ArmSummary} from '../replay/summary.js'
 import {resolvePrimary, resolveTarget} from '../replay/targets.js'
@@ -74,6 +76,8 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     json: Flags.boolean({description: 'print the run summary as JSON on stdout'}),
     gate: Flags.string({description: 'gate the completed run with this rule, e.g. "latency.p95 <= 1.2x" (repeatable)', multiple: true, helpGroup: 'GATE'}),
     'allow-inconclusive': Flags.boolean({description: 'with --gate: exit 0 instead of 3 when the verdict is INCONCLUSIVE or INSUFFICIENT', helpGroup: 'GATE'}),
+    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
+    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
   }
 
   async run(): Promise<void> {
@@ -81,6 +85,7 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     const config = loadConfigFromFlag(flags['policy-config'])
     // A mistyped rule must fail before anything is sent (and paid for).
     if (flags.gate) parseGates(flags.gate)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
     const {db, path} = this.openStore(flags.db)
     try {
       let runId: string
@@ -144,10 +149,13 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
       const summary = summarizeRun(db, runId)
       const allow = flags['allow-inconclusive']
       const gated = flags.gate && outcome.status === 'completed'
-        ? runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow})
+        ? await runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow, judge})
         : null
+      // --judge without --gate: score and judge the completed run anyway.
+      const judged = gated ? gated.judge : judge && outcome.status === 'completed' ? (await scoreRun(db, runId, {policy: qualityPolicyFrom(config) ?? undefined, judge})).judge : null
+      if (judged) for (const line of formatJudgeSummary(judged)) this.note(line)
       for (const w of gated?.model.warnings ?? []) this.note(`warning: ${w}`)
-      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, arms: summary, ...(gated ? {gate: gateJson(gated.model, 0.95)} : {})}, null, 2))
+      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, arms: summary, ...(gated ? {gate: gateJson(gated.model, 0.95)} : {}), ...(judged ? {judge: judged} : {})}, null, 2))
       else this.printSummary(runId, summary)
       if (gated && !flags.json) this.out([...gateLines(gated.model.gates), verdictLine(gated.model, allow)].join('\n'))
       if (gated) process.exitCode = gated.exitCode

@@ -13,6 +13,7 @@ import {REPORT_FORMATS, formatFromPath, renderReport, type ReportFormat} from '.
 import {compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareTable} from '../report/render/compare.js'
 import {defaultColor} from '../report/render/table.js'
 import type {QualityPolicy} from '../scoring/policy.js'
+import {formatJudgeSummary, judgeFromFlags, type JudgeOptions} from '../scoring/judge.js'
 import {runIsScored, scoreRun} from '../scoring/score-run.js'
 import type {DB} from '../store/db.js'
 import {getRun} from '../store/runs.js'
@@ -61,6 +62,8 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
     level: Flags.string({description: 'confidence level in percent for intervals and rules without @LEVEL', default: '95'}),
     worst: Flags.integer({description: 'how many regressed requests to show', default: 5, min: 0, max: 100}),
     compare: Flags.string({description: 'a second run (B) whose candidate is compared with this run\'s (A), paired on shared requests', helpValue: 'RUN_B'}),
+    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
+    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
   }
 
   async run(): Promise<void> {
@@ -77,14 +80,15 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
     const config = loadConfigFromFlag(flags['policy-config'])
     const policy = qualityPolicyFrom(config) ?? undefined
     const rules = gateRulesFrom(flags.gate, config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
     // A bad rule is a usage error before any work (scoring writes to the store).
     if (!flags.compare) parseGates(rules)
     const {db, path} = this.openStore(flags.db)
     let text: string
     try {
-      const dataA = this.scoredData(db, path, args.run, policy)
+      const dataA = await this.scoredData(db, path, args.run, policy, judge)
       if (flags.compare) {
-        const dataB = this.scoredData(db, path, flags.compare, policy)
+        const dataB = await this.scoredData(db, path, flags.compare, policy, judge)
         if (dataA.run.id === dataB.run.id) throw new KtError(`--compare ${flags.compare}: that is run ${dataA.run.id} itself; give another run`, 2)
         const cmp = compareRuns(dataA, dataB, {seed: flags.seed, level})
         if (cmp.shared === 0) throw new KtError(`runs ${dataA.run.id} and ${dataB.run.id} share no requests: there is nothing to pair`, 2)
@@ -108,12 +112,13 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
   }
 
   /** The run's data, scored first if it has no scores yet (with the config's quality policy). */
-  private scoredData(db: DB, path: string, ref: string, policy: QualityPolicy | undefined) {
+  private async scoredData(db: DB, path: string, ref: string, policy: QualityPolicy | undefined, judge: JudgeOptions | undefined) {
     const run = getRun(db, ref)
     if (!run) throw new KtError(`no run "${ref}" in ${path} (see kt runs list)`, 2)
-    if (!runIsScored(db, run.id)) {
-      const outcome = scoreRun(db, run.id, {policy})
+    if (judge || !runIsScored(db, run.id)) {
+      const outcome = await scoreRun(db, run.id, {policy, judge})
       if (outcome.scored > 0) this.note(`scored run ${run.id} (${outcome.scored} answers) before reporting`)
+      if (outcome.judge) for (const line of formatJudgeSummary(outcome.judge)) this.note(line)
     }
     return loadRunData(db, run.id)
   }

@@ -71,7 +71,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await executeRun(db, getRun(db, runId)!, {onProgress: (p) => opts.onProgress?.(p.done, p.total, p.errors)})
 
     stage('3/4 scoring both answers of every request and gating the swap')
-    const {model} = runGates(db, runId, opts.gates, {policy: opts.policy})
+    const {model} = await runGates(db, runId, opts.gates, {policy: opts.policy})
     const data = loadRunData(db, runId)
 
     stage(`4/4 writing reports to ${outDir}`)

@@ -4,20 +4,26 @@ import type {KtConfig} from '../config/types.js'
 import {loadRunData} from '../report/data.js'
 import {buildReport, type BuildReportOptions} from '../report/build.js'
 import type {ReportModel} from '../report/model.js'
-import {runIsScored, scoreRun} from '../scoring/score-run.js'
+import type {JudgeOptions} from '../scoring/judge.js'
+import {runIsScored, scoreRun, type ScoreRunOutcome} from '../scoring/score-run.js'
 import type {DB} from '../store/db.js'
 import {getRun} from '../store/runs.js'
 import {KtError} from '../util/errors.js'
 import {DEFAULT_GATES} from './evaluate.js'
 import {parseGates, type GateInput} from './parse.js'
 
-export type RunGatesOptions = Omit<BuildReportOptions, 'gates'>
+export type RunGatesOptions = Omit<BuildReportOptions, 'gates'> & {
+  /** Also grade the answers with an LLM judge (scores the run again when it lacks this judge's results). */
+  judge?: JudgeOptions
+}
 
 export interface RunGatesResult {
   model: ReportModel
   exitCode: number
   /** The run had to be scored first (how many answers were scored). */
   scored: number | null
+  /** The judge's outcome when `judge` was given. */
+  judge: ScoreRunOutcome['judge']
 }
 
 /**
@@ -39,14 +45,20 @@ export function gateRulesFrom(flagRules: readonly string[] | undefined, config: 
  * Gates a run. Rules are parsed before anything else (a bad rule is exit 2 with nothing written);
  * an empty rule list means the default gates. An unscored run is scored with `opts.policy`.
  */
-export function runGates(db: DB, runId: string, rules: readonly (string | GateInput)[], opts: RunGatesOptions = {}): RunGatesResult {
+export async function runGates(db: DB, runId: string, rules: readonly (string | GateInput)[], options: RunGatesOptions = {}): Promise<RunGatesResult> {
+  const {judge, ...opts} = options
   const list = rules.length ? rules : DEFAULT_GATES
   parseGates(list)
   const run = getRun(db, runId)
   if (!run) throw new KtError(`no run "${runId}" (see kt runs list)`, 2)
   let scored: number | null = null
-  if (!runIsScored(db, run.id)) scored = scoreRun(db, run.id, {policy: opts.policy}).scored
+  let judged: ScoreRunOutcome['judge'] = null
+  if (judge || !runIsScored(db, run.id)) {
+    const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
+    if (!outcome.skipped) scored = outcome.scored
+    judged = outcome.judge
+  }
   const data = loadRunData(db, run.id)
   const model = buildReport(data, {...opts, gates: list})
-  return {model, exitCode: model.exit_code, scored}
+  return {model, exitCode: model.exit_code, scored, judge: judged}
 }

@@ -1,7 +1,8 @@
-// The scoring pass over a replay run: every result gets the quality dimensions (offline heuristics,
-// or an LLM judge when asked), every request gets the similarity of its two answers (and of the
-// primary with itself, when the run has an A/A arm). Scores are stored, and each scored answer is
-// also written as a `quality_scorer` event so it lists and exports like any other event.
+// The scoring pass over a replay run: every result gets the quality dimensions (offline heuristics),
+// every request gets the similarity of its two answers (and of the primary with itself, when the run
+// has an A/A arm). With `judge`, an LLM judge also grades every answer (scores.judge_json; the
+// heuristic columns are unchanged). Scores are stored, and each scored answer is also written as a
+// `quality_scorer` event so it lists and exports like any other event.
 import {requestFromBody} from '../formats/record.js'
 import {ulid} from '../records/hash.js'
 import type {Api} from '../records/types.js'
@@ -9,6 +10,7 @@ import type {DB} from '../store/db.js'
 import {EventWriter, type EventRow} from '../store/events.js'
 import type {Arm} from '../store/runs.js'
 import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from './heuristics.js'
+import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeOptions, type JudgeRecord, type JudgeSummary} from './judge.js'
 import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from './policy.js'
 import {similarity} from './similarity.js'
 
@@ -47,12 +49,16 @@ export interface ScoreRunOptions {
   policy?: QualityPolicy
   /** Re-score even when scores exist (e.g. after a policy change). */
   force?: boolean
+  /** Also grade every answer with an LLM judge (opt-in; costs calls unless cached). */
+  judge?: JudgeOptions
 }
 
 export interface ScoreRunOutcome {
   scored: number
   pairs: number
   skipped: boolean
+  /** With `judge`: calls made in this pass, cache hits, and the run's per-arm judge summary. */
+  judge: (JudgeSummary & {calls: number; cache_hits: number}) | null
 }
 
 function toolCallCount(json: string | null): number {
@@ -69,9 +75,16 @@ export function runIsScored(db: DB, runId: string): boolean {
   return r.results > 0 && r.results === r.scores
 }
 
-/** Scores every result of a run in one transaction (deterministic: same run, same scores). */
-export function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): ScoreRunOutcome {
-  if (!opts.force && runIsScored(db, runId)) return {scored: 0, pairs: 0, skipped: true}
+/**
+ * Scores every result of a run in one transaction (deterministic: same run, same scores). With
+ * `judge`, the judge calls run first (outside the transaction), then everything is written at once;
+ * a run already scored is scored again only when it lacks usable results from that judge.
+ */
+export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Promise<ScoreRunOutcome> {
+  const judgeDone = !opts.judge || runIsJudged(db, runId, judgeModelName(opts.judge.target), Boolean(opts.judge.pairwise))
+  if (!opts.force && runIsScored(db, runId) && judgeDone) {
+    return {scored: 0, pairs: 0, skipped: true, judge: opts.judge ? {...judgeSummary(db, runId), calls: 0, cache_hits: 0} : null}
+  }
   const policy = opts.policy ?? DEFAULT_QUALITY_POLICY
   const rows = db
     .prepare(
@@ -95,9 +108,22 @@ export function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Sco
   // IDF over all prompts of the run: a BM25-style weight that needs no outside corpus (§2 of the design).
   const idf = buildIdf([...prompts.values()].map((p) => `${p.system ?? ''}\n${p.allUserText}`))
 
+  // Judge records for this pass; without a judge, records from an earlier judged pass are kept (they were paid for).
+  let judged: Map<string, JudgeRecord | string>
+  let judgeCalls = {calls: 0, cache_hits: 0}
+  if (opts.judge) {
+    const judge = createJudge(opts.judge, db)
+    judged = await judgeItems(rows, judge, {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy})
+    judgeCalls = {calls: judge.calls, cache_hits: judge.cacheHits}
+  } else {
+    judged = new Map()
+    const kept = db.prepare('SELECT event_id, arm, judge_json FROM scores WHERE run_id = ? AND judge_json IS NOT NULL').all(runId) as {event_id: string; arm: Arm; judge_json: string}[]
+    for (const k of kept) judged.set(judgeKey(k.event_id, k.arm), k.judge_json)
+  }
+
   const insertScore = db.prepare(
-    `INSERT OR REPLACE INTO scores (run_id, event_id, arm, relevance, coherence, completeness, overall, pass, flags_json, details_json, on_fail_json, scorer)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO scores (run_id, event_id, arm, relevance, coherence, completeness, overall, pass, flags_json, details_json, on_fail_json, judge_json, scorer)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const insertPair = db.prepare(
     `INSERT OR REPLACE INTO pairs (run_id, event_id, dice, rouge_l, jaccard, noise_dice, noise_rouge_l, noise_jaccard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -123,13 +149,15 @@ export function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Sco
         const s: ResponseScores = scoreResponse(input, {idf})
         const verdict = applyPolicy(s.dimensions, policy)
         const d = s.dimensions
+        const j = judged.get(judgeKey(eventId, arm))
+        const judgeJson = j === undefined ? null : typeof j === 'string' ? j : JSON.stringify(j)
         insertScore.run(
           runId, eventId, arm, d.relevance.score, d.coherence.score, d.completeness.score, verdict.overall,
           verdict.pass === null ? null : verdict.pass ? 1 : 0, JSON.stringify(s.flags),
           JSON.stringify({relevance: d.relevance.details, coherence: d.coherence.details, completeness: d.completeness.details}),
-          JSON.stringify(verdict.on_fail), HEURISTIC_SCORER,
+          JSON.stringify(verdict.on_fail), judgeJson, HEURISTIC_SCORER,
         )
-        events.write(scoreEvent(runId, eventId, arm, r, verdict, s, now))
+        events.write(scoreEvent(runId, eventId, arm, r, verdict, s, now, typeof j === 'object' ? j : null))
         scored++
       }
       const p = arms.primary
@@ -143,7 +171,7 @@ export function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Sco
       }
     }
   })()
-  return {scored, pairs, skipped: false}
+  return {scored, pairs, skipped: false, judge: opts.judge ? {...judgeSummary(db, runId), ...judgeCalls} : null}
 }
 
 function scoreEvent(
@@ -154,6 +182,7 @@ function scoreEvent(
   verdict: ReturnType<typeof applyPolicy>,
   s: ResponseScores,
   now: string,
+  judge: JudgeRecord | null,
 ): EventRow {
   const dims = {relevance: s.dimensions.relevance.score, coherence: s.dimensions.coherence.score, completeness: s.dimensions.completeness.score}
   return {
@@ -212,6 +241,9 @@ function scoreEvent(
     request_json: null,
     response_json: null,
     response_text: null,
-    metadata_json: JSON.stringify({run_id: runId, arm, scorer: HEURISTIC_SCORER, dimensions: dims, on_fail: verdict.on_fail, flags: s.flags}),
+    metadata_json: JSON.stringify({
+      run_id: runId, arm, scorer: HEURISTIC_SCORER, dimensions: dims, on_fail: verdict.on_fail, flags: s.flags,
+      ...(judge ? {judge: {model: judge.model, rubric: judge.rubric, status: judge.status, scores: judge.scores, ...(judge.pairwise ? {pairwise_verdict: judge.pairwise.verdict} : {})}} : {}),
+    }),
   }
 }

@@ -34,6 +34,11 @@ export interface FakeUpstreamOptions {
   record?: boolean
   /** Model ids listed by GET /v1/models. */
   models?: string[]
+  /**
+   * Scripted answer text per generation call (undefined: the default echo answer). When the request forces a
+   * tool, a string holding a JSON object becomes that tool call's arguments; any other string is a text answer.
+   */
+  answer?: (body: Json, callIndex: number) => string | undefined
 }
 
 export interface ReceivedCall {
@@ -174,19 +179,30 @@ interface Answer {
   outTokens: number
 }
 
-function answerFor(body: Json, flavor: Flavor, fallbackModel: string): Answer {
+function isJsonObjectText(s: string): boolean {
+  try {
+    const v: unknown = JSON.parse(s)
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+  } catch {
+    return false
+  }
+}
+
+function answerFor(body: Json, flavor: Flavor, fallbackModel: string, scripted?: string): Answer {
   const user = lastUserText(body)
   const digest = fakeDigest(user)
   const whole = fakeDigest(JSON.stringify(body))
-  const forced = forcedTool(body)
-  let text = forced ? '' : `Fake answer ${digest}. You wrote ${user.length} characters: ${user.slice(0, 80)}`
+  let forced = forcedTool(body)
+  if (scripted !== undefined && forced && !isJsonObjectText(scripted)) forced = null
+  let text = forced ? '' : scripted ?? `Fake answer ${digest}. You wrote ${user.length} characters: ${user.slice(0, 80)}`
   const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_output_tokens === 'number' ? body.max_output_tokens : null
   let truncated = false
   if (maxTokens !== null && text.length > maxTokens * 4) {
     text = text.slice(0, Math.max(1, maxTokens * 4))
     truncated = true
   }
-  const tool = forced ? {id: (flavor === 'anthropic' ? 'toolu_fake_' : 'call_fake_') + whole, name: forced.name, args: JSON.stringify(argsFor(forced.schema, user))} : null
+  const args = forced ? (scripted !== undefined ? scripted : JSON.stringify(argsFor(forced.schema, user))) : ''
+  const tool = forced ? {id: (flavor === 'anthropic' ? 'toolu_fake_' : 'call_fake_') + whole, name: forced.name, args} : null
   return {
     id: whole,
     model: typeof body.model === 'string' ? body.model : fallbackModel,
@@ -425,7 +441,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return sendJson(res, fault.status, errorBody(flavor, fault.status, fault), headers)
     }
 
-    const answer = answerFor(body, flavor, azure?.[1] ?? 'unknown')
+    const answer = answerFor(body, flavor, azure?.[1] ?? 'unknown', options.answer?.(body, index))
     const idHeader: Record<string, string> = flavor === 'anthropic' ? {'request-id': `req_${answer.id}`} : {'x-request-id': `req_${answer.id}`}
     if (azure) idHeader['apim-request-id'] = `apim-${answer.id}`
     if (fault?.type === 'invalid_json') {
