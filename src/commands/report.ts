@@ -115,7 +115,7 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
   private async scoredData(db: DB, path: string, ref: string, policy: QualityPolicy | undefined, judge: JudgeOptions | undefined) {
     const run = getRun(db, ref)
     if (!run) throw new KtError(`no run "${ref}" in ${path} (see kt runs list)`, 2)
-    if (judge || !runIsScored(db, run.id)) {
+    if (judge || !runIsScored(db, run.id, policy)) {
       const outcome = await scoreRun(db, run.id, {policy, judge})
       if (outcome.scored > 0) this.note(`scored run ${run.id} (${outcome.scored} answers) before reporting`)
       if (outcome.judge) for (const line of formatJudgeSummary(outcome.judge)) this.note(line)

@@ -53,7 +53,7 @@ export async function runGates(db: DB, runId: string, rules: readonly (string | 
   if (!run) throw new KtError(`no run "${runId}" (see kt runs list)`, 2)
   let scored: number | null = null
   let judged: ScoreRunOutcome['judge'] = null
-  if (judge || !runIsScored(db, run.id)) {
+  if (judge || !runIsScored(db, run.id, opts.policy)) {
     const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
     if (!outcome.skipped) scored = outcome.scored
     judged = outcome.judge

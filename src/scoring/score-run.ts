@@ -4,7 +4,7 @@
 // heuristic columns are unchanged). Scores are stored, and each scored answer is also written as a
 // `quality_scorer` event so it lists and exports like any other event.
 import {requestFromBody} from '../formats/record.js'
-import {ulid} from '../records/hash.js'
+import {stableStringify, ulid} from '../records/hash.js'
 import type {Api} from '../records/types.js'
 import type {DB} from '../store/db.js'
 import {EventWriter, type EventRow} from '../store/events.js'
@@ -70,9 +70,12 @@ function toolCallCount(json: string | null): number {
   }
 }
 
-export function runIsScored(db: DB, runId: string): boolean {
-  const r = db.prepare('SELECT (SELECT count(*) FROM results WHERE run_id = ?) AS results, (SELECT count(*) FROM scores WHERE run_id = ?) AS scores').get(runId, runId) as {results: number; scores: number}
-  return r.results > 0 && r.results === r.scores
+/** Every result has a score, made under this quality policy (the default policy when none is given). */
+export function runIsScored(db: DB, runId: string, policy: QualityPolicy = DEFAULT_QUALITY_POLICY): boolean {
+  const r = db
+    .prepare('SELECT (SELECT count(*) FROM results WHERE run_id = ?) AS results, (SELECT count(*) FROM scores WHERE run_id = ?) AS scores, (SELECT scored_policy FROM runs WHERE id = ?) AS policy')
+    .get(runId, runId, runId) as {results: number; scores: number; policy: string | null}
+  return r.results > 0 && r.results === r.scores && r.policy === stableStringify(policy)
 }
 
 /**
@@ -82,7 +85,7 @@ export function runIsScored(db: DB, runId: string): boolean {
  */
 export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Promise<ScoreRunOutcome> {
   const judgeDone = !opts.judge || runIsJudged(db, runId, judgeModelName(opts.judge.target), Boolean(opts.judge.pairwise))
-  if (!opts.force && runIsScored(db, runId) && judgeDone) {
+  if (!opts.force && runIsScored(db, runId, opts.policy) && judgeDone) {
     return {scored: 0, pairs: 0, skipped: true, judge: opts.judge ? {...judgeSummary(db, runId), calls: 0, cache_hits: 0} : null}
   }
   const policy = opts.policy ?? DEFAULT_QUALITY_POLICY
@@ -133,6 +136,7 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
   let pairs = 0
   const now = new Date().toISOString()
   db.transaction(() => {
+    db.prepare('UPDATE runs SET scored_policy = ? WHERE id = ?').run(stableStringify(policy), runId)
     db.prepare("DELETE FROM events WHERE kind = 'score' AND trace_id = ?").run(runId)
     for (const [eventId, arms] of byEvent) {
       const prompt = prompts.get(eventId)!

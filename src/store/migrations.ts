@@ -140,4 +140,8 @@ export const migrations: string[] = [
     FOREIGN KEY (run_id, event_id) REFERENCES run_items(run_id, event_id) ON DELETE CASCADE
   );
   `,
+  // v4: the quality policy a run was scored with, so a changed policy re-scores instead of reporting stale scores.
+  `
+  ALTER TABLE runs ADD COLUMN scored_policy TEXT;
+  `,
 ]
