@@ -365,11 +365,16 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
     const model = modelFor(plan, task.arm, task.item)
     const client = clientFor(task.arm, model)
     const sendBody = {...body, model}
-    const est = estimateItem(plan, task.arm, task.item)
+    // The token estimate re-parses the body and walks every message: only token budgets need it.
+    let tokens = 0
+    if (tpm || limits.tpm) {
+      const e = estimateItem(plan, task.arm, task.item)
+      tokens = e.input + e.output
+    }
     if (rps) await rps.take(1)
-    if (tpm) await tpm.take(est.input + est.output)
+    if (tpm) await tpm.take(tokens)
     if (limits.rpm) await limits.rpm.take(1)
-    if (limits.tpm) await limits.tpm.take(est.input + est.output)
+    if (limits.tpm) await limits.tpm.take(tokens)
     const release = limits.sem ? await limits.sem.acquire() : () => undefined
     let result: CallResult
     let attempts = 0
