@@ -1,21 +1,16 @@
 // OpenAI Batch and Anthropic Message Batches: imported through the real path (importFiles → SQLite) and read
 // back with SQL; joins across files in both orders, leftovers, skips, and one run of the real CLI.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {ImportSession, readFile} from '../src/formats/index.js'
 import type {CanonicalRecord} from '../src/records/types.js'
 import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
 import {importFiles, type ImportSummary} from '../src/store/import.js'
+import {kt} from './support/cli.js'
+import {BY_SOURCE, DATA, fileTempDir, importRows, meta, REALDATA as REAL} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const REAL = join(ROOT, '..', 'shared', 'realdata')
-const DATA = join(ROOT, 'test', 'data', 'formats')
 const BATCH_IN = join(REAL, 'openai-batch', 'batch-input.jsonl')
 const BATCH_OUT = join(REAL, 'openai-batch', 'batch-output.jsonl')
 const MIXED_IN = join(DATA, 'openai-batch-mixed-input.jsonl')
@@ -23,25 +18,12 @@ const MIXED_OUT = join(DATA, 'openai-batch-mixed-output.jsonl')
 const A_REQ = join(DATA, 'anthropic-batch-requests.jsonl')
 const A_RES = join(DATA, 'anthropic-batch-results.jsonl')
 
-let tmp = ''
-before(() => {
-  tmp = fs.mkdtempSync(join(os.tmpdir(), 'kt-'))
-})
-after(() => {
-  fs.rmSync(tmp, {recursive: true, force: true})
-})
+const tmp = fileTempDir()
 
-let dbCount = 0
+/** Imports into a new database; rows in file order, and by source_id. */
 async function importInto(files: string[]): Promise<{summary: ImportSummary; rows: EventRow[]; bySource: Map<string, EventRow>}> {
-  const dbPath = join(tmp, `batch-${dbCount++}.db`)
-  const db = openDb(dbPath)
-  try {
-    const summary = await importFiles(db, dbPath, files)
-    const rows = db.prepare('SELECT * FROM events ORDER BY source_file, source_locator').all() as EventRow[]
-    return {summary, rows, bySource: new Map(rows.map((r) => [r.source_id ?? '', r]))}
-  } finally {
-    db.close()
-  }
+  const {summary, rows} = await importRows(files, {dir: tmp, orderBy: BY_SOURCE})
+  return {summary, rows, bySource: new Map(rows.map((r) => [r.source_id ?? '', r]))}
 }
 
 /** Canonical records straight from the format layer (for fields the events table does not have columns for). */
@@ -54,10 +36,6 @@ async function recordsOf(files: string[]): Promise<Map<string, CanonicalRecord>>
   }
   for (const o of session.finish()) if (o.kind === 'record') out.set(o.record.source_id ?? '', o.record)
   return out
-}
-
-function meta(r: EventRow): Record<string, unknown> {
-  return JSON.parse(r.metadata_json) as Record<string, unknown>
 }
 
 function fileSummary(s: ImportSummary, file: string) {
@@ -387,12 +365,8 @@ describe('detection', () => {
 describe('CLI', () => {
   test('kt import batch-output.jsonl batch-input.jsonl --json joins the pair', () => {
     const dbPath = join(tmp, 'cli.db')
-    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'import', BATCH_OUT, BATCH_IN, '--db', dbPath, '--json'], {
-      encoding: 'utf8',
-      cwd: ROOT,
-      env: {...process.env, KT_HOME: join(tmp, 'home')},
-    })
-    assert.equal(res.status, 0, res.stderr)
+    const res = kt(['import', BATCH_OUT, BATCH_IN, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
+    assert.equal(res.code, 0, res.stderr)
     const summary = JSON.parse(res.stdout) as ImportSummary
     assert.deepEqual(
       summary.files.map((f) => [f.file, f.format]),

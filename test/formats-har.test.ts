@@ -1,43 +1,21 @@
 // HAR 1.2 import: every realdata HAR through importFiles → SQLite, a synthetic HAR for skips, errors, Azure,
 // base64/brotli/deflate bodies and Responses streaming, the credential guarantee (raw .db bytes), and the CLI.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {brotliCompressSync, deflateSync} from 'node:zlib'
-import {ImportSession, readFile} from '../src/formats/index.js'
-import type {CanonicalRecord} from '../src/records/types.js'
 import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
-import {importFiles, type ImportSummary} from '../src/store/import.js'
+import type {ImportSummary} from '../src/store/import.js'
+import {kt} from './support/cli.js'
+import {BY_SOURCE, fileTempDir, importRows, meta, REALDATA, recordsOf} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const HAR = join(ROOT, '..', 'shared', 'realdata', 'har')
+const HAR = join(REALDATA, 'har')
 const har = (name: string) => join(HAR, name)
 
-let tmp = ''
-before(() => {
-  tmp = fs.mkdtempSync(join(os.tmpdir(), 'kt-'))
-})
-after(() => {
-  fs.rmSync(tmp, {recursive: true, force: true})
-})
-
-let dbCount = 0
-async function importInto(files: string[]): Promise<{summary: ImportSummary; rows: EventRow[]; dbPath: string}> {
-  const dbPath = join(tmp, `har-${dbCount++}.db`)
-  const db = openDb(dbPath)
-  try {
-    const summary = await importFiles(db, dbPath, files)
-    const rows = db.prepare('SELECT * FROM events ORDER BY source_file, source_locator').all() as EventRow[]
-    return {summary, rows, dbPath}
-  } finally {
-    db.close()
-  }
-}
+const tmp = fileTempDir()
+const importInto = (files: string[]) => importRows(files, {dir: tmp, orderBy: BY_SOURCE})
 
 async function one(name: string): Promise<EventRow> {
   const {summary, rows} = await importInto([har(name)])
@@ -46,16 +24,6 @@ async function one(name: string): Promise<EventRow> {
   assert.equal(rows.length, 1)
   return rows[0]!
 }
-
-async function recordsOf(file: string): Promise<CanonicalRecord[]> {
-  const session = new ImportSession()
-  const opened = await readFile(file, session)
-  const out: CanonicalRecord[] = []
-  for await (const o of opened.outcomes) if (o.kind === 'record') out.push(o.record)
-  return out
-}
-
-const meta = (r: EventRow) => JSON.parse(r.metadata_json) as Record<string, unknown>
 
 describe('har: realdata OpenAI captures', () => {
   test('openai-chat-streaming.har: SSE assembled, no usage without include_usage', async () => {
@@ -598,12 +566,8 @@ describe('CLI', () => {
   test('kt import <har> --db --json', () => {
     const dbPath = join(tmp, 'cli.db')
     const file = har('openai-chat-streaming-agent-include-usage.har')
-    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'import', file, '--db', dbPath, '--json'], {
-      encoding: 'utf8',
-      cwd: ROOT,
-      env: {...process.env, KT_HOME: join(tmp, 'home')},
-    })
-    assert.equal(res.status, 0, res.stderr)
+    const res = kt(['import', file, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
+    assert.equal(res.code, 0, res.stderr)
     const summary = JSON.parse(res.stdout) as ImportSummary
     assert.equal(summary.files[0]!.format, 'har')
     assert.equal(summary.files[0]!.dataset, 'openai-chat-streaming-agent-include-usage')

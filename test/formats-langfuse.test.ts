@@ -1,53 +1,13 @@
 // Langfuse importer (observations, API pages, traces, UI CSV export, Langfuse OTel attribute maps) through
 // the real import path, read back from the events table with SQL.
 import assert from 'node:assert/strict'
-import {createHash} from 'node:crypto'
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {fileURLToPath} from 'node:url'
-import {ImportSession, readFile} from '../src/formats/index.js'
-import {openDb} from '../src/store/db.js'
-import type {EventRow} from '../src/store/events.js'
-import {importFiles, type ImportSummary} from '../src/store/import.js'
+import {closeWithin, DATA, detected, h16, importRows, json, REALDATA as REAL, row, tmpFile} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const REAL = join(ROOT, '..', 'shared', 'realdata')
-const DATA = join(ROOT, 'test', 'data', 'formats')
-
-async function load(file: string, format?: string): Promise<{summary: ImportSummary; rows: EventRow[]}> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
-  const path = join(dir, 'kt.db')
-  const db = openDb(path)
-  try {
-    const summary = await importFiles(db, path, [file], format ? {format} : {})
-    const rows = db.prepare('SELECT * FROM events ORDER BY timestamp').all() as EventRow[]
-    return {summary, rows}
-  } finally {
-    db.close()
-  }
-}
-
-async function detected(file: string): Promise<string> {
-  return (await readFile(file, new ImportSession())).format.name
-}
-
-function row(rows: EventRow[], sourceId: string): EventRow {
-  const r = rows.find((x) => x.source_id === sourceId)
-  assert.ok(r, `no row with source_id ${sourceId}; have ${rows.map((x) => x.source_id).join(', ')}`)
-  return r
-}
-
-function tmpFile(name: string, text: string): string {
-  const p = join(mkdtempSync(join(os.tmpdir(), 'kt-')), name)
-  writeFileSync(p, text)
-  return p
-}
-
-const json = (s: string | null) => JSON.parse(s ?? 'null')
-const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} ≉ ${b}`)
-const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16)
+const load = (file: string, format?: string) => importRows([file], {format})
+const close = closeWithin(1e-12)
 
 describe('langfuse: realdata Langfuse OTel attributes (LiteLLM → Langfuse)', () => {
   const file = join(REAL, 'langfuse', 'litellm-langfuse-otel-generation-attributes.json')

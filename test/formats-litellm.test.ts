@@ -1,48 +1,16 @@
 // LiteLLM importers (StandardLoggingPayload and SpendLogs) through the real import path: file → format
 // detection → records → SQLite events table, read back with SQL.
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {mkdtempSync} from 'node:fs'
-import os from 'node:os'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {fileURLToPath} from 'node:url'
-import {ImportSession, readFile} from '../src/formats/index.js'
 import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
-import {importFiles, type ImportSummary} from '../src/store/import.js'
+import {kt, tempDir} from './support/cli.js'
+import {closeWithin, DATA, detected, h16, importRows, json, REALDATA, row} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const REAL = join(ROOT, '..', 'shared', 'realdata', 'litellm')
-const DATA = join(ROOT, 'test', 'data', 'formats')
-
-async function load(file: string, format?: string): Promise<{summary: ImportSummary; rows: EventRow[]}> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
-  const path = join(dir, 'kt.db')
-  const db = openDb(path)
-  try {
-    const summary = await importFiles(db, path, [file], format ? {format} : {})
-    const rows = db.prepare('SELECT * FROM events ORDER BY timestamp').all() as EventRow[]
-    return {summary, rows}
-  } finally {
-    db.close()
-  }
-}
-
-async function detected(file: string): Promise<string> {
-  return (await readFile(file, new ImportSession())).format.name
-}
-
-function row(rows: EventRow[], sourceId: string): EventRow {
-  const r = rows.find((x) => x.source_id === sourceId)
-  assert.ok(r, `no row with source_id ${sourceId}; have ${rows.map((x) => x.source_id).join(', ')}`)
-  return r
-}
-
-const json = (s: string | null) => JSON.parse(s ?? 'null')
-const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${a} ≉ ${b}`)
-const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16)
+const REAL = join(REALDATA, 'litellm')
+const load = (file: string, format?: string) => importRows([file], {format})
+const close = closeWithin(1e-9)
 
 describe('litellm: realdata StandardLoggingPayload', () => {
   const file = join(REAL, 'standard_logging_payload.json')
@@ -351,10 +319,9 @@ describe('litellm: --format forcing', () => {
 
 describe('litellm: CLI', () => {
   test('kt import --json on the realdata payload stores the record and exits 0', () => {
-    const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
-    const db = join(dir, 'kt.db')
-    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'import', join(REAL, 'standard_logging_payload.json'), '--db', db, '--json'], {encoding: 'utf8'})
-    assert.equal(res.status, 0, res.stderr)
+    const db = join(tempDir(), 'kt.db')
+    const res = kt(['import', join(REAL, 'standard_logging_payload.json'), '--db', db, '--json'])
+    assert.equal(res.code, 0, res.stderr)
     const out = JSON.parse(res.stdout)
     assert.equal(out.files[0].format, 'litellm')
     assert.equal(out.totals.imported, 1)

@@ -1,47 +1,15 @@
 // OpenTelemetry importer (OTLP/JSON envelopes and flat span-attribute maps in the GenAI, deprecated GenAI,
 // OpenInference and OpenLLMetry conventions) through the real import path, read back with SQL.
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
-import {mkdtempSync, statSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {fileURLToPath} from 'node:url'
-import {ImportSession, readFile} from '../src/formats/index.js'
-import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
-import {importFiles, type ImportSummary} from '../src/store/import.js'
+import {kt, tempDir} from './support/cli.js'
+import {DATA, detected, h16, importRows, json, REALDATA, row, tmpFile} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const REAL = join(ROOT, '..', 'shared', 'realdata', 'otel')
-const DATA = join(ROOT, 'test', 'data', 'formats')
-
-async function load(file: string, format?: string): Promise<{summary: ImportSummary; rows: EventRow[]}> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
-  const path = join(dir, 'kt.db')
-  const db = openDb(path)
-  try {
-    const summary = await importFiles(db, path, [file], format ? {format} : {})
-    const rows = db.prepare('SELECT * FROM events ORDER BY timestamp').all() as EventRow[]
-    return {summary, rows}
-  } finally {
-    db.close()
-  }
-}
-
-async function detected(file: string): Promise<string> {
-  return (await readFile(file, new ImportSession())).format.name
-}
-
-function row(rows: EventRow[], sourceId: string): EventRow {
-  const r = rows.find((x) => x.source_id === sourceId)
-  assert.ok(r, `no row with source_id ${sourceId}; have ${rows.map((x) => x.source_id).join(', ')}`)
-  return r
-}
-
-const json = (s: string | null) => JSON.parse(s ?? 'null')
-const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16)
+const REAL = join(REALDATA, 'otel')
+const load = (file: string, format?: string) => importRows([file], {format})
 
 /** The conversation all three realdata attribute maps describe (user → assistant tool call → tool result). */
 function assertWeatherConversation(r: EventRow): void {
@@ -113,16 +81,9 @@ describe('otel: realdata flat span-attribute maps', () => {
   })
 
   test('the same call in two conventions is one event: the second import is a duplicate', async () => {
-    const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
-    const path = join(dir, 'kt.db')
-    const db = openDb(path)
-    try {
-      const s = await importFiles(db, path, [join(REAL, 'otel-genai-span-attributes.json'), join(REAL, 'otel-genai-deprecated-span-attributes.json')])
-      assert.equal(s.totals.imported, 1)
-      assert.equal(s.totals.duplicates, 1)
-    } finally {
-      db.close()
-    }
+    const {summary: s} = await importRows([join(REAL, 'otel-genai-span-attributes.json'), join(REAL, 'otel-genai-deprecated-span-attributes.json')])
+    assert.equal(s.totals.imported, 1)
+    assert.equal(s.totals.duplicates, 1)
   })
 })
 
@@ -145,16 +106,15 @@ describe('otel: realdata OTLP/JSON example without GenAI spans', () => {
   })
 
   test('CLI: kt import exits 0 and prints the skip reason', () => {
-    const dir = mkdtempSync(join(os.tmpdir(), 'kt-'))
+    const dir = tempDir()
     const db = join(dir, 'kt.db')
-    const bin = join(ROOT, 'bin', 'run.js')
-    const res = spawnSync(process.execPath, [bin, 'import', file, '--db', db, '--json'], {encoding: 'utf8'})
-    assert.equal(res.status, 0, res.stderr)
+    const res = kt(['import', file, '--db', db, '--json'])
+    assert.equal(res.code, 0, res.stderr)
     const out = JSON.parse(res.stdout)
     assert.equal(out.files[0].format, 'otel')
     assert.deepEqual(out.totals, {imported: 0, not_replayable: 0, duplicates: 0, skipped: 1, rejected: 0, failed_files: 0})
-    const human = spawnSync(process.execPath, [bin, 'import', file, '--db', join(dir, 'other.db')], {encoding: 'utf8'})
-    assert.equal(human.status, 0)
+    const human = kt(['import', file, '--db', join(dir, 'other.db')])
+    assert.equal(human.code, 0)
     assert.match(human.stderr, /skipped 1: not an LLM call: the span has no GenAI/)
   })
 
@@ -312,8 +272,7 @@ describe('otel: other span dumps', () => {
       ],
     }
     const chain = {'openinference.span.kind': 'CHAIN', 'input.value': 'x'}
-    const file = join(mkdtempSync(join(os.tmpdir(), 'kt-')), 'spans.jsonl')
-    writeFileSync(file, `${JSON.stringify(span)}\n${JSON.stringify(chain)}\n`)
+    const file = tmpFile('spans.jsonl', `${JSON.stringify(span)}\n${JSON.stringify(chain)}\n`)
     assert.equal(await detected(file), 'otel')
     const {summary, rows} = await load(file)
     assert.equal(summary.files[0]!.skipped, 1)

@@ -1,47 +1,26 @@
 // Single HTTP recordings `{status, headers, body}`: the realdata Anthropic cassettes (JSON and SSE bodies),
 // synthetic OpenAI ones, narrow detection, and one run of the real CLI.
-import {after, before, describe, test} from 'node:test'
+import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {detect, ImportSession, readFile} from '../src/formats/index.js'
+import {detect} from '../src/formats/index.js'
 import type {CanonicalRecord} from '../src/records/types.js'
 import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
-import {importFiles, type ImportSummary} from '../src/store/import.js'
+import type {ImportSummary} from '../src/store/import.js'
+import {kt} from './support/cli.js'
+import {BY_SOURCE, fileTempDir, importRows, REALDATA, recordsOf} from './support/import.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const CASSETTES = join(ROOT, '..', 'shared', 'realdata', 'anthropic')
+const CASSETTES = join(REALDATA, 'anthropic')
 const TOOL_USE = join(CASSETTES, 'messages-reasoning-tool-use.cassette.json')
 const THINKING_STREAM = join(CASSETTES, 'messages-thinking-streaming.cassette.json')
 
-let tmp = ''
-before(() => {
-  tmp = fs.mkdtempSync(join(os.tmpdir(), 'kt-'))
-})
-after(() => {
-  fs.rmSync(tmp, {recursive: true, force: true})
-})
-
-let dbCount = 0
-async function importInto(files: string[]): Promise<{summary: ImportSummary; rows: EventRow[]}> {
-  const dbPath = join(tmp, `rec-${dbCount++}.db`)
-  const db = openDb(dbPath)
-  try {
-    const summary = await importFiles(db, dbPath, files)
-    return {summary, rows: db.prepare('SELECT * FROM events ORDER BY source_file, source_locator').all() as EventRow[]}
-  } finally {
-    db.close()
-  }
-}
+const tmp = fileTempDir()
+const importInto = (files: string[]) => importRows(files, {dir: tmp, orderBy: BY_SOURCE})
 
 async function recordOf(file: string): Promise<CanonicalRecord> {
-  const opened = await readFile(file, new ImportSession())
-  const out: CanonicalRecord[] = []
-  for await (const o of opened.outcomes) if (o.kind === 'record') out.push(o.record)
+  const out = await recordsOf(file)
   assert.equal(out.length, 1)
   return out[0]!
 }
@@ -208,12 +187,8 @@ describe('recording: narrow detection', () => {
 describe('CLI', () => {
   test('kt import <cassette> --db --json', () => {
     const dbPath = join(tmp, 'cli.db')
-    const res = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'import', THINKING_STREAM, TOOL_USE, '--db', dbPath, '--json'], {
-      encoding: 'utf8',
-      cwd: ROOT,
-      env: {...process.env, KT_HOME: join(tmp, 'home')},
-    })
-    assert.equal(res.status, 0, res.stderr)
+    const res = kt(['import', THINKING_STREAM, TOOL_USE, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
+    assert.equal(res.code, 0, res.stderr)
     const summary = JSON.parse(res.stdout) as ImportSummary
     assert.deepEqual(
       summary.files.map((f) => [f.format, f.not_replayable, f.imported]),

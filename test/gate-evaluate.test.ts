@@ -7,31 +7,9 @@ import {buildReport} from '../src/report/build.js'
 import type {ArmData, PairedRequest, RunData} from '../src/report/data.js'
 import type {GateOutcome} from '../src/report/model.js'
 import {rng} from '../src/stats/index.js'
+import {arm, runData} from './support/run-data.js'
 
 // ------------------------------------------------------------------------- RunData builders
-
-function arm(over: Partial<ArmData> = {}, score: number | null = 0.8): ArmData {
-  return {
-    status: 'ok',
-    http_status: 200,
-    error_message: null,
-    latency_ms: 500,
-    ttft_ms: null,
-    input_tokens: 100,
-    output_tokens: 50,
-    cost_usd: 0.001,
-    finish_reason: 'stop',
-    text: 'An answer.',
-    model: 'm',
-    scores: {relevance: score, coherence: score, completeness: score, overall: score},
-    pass: score === null ? null : score >= 0.6,
-    flags: {empty: false, refusal: false, truncated: false, json_valid: null},
-    on_fail: [],
-    translation_losses: [],
-    simulated: true,
-    ...over,
-  }
-}
 
 function errorArm(): ArmData {
   return arm({status: 'error', http_status: 529, error_message: 'overloaded', text: null, latency_ms: 30, output_tokens: null, cost_usd: null, finish_reason: 'error', flags: {}}, null)
@@ -39,27 +17,6 @@ function errorArm(): ArmData {
 
 function req(i: number, primary: ArmData | null, candidate: ArmData | null, extra: Partial<PairedRequest> = {}): PairedRequest {
   return {event_id: `ev${String(i).padStart(5, '0')}`, timestamp: '2026-11-01T00:00:00.000Z', model: 'gpt-4o-mini', prompt: `question ${i}`, cluster: null, primary, candidate, primary_aa: null, similarity: null, noise: null, ...extra}
-}
-
-function runData(requests: PairedRequest[]): RunData {
-  return {
-    run: {
-      id: 'run_test',
-      name: 'test',
-      created_at: '2026-11-01T00:00:00.000Z',
-      updated_at: '2026-11-01T00:00:00.000Z',
-      status: 'completed',
-      primary: 'recorded',
-      candidate: 'sim',
-      total: requests.length,
-      results_done: requests.length,
-      results_expected: requests.length,
-      errors: 0,
-      settings: {selection: {}, modelMap: {}, concurrency: 1, rps: null, tpm: null, timeoutMs: 1000, retries: 0, maxCost: null, aa: 0, seed: 1},
-      config: null,
-    },
-    requests,
-  }
 }
 
 /** n pairs; `f(i, u)` makes the pair from a seeded uniform u. */

@@ -188,11 +188,11 @@ describe('import: bad input', () => {
 })
 
 function require_resolve(name: string): string {
-  return join(process.cwd(), 'node_modules', name)
+  return join(ROOT, 'node_modules', name)
 }
 
 import {spawnSync} from 'node:child_process'
-import {BIN} from './support/cli.js'
+import {BIN, ROOT} from './support/cli.js'
 function runAsNobody(args: string[]): {code: number; stdout: string; stderr: string} | null {
   const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], {encoding: 'utf8', env: {...process.env, KT_NO_PROGRESS: '1', HOME: '/tmp'}})
   if (r.error) return null

@@ -3,55 +3,25 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import {buildReport} from '../src/report/build.js'
-import type {ArmData, PairedRequest, RunData} from '../src/report/data.js'
+import type {PairedRequest, RunData} from '../src/report/data.js'
 import {DEFAULT_QUALITY_POLICY} from '../src/scoring/policy.js'
 import {HEURISTIC_SCORER} from '../src/scoring/score-run.js'
 import {SIMILARITY_VERSION} from '../src/scoring/similarity.js'
 import {rng} from '../src/stats/index.js'
 import {KtError} from '../src/util/errors.js'
+import {arm, runData as testRunData} from './support/run-data.js'
 
-function arm(over: Partial<ArmData> = {}, score: number | null = 0.8): ArmData {
-  return {
-    status: 'ok',
-    http_status: 200,
-    error_message: null,
-    latency_ms: 500,
-    ttft_ms: null,
-    input_tokens: 100,
-    output_tokens: 50,
-    cost_usd: 0.001,
-    finish_reason: 'stop',
-    text: 'A complete answer with several words in it.',
-    model: 'm',
-    scores: {relevance: score, coherence: score, completeness: score, overall: score},
-    pass: score === null ? null : score >= 0.6,
-    flags: {empty: false, refusal: false, truncated: false, json_valid: null},
-    on_fail: [],
-    translation_losses: [],
-    simulated: true,
-    ...over,
-  }
-}
-
+/** Both arms simulated (two results per request). */
 function runData(requests: PairedRequest[], status = 'completed'): RunData {
-  return {
-    run: {
-      id: 'run_rb',
-      name: null,
-      created_at: '2026-11-01T00:00:00.000Z',
-      updated_at: '2026-11-01T00:00:00.000Z',
-      status,
-      primary: 'sim-primary (simulated:sim-faithful)',
-      candidate: 'sim-candidate (simulated:sim-terse)',
-      total: requests.length,
-      results_done: requests.length * 2,
-      results_expected: requests.length * 2,
-      errors: 0,
-      settings: {selection: {}, modelMap: {}, concurrency: 1, rps: null, tpm: null, timeoutMs: 1000, retries: 0, maxCost: null, aa: 0, seed: 1},
-      config: null,
-    },
-    requests,
-  }
+  return testRunData(requests, {
+    id: 'run_rb',
+    name: null,
+    status,
+    primary: 'sim-primary (simulated:sim-faithful)',
+    candidate: 'sim-candidate (simulated:sim-terse)',
+    results_done: requests.length * 2,
+    results_expected: requests.length * 2,
+  })
 }
 
 /** 240 requests: latency, cost and scores vary; every 8th candidate is truncated; a few errors; an A/A arm on half. */

@@ -5,18 +5,10 @@ import type {ArmData, PairedRequest, RunData} from '../src/report/data.js'
 import type {ExampleRow, ReportModel} from '../src/report/model.js'
 import type {RunDescription} from '../src/replay/describe.js'
 import {DEFAULT_QUALITY_POLICY} from '../src/scoring/policy.js'
+import {rng} from '../src/stats/rng.js'
 
-/** mulberry32: a tiny seeded generator, so the fixture is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** kt's seeded generator (mulberry32), so the fixture is the same on every machine. */
+const prng = rng
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000
 

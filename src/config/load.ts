@@ -1,7 +1,7 @@
 import {readFileSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {ConfigError, ROOT_PATH} from './issues.js'
-import {parseConfigText} from './normalize.js'
+import {emptyConfig, parseConfigText} from './normalize.js'
 import type {KtConfig} from './types.js'
 
 export const DEFAULT_CONFIG_FILE = 'policy-config.yaml'
@@ -28,22 +28,8 @@ export function resolveConfigPath(
   return {path: resolve(cwd, DEFAULT_CONFIG_FILE), explicit: false, source: 'default'}
 }
 
-/** The configuration kt runs with when there is no file: nothing configured, nothing to warn about. */
-export function emptyConfig(): KtConfig {
-  return {
-    file: null,
-    version: '1',
-    targets: [],
-    model_groups: [],
-    traffic_mirror: null,
-    mirroring: null,
-    policies: [],
-    pricing: {},
-    gates: [],
-    gate_sources: [],
-    warnings: [],
-  }
-}
+// Lives next to the parser, which starts every parsed config from it.
+export {emptyConfig}
 
 export type ReadResult = {ok: true; text: string} | {ok: false; reason: 'missing' | 'unreadable'; message: string}
 

@@ -42,6 +42,23 @@ import {
   type WeightedMember,
 } from './types.js'
 
+/** The configuration kt runs with when there is no file: nothing configured, nothing to warn about. */
+export function emptyConfig(): KtConfig {
+  return {
+    file: null,
+    version: '1',
+    targets: [],
+    model_groups: [],
+    traffic_mirror: null,
+    mirroring: null,
+    policies: [],
+    pricing: {},
+    gates: [],
+    gate_sources: [],
+    warnings: [],
+  }
+}
+
 type Obj = Record<string, unknown>
 /** A group member resolved to a provider kind (and a target when `provider` is a target id). */
 type MemberRef = RoutedMember & {provider: string; provider_kind: ProviderKind}
@@ -153,19 +170,7 @@ class Normaliser {
       } else this.c.error(['providers'], `must be a mapping with targets:, got ${describeValue(d.providers)}`)
     }
 
-    const config: KtConfig = {
-      file,
-      version: this.version(),
-      targets: this.targetList(),
-      model_groups: [],
-      traffic_mirror: null,
-      mirroring: null,
-      policies: [],
-      pricing: {},
-      gates: [],
-      gate_sources: [],
-      warnings: [],
-    }
+    const config: KtConfig = {...emptyConfig(), file, version: this.version(), targets: this.targetList()}
     const pack = this.pack()
     if (pack) config.pack = pack
     const routing = this.providerRouting()

@@ -4,14 +4,14 @@
 // custom_id across the files of one import session; halves without a partner are emitted by finish().
 //
 // It also holds `endpointOf` and `draftForApi`, which HAR and recordings reuse.
-import {num, toIso} from '../records/normalize.js'
+import {num} from '../records/normalize.js'
 import type {Api, RecordError} from '../records/types.js'
 import {emptyRequest} from '../records/types.js'
 import {asArray, asObject, asString, isObject, maybeJson, type Json} from './bodies/json.js'
 import {parseSse} from './bodies/openai-chat.js'
 import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from './bodies/openai-completions.js'
 import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from './bodies/openai-responses.js'
-import {draftFromBodies} from './provider-bodies.js'
+import {applyParsedResponse, draftFromBodies, markStreamed} from './provider-bodies.js'
 import {buildRecord, type RecordDraft} from './record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
@@ -54,15 +54,7 @@ function openaiOtherDraft(api: 'openai.responses' | 'openai.completions', reqBod
     const events = parseSse(resBody)
     const s = responses ? assembleResponsesStream(events) : assembleCompletionsStream(events)
     body = s.body
-    if (request) request.stream = true
-    if (s.error) {
-      draft.status = 'error'
-      draft.error = {type: s.error.type, code: null, message: s.error.message}
-    } else if (!s.complete) {
-      draft.status = 'error'
-      draft.error = {type: 'stream_incomplete', code: null, message: 'stream ended before its final event'}
-    }
-    draft.metadata = {...(draft.metadata ?? {}), streamed: true}
+    markStreamed(draft, s)
   } else if (resBody) {
     body = resBody
   }
@@ -75,11 +67,7 @@ function openaiOtherDraft(api: 'openai.responses' | 'openai.completions', reqBod
   }
   if (body) {
     const parsed = responses ? parseResponsesResponse(body) : parseCompletionsResponse(body)
-    draft.response = draft.status === 'error' ? {...parsed.response, finish_reason: 'error'} : parsed.response
-    draft.usage = parsed.usage
-    draft.response_model = parsed.model
-    draft.source_id ??= parsed.id
-    if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
+    applyParsedResponse(draft, parsed)
   }
   draft.model ??= (reqBody && asString(reqBody.model)) ?? (body ? asString(body.model) : null)
   draft.provider ??= 'openai'

@@ -15,6 +15,7 @@ import {
   parseOpenAIChatResponse,
   parseSse,
   type AssembledStream,
+  type ParsedResponse,
 } from './bodies/openai-chat.js'
 import {buildRecord, type RecordDraft} from './record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
@@ -63,6 +64,31 @@ function classify(v: unknown): Which | null {
   return null
 }
 
+/**
+ * A response that was read from an SSE stream: the request asked for a stream, and an error event or a
+ * stream cut before its final event makes the record an error.
+ */
+export function markStreamed(draft: RecordDraft, s: AssembledStream): void {
+  if (draft.request) draft.request.stream = true
+  if (s.error) {
+    draft.status = 'error'
+    draft.error = {type: s.error.type, code: null, message: s.error.message}
+  } else if (!s.complete) {
+    draft.status = 'error'
+    draft.error = {type: 'stream_incomplete', code: null, message: 'stream ended before its final event'}
+  }
+  draft.metadata = {...(draft.metadata ?? {}), streamed: true}
+}
+
+/** A parsed response body onto the draft; the id and created time only where the source had none. */
+export function applyParsedResponse(draft: RecordDraft, parsed: ParsedResponse): void {
+  draft.response = draft.status === 'error' ? {...parsed.response, finish_reason: 'error'} : parsed.response
+  draft.usage = parsed.usage
+  draft.response_model = parsed.model
+  draft.source_id ??= parsed.id
+  if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
+}
+
 function assemble(which: Which, text: string): AssembledStream {
   const events = parseSse(text)
   return which === 'anthropic' ? assembleAnthropicStream(events) : assembleOpenAIChatStream(events)
@@ -81,15 +107,7 @@ export function draftFromBodies(
   if (typeof resBody === 'string') {
     const s = assemble(which, resBody)
     body = s.body
-    if (request) request.stream = true
-    if (s.error) {
-      draft.status = 'error'
-      draft.error = {type: s.error.type, code: null, message: s.error.message}
-    } else if (!s.complete) {
-      draft.status = 'error'
-      draft.error = {type: 'stream_incomplete', code: null, message: 'stream ended before its final event'}
-    }
-    draft.metadata = {...(draft.metadata ?? {}), streamed: true}
+    markStreamed(draft, s)
   } else if (resBody) {
     body = resBody
   }
@@ -101,11 +119,7 @@ export function draftFromBodies(
   }
   if (body) {
     const parsed = which === 'anthropic' ? parseAnthropicResponse(body) : parseOpenAIChatResponse(body)
-    draft.response = draft.status === 'error' ? {...parsed.response, finish_reason: 'error'} : parsed.response
-    draft.usage = parsed.usage
-    draft.response_model = parsed.model
-    draft.source_id ??= parsed.id
-    if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
+    applyParsedResponse(draft, parsed)
   }
   draft.model ??= (reqBody && asString(reqBody.model)) ?? (body ? asString(body.model) : null)
   draft.provider ??= which

@@ -11,6 +11,7 @@ import {parseAnthropicRequest, parseAnthropicResponse} from '../formats/bodies/a
 import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from '../formats/bodies/openai-chat.js'
 import {emptyUsage, type CanonicalRequest, type Message} from '../records/types.js'
 import {parseResponsesResponse} from '../formats/bodies/openai-responses.js'
+import {rng} from '../stats/rng.js'
 import {estimateRequestTokens} from './pricing.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, SimulationStyle, TargetSpec} from './types.js'
 
@@ -21,21 +22,10 @@ const DEFAULT_TIMEOUT_MS = 120_000
 const SIM_CREATED = 1735689600
 
 // ---------------------------------------------------------------- deterministic randomness
+// (The generator is stats' mulberry32 `rng`; seeds from seedFrom are unsigned 32-bit, so any seed is valid.)
 
 export function seedFrom(...parts: (string | number)[]): number {
   return createHash('sha256').update(parts.join('\u0000')).digest().readUInt32LE(0)
-}
-
-/** mulberry32: tiny, fast, good enough for text choices. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function stableStringify(v: unknown): string {

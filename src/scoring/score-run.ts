@@ -10,22 +10,15 @@ import type {DB} from '../store/db.js'
 import {EventWriter, type EventRow} from '../store/events.js'
 import type {Arm} from '../store/runs.js'
 import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from './heuristics.js'
-import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeOptions, type JudgeRecord, type JudgeSummary} from './judge.js'
+import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeItem, type JudgeOptions, type JudgeRecord, type JudgeSummary} from './judge.js'
 import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from './policy.js'
 import {similarity} from './similarity.js'
 
 /** Names every dimension's scorer with its version, so a changed heuristic shows up as a different scorer. */
 export const HEURISTIC_SCORER = Object.values(SCORERS).join(',')
 
-interface ResultJoin {
-  event_id: string
-  arm: Arm
-  status: string
-  finish_reason: string | null
-  response_text: string | null
-  tool_calls_json: string | null
-  api: Api
-  request_json: string | null
+/** A stored result joined with its event: what the judge reads, plus what the scorer events need. */
+interface ResultJoin extends JudgeItem {
   model: string | null
   timestamp: string
   dataset: string | null

@@ -1,7 +1,6 @@
 import {KtCommand} from '../../cli/base.js'
-import {Progress} from '../../cli/progress.js'
-import {runExport, type ExportFormat} from '../../events/export.js'
-import {describeFilters, exportFlags, queryFromFlags} from '../../events/flags.js'
+import {runExportCommand} from '../../events/export-command.js'
+import {exportFlags} from '../../events/flags.js'
 
 export default class EventsExport extends KtCommand {
   static override summary = 'Export events as CSV, JSON or JSONL (streamed; re-importable with kt import)'
@@ -25,21 +24,6 @@ With --output the file appears only when the export is complete (a temp file nex
 
   async run(): Promise<void> {
     const {flags} = await this.parse(EventsExport)
-    const query = queryFromFlags(flags)
-    const {db, path} = this.openStore(flags.db)
-    try {
-      await runExport(db, {
-        query,
-        format: flags.format as ExportFormat,
-        includeBodies: flags['include-bodies'],
-        output: flags.output,
-        dbPath: path,
-        filters: describeFilters(flags),
-        note: (l) => this.note(l),
-        progress: (total) => new Progress('exporting', {total, unit: 'events'}),
-      })
-    } finally {
-      db.close()
-    }
+    await runExportCommand(flags, {openStore: (db) => this.openStore(db), note: (l) => this.note(l)})
   }
 }

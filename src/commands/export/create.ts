@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KtCommand} from '../../cli/base.js'
-import {Progress} from '../../cli/progress.js'
-import {runExport, type ExportFormat} from '../../events/export.js'
-import {describeFilters, exportFlags, queryFromFlags} from '../../events/flags.js'
+import {runExportCommand} from '../../events/export-command.js'
+import {exportFlags} from '../../events/flags.js'
 
 export default class ExportCreate extends KtCommand {
   static override summary = 'Create an export (same as kt events export, with a description and a manifest)'
@@ -23,23 +22,6 @@ export default class ExportCreate extends KtCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ExportCreate)
-    const query = queryFromFlags(flags)
-    const {db, path} = this.openStore(flags.db)
-    try {
-      await runExport(db, {
-        query,
-        format: flags.format as ExportFormat,
-        includeBodies: flags['include-bodies'],
-        output: flags.output,
-        dbPath: path,
-        description: flags.description,
-        manifest: true,
-        filters: describeFilters({since: flags.since, from: flags.from, to: flags.to, model: flags.model, provider: flags.provider, dataset: flags.dataset, tag: flags.tag, filter: flags.filter}),
-        note: (l) => this.note(l),
-        progress: (total) => new Progress('exporting', {total, unit: 'events'}),
-      })
-    } finally {
-      db.close()
-    }
+    await runExportCommand(flags, {openStore: (db) => this.openStore(db), note: (l) => this.note(l)}, {description: flags.description, manifest: true})
   }
 }

@@ -224,19 +224,26 @@ export interface AssembledStream {
  * choice, tool-call fragments joined per index, usage from the include_usage chunk. `complete` is false
  * when the stream ended without `[DONE]` (a cut stream).
  */
-export function assembleOpenAIChatStream(events: SseEvent[]): AssembledStream {
-  let id: string | null = null
-  let model: string | null = null
-  let created: number | null = null
-  let fingerprint: string | null = null
-  let usage: unknown = null
-  let complete = false
-  let error: AssembledStream['error'] = null
-  let chunks = 0
-  const choices = new Map<number, {content: string[]; refusal: string[]; role: string; finish: string | null; tools: Map<number, {id: string; type: string; name: string; args: string[]}>; reasoning: string[]}>()
+/** What every OpenAI chunk stream (chat and legacy completions) carries besides its choices. */
+export interface OpenAIChunkStream {
+  /** The data chunks in order: not `[DONE]`, not unparsable data, not error events. */
+  chunks: Json[]
+  /** `[DONE]` arrived. */
+  complete: boolean
+  /** The last error event. */
+  error: AssembledStream['error']
+  /** The first id, model and created a chunk names; the last usage. */
+  id: string | null
+  model: string | null
+  created: number | null
+  usage: unknown
+}
+
+export function readOpenAIChunks(events: SseEvent[]): OpenAIChunkStream {
+  const out: OpenAIChunkStream = {chunks: [], complete: false, error: null, id: null, model: null, created: null, usage: null}
   for (const ev of events) {
     if (ev.data.trim() === '[DONE]') {
-      complete = true
+      out.complete = true
       continue
     }
     let chunk: Json
@@ -247,15 +254,24 @@ export function assembleOpenAIChatStream(events: SseEvent[]): AssembledStream {
     }
     if (chunk.error) {
       const e = asObject(chunk.error)
-      error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}
+      out.error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}
       continue
     }
-    chunks++
-    id ??= asString(chunk.id)
-    model ??= asString(chunk.model)
-    created ??= num(chunk.created)
+    out.chunks.push(chunk)
+    out.id ??= asString(chunk.id)
+    out.model ??= asString(chunk.model)
+    out.created ??= num(chunk.created)
+    if (chunk.usage) out.usage = chunk.usage
+  }
+  return out
+}
+
+export function assembleOpenAIChatStream(events: SseEvent[]): AssembledStream {
+  const stream = readOpenAIChunks(events)
+  let fingerprint: string | null = null
+  const choices = new Map<number, {content: string[]; refusal: string[]; role: string; finish: string | null; tools: Map<number, {id: string; type: string; name: string; args: string[]}>; reasoning: string[]}>()
+  for (const chunk of stream.chunks) {
     fingerprint ??= asString(chunk.system_fingerprint)
-    if (chunk.usage) usage = chunk.usage
     for (const c of asArray(chunk.choices)) {
       const co = asObject(c)
       const index = num(co.index) ?? 0
@@ -298,10 +314,10 @@ export function assembleOpenAIChatStream(events: SseEvent[]): AssembledStream {
       }
       return {index, message, finish_reason: st.finish}
     })
-  const body: Json = {id, object: 'chat.completion', created, model, choices: outChoices}
+  const body: Json = {id: stream.id, object: 'chat.completion', created: stream.created, model: stream.model, choices: outChoices}
   if (fingerprint) body.system_fingerprint = fingerprint
-  if (usage) body.usage = usage
-  return {body, complete, error, chunks}
+  if (stream.usage) body.usage = stream.usage
+  return {body, complete: stream.complete, error: stream.error, chunks: stream.chunks.length}
 }
 
 export function isOpenAIChatSse(events: SseEvent[]): boolean {

@@ -2,7 +2,7 @@
 import {normalizeFinishReason, num, usageFromOpenAIChat} from '../../records/normalize.js'
 import type {CanonicalRequest} from '../../records/types.js'
 import {asArray, asObject, asString, type Json} from './json.js'
-import type {AssembledStream, ParsedResponse, SseEvent} from './openai-chat.js'
+import {readOpenAIChunks, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 
 export function parseCompletionsRequest(body: Json): CanonicalRequest {
   const prompt = Array.isArray(body.prompt) ? body.prompt.filter((p): p is string => typeof p === 'string').join('\n') : asString(body.prompt)
@@ -38,35 +38,9 @@ export function parseCompletionsResponse(body: Json): ParsedResponse {
 }
 
 export function assembleCompletionsStream(events: SseEvent[]): AssembledStream {
-  let id: string | null = null
-  let model: string | null = null
-  let created: number | null = null
-  let usage: unknown = null
-  let complete = false
-  let error: AssembledStream['error'] = null
-  let chunks = 0
+  const stream = readOpenAIChunks(events)
   const choices = new Map<number, {text: string[]; finish: string | null}>()
-  for (const ev of events) {
-    if (ev.data.trim() === '[DONE]') {
-      complete = true
-      continue
-    }
-    let chunk: Json
-    try {
-      chunk = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
-    if (chunk.error) {
-      const e = asObject(chunk.error)
-      error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}
-      continue
-    }
-    chunks++
-    id ??= asString(chunk.id)
-    model ??= asString(chunk.model)
-    created ??= num(chunk.created)
-    if (chunk.usage) usage = chunk.usage
+  for (const chunk of stream.chunks) {
     for (const c of asArray(chunk.choices)) {
       const co = asObject(c)
       const index = num(co.index) ?? 0
@@ -77,8 +51,8 @@ export function assembleCompletionsStream(events: SseEvent[]): AssembledStream {
     }
   }
   const out = [...choices.entries()].sort((a, b) => a[0] - b[0]).map(([index, st]) => ({index, text: st.text.join(''), finish_reason: st.finish}))
-  const body: Json = {id, object: 'text_completion', created, model, choices: out}
-  if (usage) body.usage = usage
-  return {body, complete, error, chunks}
+  const body: Json = {id: stream.id, object: 'text_completion', created: stream.created, model: stream.model, choices: out}
+  if (stream.usage) body.usage = stream.usage
+  return {body, complete: stream.complete, error: stream.error, chunks: stream.chunks.length}
 }
 
