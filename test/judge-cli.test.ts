@@ -56,6 +56,12 @@ describe('kt --judge', () => {
     assert.equal(rep.code, 0, rep.stderr)
     assert.equal(up.callCount(), 0)
     assert.match(rep.stderr, /primary: overall 0\.775/)
+    // The report itself carries the judge: per-arm means and error rates, and the head-to-head.
+    const report = JSON.parse(rep.stdout) as {judge: {model: string; arms: Record<string, {error_rate: number | null; means: {overall: number | null}}>; pairwise: {n: number} | null}}
+    assert.equal(report.judge.model, 'openai:gpt-judge')
+    assert.equal(report.judge.arms.primary!.means.overall, 0.775)
+    assert.equal(report.judge.arms.candidate!.error_rate, 0)
+    assert.ok(report.judge.pairwise && report.judge.pairwise.n > 0)
   })
 
   test('kt replay --judge scores and judges the completed run', async () => {

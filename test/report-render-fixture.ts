@@ -331,6 +331,17 @@ export function fixtureModel(): ReportModel {
       },
       similarity: {candidate: unit(11, SIMILARITY_N.candidate, 0.05, 1), noise: unit(12, SIMILARITY_N.noise, 0.7, 1)},
     },
+    // A judged run: means, a judge error on one arm (never counted as 0) and a head-to-head line.
+    judge: {
+      model: 'gpt-4.1',
+      rubric: 'kt-rubric@1',
+      arms: {
+        primary: {n: 40, judged: 39, errors: 1, not_judged: 0, error_rate: 1 / 40, cached: 12, means: {relevance: 0.85, coherence: 0.9, completeness: 0.8, overall: 0.85}},
+        candidate: {n: 40, judged: 40, errors: 0, not_judged: 0, error_rate: 0, cached: 0, means: {relevance: 0.7, coherence: 0.88, completeness: 0.6, overall: 0.72}},
+      },
+      pairwise: {n: 38, candidate_wins: 9, primary_wins: 21, ties: 8, inconsistent: 5, errors: 2, error_rate: 2 / 40, win_rate: 13 / 38},
+      warnings: [],
+    },
     warnings: ['clustering: 12 requests in 9 conversations/traces; <i>bootstrap</i> resamples whole conversations', 'latency.p99: 10 pairs, an interval needs 1000'],
   }
 }
@@ -344,6 +355,7 @@ export function emptyModel(): ReportModel {
     verdict: 'none',
     exit_code: 0,
     noise: null,
+    judge: null,
     worst: [],
     warnings: [],
     distributions: {

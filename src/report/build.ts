@@ -78,7 +78,8 @@ export function buildReport(data: RunData, opts: BuildReportOptions = {}): Repor
     noise,
     worst: worstExamples(data.requests, opts.worst ?? 5),
     distributions: distributions(data.requests),
-    warnings: warnings(data, engine, rules, noise),
+    judge: data.judge ?? null,
+    warnings: [...warnings(data, engine, rules, noise), ...(data.judge?.warnings ?? [])],
   }
 }
 

@@ -4,6 +4,7 @@ import {describeRun, type RunDescription} from '../replay/describe.js'
 import type {DB} from '../store/db.js'
 import {getRun, type Arm} from '../store/runs.js'
 import {KtError} from '../util/errors.js'
+import {judgeSummary, type JudgeSummary} from '../scoring/judge.js'
 import {promptInfo} from '../scoring/score-run.js'
 import type {Api} from '../records/types.js'
 
@@ -59,6 +60,8 @@ export interface PairedRequest {
 export interface RunData {
   run: RunDescription
   requests: PairedRequest[]
+  /** Present when the run was graded by an LLM judge. */
+  judge?: JudgeSummary | null
 }
 
 interface Joined {
@@ -135,7 +138,8 @@ export function loadRunData(db: DB, runRef: string): RunData {
     similarity: it.dice === null ? null : {dice: it.dice, rougeL: it.rouge_l ?? 0, jaccard: it.jaccard ?? 0},
     noise: it.noise_dice === null ? null : {dice: it.noise_dice, rougeL: it.noise_rouge_l ?? 0, jaccard: it.noise_jaccard ?? 0},
   }))
-  return {run: describeRun(db, run), requests}
+  const judge = judgeSummary(db, run.id)
+  return {run: describeRun(db, run), requests, judge: Object.keys(judge.arms).length ? judge : null}
 }
 
 function toArm(j: Joined): ArmData {

@@ -1,5 +1,6 @@
 // The report of one scored run (`kt.report/v1`): built once by the metrics/gate engine, rendered
 // by every output format. Renderers read only this structure, so the formats always agree.
+import type {JudgeSummary} from '../scoring/judge.js'
 import type {QualityPolicy} from '../scoring/policy.js'
 
 export type Decision = 'pass' | 'fail' | 'inconclusive' | 'insufficient'
@@ -120,5 +121,7 @@ export interface ReportModel {
   noise: NoiseFloor | null
   worst: ExampleRow[]
   distributions: Distributions
+  /** The opt-in LLM judge's per-arm means and error rates (failures are null, never 0), when the run was judged. */
+  judge: JudgeSummary | null
   warnings: string[]
 }

@@ -1,5 +1,6 @@
 // Number and text formatting shared by every report format, so a value reads the same in the
 // terminal, the Markdown summary and the HTML page.
+import type {JudgeSummary} from '../../scoring/judge.js'
 import {findMetric} from '../../gate/registry.js'
 import type {Decision, GateOutcome, Interval, MetricRow, Verdict} from '../model.js'
 
@@ -202,3 +203,20 @@ export function unitOf(metric: string, metrics: readonly MetricRow[]): Unit {
 }
 
 export {EMPTY}
+
+export const JUDGE_HEAD = ['arm', 'judged', 'judge errors', 'judge error rate', 'relevance', 'coherence', 'completeness', 'overall']
+
+/** One row per arm of the judge summary, plus the head-to-head line; shared by every format. */
+export function judgeRows(j: JudgeSummary): {rows: string[][]; pairwise: string | null; title: string} {
+  const rows: string[][] = []
+  for (const arm of ['primary', 'candidate', 'primary_aa'] as const) {
+    const a = j.arms[arm]
+    if (!a) continue
+    rows.push([arm, String(a.judged), String(a.errors), fmtRate(a.error_rate), fmtScore(a.means.relevance), fmtScore(a.means.coherence), fmtScore(a.means.completeness), fmtScore(a.means.overall)])
+  }
+  const p = j.pairwise
+  const pairwise = p
+    ? `head to head (both orders, n=${p.n}): candidate win rate ${fmtRate(p.win_rate)} — ${p.candidate_wins} wins, ${p.primary_wins} losses, ${p.ties} ties (${p.inconsistent} from order disagreement), ${p.errors} judge errors`
+    : null
+  return {rows, pairwise, title: `LLM judge ${j.model ?? ''} (${j.rubric}); judge failures are excluded, never scored 0`}
+}

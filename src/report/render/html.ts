@@ -19,6 +19,8 @@ import {
   fmtScore,
   fmtUsd,
   fmtValue,
+  judgeRows,
+  JUDGE_HEAD,
   unitOf,
   verdictSentence,
   type Unit,
@@ -265,6 +267,14 @@ function noiseSection(model: ReportModel): string {
   return `<h3>Noise floor</h3><table class="noise"><tbody>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td>${numCell(v)}</tr>`).join('')}</tbody></table>`
 }
 
+function judgeSection(model: ReportModel): string {
+  if (!model.judge) return ''
+  const j = judgeRows(model.judge)
+  const head = JUDGE_HEAD.map((h, i) => `<th${i ? ' class="num"' : ''}>${esc(h)}</th>`).join('')
+  const body = j.rows.map((r) => `<tr><td>${esc(r[0]!)}</td>${r.slice(1).map((v) => numCell(v)).join('')}</tr>`).join('')
+  return `<h2>LLM judge</h2><p class="meta">${esc(j.title)}</p><table class="judge"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${j.pairwise ? `<p>${esc(j.pairwise)}</p>` : ''}`
+}
+
 function answer(text: string | null, max: number): string {
   return text === null ? '<p class="none">(no answer)</p>' : `<pre>${esc(clip(text, max))}</pre>`
 }
@@ -311,6 +321,7 @@ export function renderHtml(model: ReportModel, opts: HtmlOptions = {}): string {
     '<h2>Similarity and noise floor</h2>',
     `<div class="charts">${similarityChart(model)}</div>`,
     noiseSection(model),
+    judgeSection(model),
     worstSection(model, opts),
     model.warnings.length ? `<h2>Warnings</h2><ul>${model.warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join('')}</ul>` : '',
     `<footer>${esc(`${model.decision_mode} · scorer ${model.scorer} · bootstrap B=${model.bootstrap_B}, seed ${model.seed} · policy: ${dims}; overall min ${policy.overall_min_score}; on fail ${policy.on_fail} · ${model.schema}`)}</footer>`,

@@ -4,7 +4,7 @@ import type {ReportModel} from '../model.js'
 
 /** Key order per object kind: the order of the ReportModel interfaces. Unlisted keys follow, sorted. */
 const ORDER: Record<string, readonly string[]> = {
-  report: ['schema', 'run', 'seed', 'bootstrap_B', 'decision_mode', 'scorer', 'policy', 'verdict', 'exit_code', 'gates', 'metrics', 'arms', 'noise', 'worst', 'distributions', 'warnings'],
+  report: ['schema', 'run', 'seed', 'bootstrap_B', 'decision_mode', 'scorer', 'policy', 'verdict', 'exit_code', 'gates', 'metrics', 'arms', 'noise', 'judge', 'worst', 'distributions', 'warnings'],
   run: ['id', 'name', 'status', 'created_at', 'primary', 'candidate', 'total'],
   policy: ['dimensions', 'overall_min_score', 'on_fail'],
   dimensions: ['relevance', 'coherence', 'completeness'],

@@ -5,6 +5,7 @@ import type {Decision, ReportModel, Verdict} from '../model.js'
 import {
   DECISION_WORD,
   DIRECTION_MARK,
+  JUDGE_HEAD,
   VERDICT_WORD,
   clip,
   direction,
@@ -16,6 +17,7 @@ import {
   fmtP,
   fmtScore,
   fmtValue,
+  judgeRows,
   unitOf,
   verdictSentence,
 } from './format.js'
@@ -128,6 +130,17 @@ export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): 
     out.push(`${nf.n} requests with an A/A replay.`)
     out.push('')
     out.push(...table(['', 'value'], rows, ['l', 'r']))
+  }
+
+  if (model.judge) {
+    const j = judgeRows(model.judge)
+    out.push('')
+    out.push('### LLM judge')
+    out.push('')
+    out.push(mdText(j.title))
+    out.push('')
+    out.push(...table(JUDGE_HEAD, j.rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']))
+    if (j.pairwise) out.push('', mdText(j.pairwise))
   }
 
   const worst = model.worst.slice(0, opts.worst ?? 10)

@@ -6,6 +6,7 @@ import {
   DECISION_SYMBOL,
   DECISION_WORD,
   DIRECTION_MARK,
+  JUDGE_HEAD,
   VERDICT_WORD,
   direction,
   excerpt,
@@ -16,6 +17,7 @@ import {
   fmtP,
   fmtScore,
   fmtValue,
+  judgeRows,
   unitOf,
   verdictSentence,
   type Direction,
@@ -107,6 +109,16 @@ export function renderTable(model: ReportModel, opts: TableOptions = {}): string
       out.push(`  beyond noise           ${fmtValue(b.estimate, 'rate')} [${fmtValue(b.low, 'rate')}, ${fmtValue(b.high, 'rate')}] of requests below the 5th percentile of A/A similarity`)
     }
     if (nf.aa_score_sd !== null) out.push(`  A/A score noise (SD)   ${fmtScore(nf.aa_score_sd)}`)
+  }
+
+  if (model.judge) {
+    const j = judgeRows(model.judge)
+    out.push('')
+    out.push(bold(j.title))
+    const grid = new Table({head: JUDGE_HEAD, style: {head: colour ? ['cyan'] : [], border: colour ? ['grey'] : []}})
+    for (const r of j.rows) grid.push(r)
+    out.push(grid.toString())
+    if (j.pairwise) out.push(`  ${j.pairwise}`)
   }
 
   const worst = model.worst.slice(0, opts.worst ?? 5)
