@@ -1,7 +1,8 @@
 // Price table lookups, cost arithmetic (canonical usage: input includes cache reads/writes) and token estimates.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {estimateCost, estimateRequestTokens, findPrice} from '../src/providers/index.js'
+import {DEFAULT_PRICES, estimateCost, estimateRequestTokens, findPrice, type ModelPrice, type PriceOverrides} from '../src/providers/index.js'
+import {normalizeModelName} from '../src/providers/pricing.js'
 import {emptyUsage, type Usage} from '../src/records/types.js'
 
 function usage(u: Partial<Usage>): Usage {
@@ -41,6 +42,55 @@ describe('findPrice', () => {
   test('overrides win and may use the config spelling', () => {
     assert.deepEqual(findPrice('gpt-4o-2024-08-06', {'gpt-4o': {input: 1, output: 2}}), {input: 1, output: 2})
     assert.deepEqual(findPrice('llama3:8b', {llama3: {input_per_mtok: 0.05, output_per_mtok: 0.1, cached_input_per_mtok: 0.01}}), {input: 0.05, output: 0.1, cached_input: 0.01})
+  })
+})
+
+describe('findPrice cache', () => {
+  /** The uncached lookup as it was: normalise every key on every call, keep the first of the longest matches. */
+  function reference(model: string | null, overrides?: PriceOverrides): ModelPrice | null {
+    if (!model) return null
+    const name = normalizeModelName(model)
+    for (const table of [overrides ?? {}, DEFAULT_PRICES as PriceOverrides]) {
+      let best: string | null = null
+      for (const key of Object.keys(table)) {
+        const k = normalizeModelName(key)
+        if (name === k || (name.startsWith(k) && /[-@:_]/.test(name.charAt(k.length)))) {
+          if (best === null || k.length > normalizeModelName(best).length) best = key
+        }
+      }
+      if (best !== null) {
+        const p = table[best]!
+        return 'input_per_mtok' in p ? findPrice(best, {[best]: p}) : p
+      }
+    }
+    return null
+  }
+
+  test('gives what the uncached lookup gave, on first and repeated calls', () => {
+    const names = [
+      ...Object.keys(DEFAULT_PRICES),
+      ...Object.keys(DEFAULT_PRICES).flatMap((k) => [`${k}-2025-01-01`, `${k}@x`, `${k}:free`, `${k}_v2`, `${k}x`, `openai/${k}`, `  ${k.toUpperCase()} `]),
+      'claude-3.5-sonnet-latest', 'us.anthropic.claude-3-5-haiku-20241022-v1:0', 'gpt-4.5-preview', 'llama3', 'llama3:8b', 'my-llama', 'sim', 'simulated-terse',
+    ]
+    const tables: (PriceOverrides | undefined)[] = [
+      undefined,
+      {},
+      {'gpt-4o': {input: 1, output: 2}, llama3: {input_per_mtok: 0.05, output_per_mtok: 0.1}},
+      // Two keys that normalise alike: the first one wins, as before.
+      {'openai/my-llama': {input: 7, output: 7}, 'my-llama': {input: 8, output: 8}, 'claude-3.5': {input: 9, output: 9}},
+    ]
+    let priced = 0
+    for (const table of tables) {
+      for (let round = 0; round < 2; round++) {
+        for (const n of names) {
+          const want = reference(n, table)
+          assert.deepEqual(findPrice(n, table), want, `${n} with ${JSON.stringify(table)}`)
+          if (want) priced++
+        }
+      }
+    }
+    assert.ok(priced > names.length * 4, String(priced))
+    assert.equal(findPrice('my-llama-3', {'openai/my-llama': {input: 7, output: 7}, 'my-llama': {input: 8, output: 8}})?.input, 7)
   })
 })
 

@@ -4,6 +4,7 @@ import {Anthropic} from '@anthropic-ai/sdk'
 import {KtError} from '../util/errors.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
+import {nodeFetch} from './transport.js'
 import {openaiChatToAnthropic} from './translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
@@ -19,7 +20,7 @@ export function createAnthropicClient(target: TargetSpec, apiKey: string): Provi
   const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
   let client: Anthropic
   try {
-    client = new Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers})
+    client = new Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch})
   } catch (err) {
     throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
   }

@@ -5,6 +5,7 @@ import {AzureOpenAI, OpenAI} from 'openai'
 import {KtError} from '../util/errors.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
+import {nodeFetch} from './transport.js'
 import {anthropicToOpenAIChat} from './translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
@@ -20,7 +21,7 @@ function stripSlash(s: string): string {
 
 export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | null): ProviderClient {
   const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
-  const common = {maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers}
+  const common = {maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch}
   let client: OpenAI
   try {
     if (target.provider === 'azure-openai') {

@@ -83,19 +83,61 @@ export function normalizeModelName(model: string): string {
   return m
 }
 
+// A replay prices every answer (twice when the answering model is unpriced), so lookups are cached: each table's
+// keys are normalised once, and each model name is matched once per table. Tables are treated as fixed once used
+// (the shipped one, and the config's `pricing:` map that a run holds); prices are still read from the table.
+/** Bounds the per-table memo of model names (a replay sees a handful). */
+const MEMO_LIMIT = 4096
+
+interface TableIndex {
+  /** Normalised key → table key, longest first; equal lengths keep table order (the first one wins, as before). */
+  keys: {norm: string; key: string}[]
+  memo: Map<string, string | null>
+}
+
+const indexes = new WeakMap<object, TableIndex>()
+
+function indexFor(table: PriceOverrides): TableIndex {
+  let index = indexes.get(table)
+  if (!index) {
+    const keys = Object.keys(table).map((key) => ({norm: normalizeModelName(key), key}))
+    keys.sort((a, b) => b.norm.length - a.norm.length)
+    index = {keys, memo: new Map()}
+    indexes.set(table, index)
+  }
+  return index
+}
+
+/** The table key pricing `name` (already normalised): the longest that is the whole name or a prefix then `-@:_`. */
+function matchKey(index: TableIndex, name: string): string | null {
+  const known = index.memo.get(name)
+  if (known !== undefined) return known
+  let found: string | null = null
+  for (const {norm, key} of index.keys) {
+    if (name === norm || (name.startsWith(norm) && /[-@:_]/.test(name.charAt(norm.length)))) {
+      found = key
+      break
+    }
+  }
+  if (index.memo.size >= MEMO_LIMIT) index.memo.clear()
+  index.memo.set(name, found)
+  return found
+}
+
+const normalized = new Map<string, string>()
+
 /** Longest table key that is the whole name or a prefix followed by `-`, `@`, `:` or `_` (so gpt-4 never prices gpt-4.5). */
 export function findPrice(model: string | null | undefined, overrides?: PriceOverrides): ModelPrice | null {
   if (!model) return null
-  const name = normalizeModelName(model)
-  for (const table of [(overrides ?? {}) as PriceOverrides, DEFAULT_PRICES as PriceOverrides]) {
-    let best: string | null = null
-    for (const key of Object.keys(table)) {
-      const k = normalizeModelName(key)
-      if (name === k || (name.startsWith(k) && /[-@:_]/.test(name.charAt(k.length)))) {
-        if (best === null || k.length > normalizeModelName(best).length) best = key
-      }
-    }
-    if (best !== null) return toModelPrice(table[best]!)
+  let name = normalized.get(model)
+  if (name === undefined) {
+    name = normalizeModelName(model)
+    if (normalized.size >= MEMO_LIMIT) normalized.clear()
+    normalized.set(model, name)
+  }
+  for (const table of overrides ? [overrides, DEFAULT_PRICES as PriceOverrides] : [DEFAULT_PRICES as PriceOverrides]) {
+    const key = matchKey(indexFor(table), name)
+    if (key !== null) return toModelPrice(table[key]!)
   }
   return null
 }

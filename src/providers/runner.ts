@@ -7,6 +7,7 @@ import {emptyUsage} from '../records/types.js'
 import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
 import {assembleResponsesStream, parseResponsesResponse} from '../formats/bodies/openai-responses.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
+import {bodyComplete, readBodyText} from './transport.js'
 import type {CallResult} from './types.js'
 
 export type WireApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses'
@@ -18,8 +19,11 @@ export interface RunSpec {
   stream: boolean
   timeoutMs: number
   signal?: AbortSignal
-  /** Starts the SDK call and resolves to the raw, unread Response (SDK `.asResponse()`); rejects with SDK errors. */
-  send: (signal: AbortSignal, timeoutMs: number) => Promise<Response>
+  /**
+   * Starts the SDK call and resolves to the raw, unread Response (SDK `.asResponse()`); rejects with SDK errors.
+   * `timeoutMs` must reach the SDK's `timeout` (it is the deadline until the headers); `signal` is the caller's.
+   */
+  send: (signal: AbortSignal | undefined, timeoutMs: number) => Promise<Response>
   losses: string[]
   /** Strings that must never reach a stored field (API keys, header values). */
   secrets: string[]
@@ -77,34 +81,43 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
   })
 
   const state: AbortState = {timedOut: false, timeoutMs: spec.timeoutMs, userAborted: false}
-  const controller = new AbortController()
+  if (spec.signal?.aborted) return failed(classifyError(null, {...state, userAborted: true}), 0)
+
+  // One deadline per call. Until the headers it is the SDK's own `timeout` (its timer aborts the request, the SDK
+  // throws APIConnectionTimeoutError); the caller's signal goes to the SDK as is (APIUserAbortError). After the
+  // headers, only a body still on its way needs a timer, set to what is left of timeoutMs.
+  const start = performance.now()
+  let response: Response
+  try {
+    response = await spec.send(spec.signal, spec.timeoutMs)
+  } catch (err) {
+    return failed(classifyError(err, state), performance.now() - start)
+  }
+  let controller: AbortController | null = null
+  let timer: NodeJS.Timeout | undefined
   const onUserAbort = () => {
     state.userAborted = true
-    controller.abort()
+    controller?.abort()
   }
-  if (spec.signal?.aborted) return failed(classifyError(null, {...state, userAborted: true}), 0)
-  spec.signal?.addEventListener('abort', onUserAbort, {once: true})
-  // Our own deadline covers the whole call incl. the body; the SDK's `timeout` only covers the wait for headers.
-  const timer = setTimeout(() => {
-    state.timedOut = true
-    controller.abort()
-  }, spec.timeoutMs)
+  if (spec.stream || !bodyComplete(response)) {
+    controller = new AbortController()
+    const c = controller
+    timer = setTimeout(() => {
+      state.timedOut = true
+      c.abort()
+    }, Math.max(0, spec.timeoutMs - (performance.now() - start)))
+    spec.signal?.addEventListener('abort', onUserAbort, {once: true})
+    if (spec.signal?.aborted) onUserAbort()
+  }
 
-  const start = performance.now()
   try {
-    let response: Response
-    try {
-      response = await spec.send(controller.signal, spec.timeoutMs)
-    } catch (err) {
-      return failed(classifyError(err, state), performance.now() - start)
-    }
     const httpStatus = response.status
     const requestId = requestIdOf(response.headers)
 
     if (!spec.stream) {
       let text: string
       try {
-        text = await response.text()
+        text = await readBodyText(response, controller?.signal)
       } catch (err) {
         return failed(classifyError(err, state), performance.now() - start, {http_status: httpStatus, request_id: requestId})
       }
@@ -129,7 +142,7 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
       return {...base, http_status: httpStatus, response: parsed.response, usage: parsed.usage, response_model: parsed.model, request_id: requestId, latency_ms: latency}
     }
 
-    const read = await readSseBody(response, start, contentTest(spec.wire), controller.signal)
+    const read = await readSseBody(response, start, contentTest(spec.wire), controller!.signal)
     const latency = performance.now() - start
     const ttft = read.ttftMs
     const assembled = assemble(spec.wire, parseSse(read.text))
