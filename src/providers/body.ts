@@ -16,11 +16,12 @@ export function prepareBody(body: Record<string, unknown>, model: string, stream
   return out
 }
 
-export function unsupportedApi(target: TargetSpec, api: string): CallResult {
+/** A result with nothing in it yet: every call outcome starts from this. */
+export function emptyResult(api: string, losses: string[] = []): CallResult {
   return {
-    status: 'error',
+    status: 'ok',
     http_status: null,
-    error: {type: 'kt_unsupported', code: null, message: `target "${target.id}" (${target.provider}) cannot replay requests of api "${api}"`},
+    error: null,
     retryable: false,
     retry_after_ms: null,
     response: null,
@@ -29,7 +30,15 @@ export function unsupportedApi(target: TargetSpec, api: string): CallResult {
     request_id: null,
     latency_ms: 0,
     ttft_ms: null,
-    translation_losses: [],
+    translation_losses: losses,
     api,
+  }
+}
+
+export function unsupportedApi(target: TargetSpec, api: string): CallResult {
+  return {
+    ...emptyResult(api),
+    status: 'error',
+    error: {type: 'kt_unsupported', code: null, message: `target "${target.id}" (${target.provider}) cannot replay requests of api "${api}"`},
   }
 }

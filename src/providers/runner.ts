@@ -8,6 +8,7 @@ import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, typ
 import {assembleResponsesStream, parseResponsesResponse} from '../formats/bodies/openai-responses.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
 import {bodyComplete, readBodyText} from './transport.js'
+import {emptyResult} from './body.js'
 import type {CallResult} from './types.js'
 
 export type WireApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses'
@@ -57,21 +58,7 @@ function requestIdOf(headers: Headers): string | null {
 }
 
 export async function runCall(spec: RunSpec): Promise<CallResult> {
-  const base: CallResult = {
-    status: 'ok',
-    http_status: null,
-    error: null,
-    retryable: false,
-    retry_after_ms: null,
-    response: null,
-    usage: emptyUsage(),
-    response_model: null,
-    request_id: null,
-    latency_ms: 0,
-    ttft_ms: null,
-    translation_losses: spec.losses,
-    api: spec.wire,
-  }
+  const base: CallResult = emptyResult(spec.wire, spec.losses)
   const failed = (c: Classified, latency: number, extra: Partial<CallResult> = {}): CallResult => ({
     ...base,
     ...c,

@@ -137,29 +137,13 @@ export function createReplayRun(db: DB, input: CreateRunInput): {runId: string; 
   return {runId, total: ids.length}
 }
 
-interface RecordedRow {
-  event_id: string
-  api: Api
-  model: string | null
-  response_model: string | null
-  status: string
-  http_status: number | null
-  error_type: string | null
-  error_code: string | null
-  error_message: string | null
-  latency_ms: number | null
-  ttft_ms: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  cached_input_tokens: number | null
-  reasoning_tokens: number | null
-  total_tokens: number | null
-  cost_usd: number | null
-  finish_reason: string | null
-  finish_reason_raw: string | null
-  response_text: string | null
-  response_json: string | null
-}
+/** The logged answer of one request, in the shape of a result (it becomes the recorded primary's result). */
+type RecordedRow = Pick<
+  ResultRow,
+  | 'event_id' | 'model' | 'response_model' | 'status' | 'http_status' | 'error_type' | 'error_code' | 'error_message'
+  | 'latency_ms' | 'ttft_ms' | 'input_tokens' | 'output_tokens' | 'cached_input_tokens' | 'reasoning_tokens' | 'total_tokens'
+  | 'cost_usd' | 'finish_reason' | 'finish_reason_raw' | 'response_text' | 'response_json'
+> & {api: Api}
 
 function materializeRecorded(db: DB, runId: string, settings: ReplaySettings): void {
   const rows = db
