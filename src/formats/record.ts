@@ -79,10 +79,42 @@ export function responseFromBody(api: Api, body: Json): ParsedResponse {
   return parseOpenAIChatResponse(body)
 }
 
+// The stable JSON of the request body last serialised. buildRecord serialises it for the content id and
+// the importer asks for the request hash of the same (unchanged) body right after, so it is done once.
+let lastBody: object | null = null
+let lastBodyJson = ''
+
+function stableBody(raw: unknown): string {
+  if (raw !== null && typeof raw === 'object') {
+    if (raw === lastBody) return lastBodyJson
+    lastBodyJson = stableStringify(raw)
+    lastBody = raw
+    return lastBodyJson
+  }
+  return stableStringify(raw)
+}
+
+/**
+ * `text` (an object's JSON so far, from its `{`) with one more property in stableStringify's form:
+ * `prefix` is `"key":`, `json` the value's text; nothing is added for an undefined value.
+ */
+function withProp(text: string, prefix: string, json: string | undefined): string {
+  if (json === undefined) return text
+  return text.length > 1 ? `${text},${prefix}${json}` : text + prefix + json
+}
+
+function json(value: unknown): string | undefined {
+  return value === undefined ? undefined : stableStringify(value)
+}
+
 /** sha256 of the canonical request (api, model, body): joins replays with their source and finds duplicates. */
 export function requestHash(api: Api, model: string | null, raw: unknown): string | null {
   if (!raw) return null
-  return sha256(stableStringify({api, model, body: raw}))
+  // = stableStringify({api, model, body: raw}), keys in sorted order, built around the shared body text.
+  let text = withProp('{', '"api":', json(api))
+  text = withProp(text, '"body":', stableBody(raw))
+  text = withProp(text, '"model":', json(model))
+  return sha256(`${text}}`)
 }
 
 export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord {
@@ -133,20 +165,20 @@ export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord
  * which is how re-imports are detected. An inferred timestamp (file mtime) is left out on purpose.
  */
 export function contentId(r: CanonicalRecord): string {
-  const h = sha256(
-    stableStringify({
-      t: r.timestamp_inferred ? null : r.timestamp,
-      s: r.source_id,
-      p: r.provider,
-      a: r.api,
-      m: r.model,
-      q: r.request.raw,
-      qm: r.request.raw ? null : r.request.messages,
-      r: r.response?.raw ?? r.response?.text ?? null,
-      u: r.usage,
-      l: r.latency_ms,
-      st: r.status,
-    }),
-  )
+  const raw = r.request.raw
+  // = stableStringify({t, s, p, a, m, q, qm, r, u, l, st}): the same text, keys written in sorted order
+  // (a l m p q qm r s st t u), with the request body's text shared with requestHash.
+  let text = withProp('{', '"a":', json(r.api))
+  text = withProp(text, '"l":', json(r.latency_ms))
+  text = withProp(text, '"m":', json(r.model))
+  text = withProp(text, '"p":', json(r.provider))
+  text = withProp(text, '"q":', raw === undefined ? undefined : stableBody(raw))
+  text = withProp(text, '"qm":', json(raw ? null : r.request.messages))
+  text = withProp(text, '"r":', json(r.response?.raw ?? r.response?.text ?? null))
+  text = withProp(text, '"s":', json(r.source_id))
+  text = withProp(text, '"st":', json(r.status))
+  text = withProp(text, '"t":', json(r.timestamp_inferred ? null : r.timestamp))
+  text = withProp(text, '"u":', json(r.usage))
+  const h = sha256(`${text}}`)
   return `ev_${h.slice(0, 32)}`
 }

@@ -93,9 +93,43 @@ export function finishUsage(u: Usage): Usage & {inconsistent?: boolean} {
   return u
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Two ASCII digits at i as a number, or -1. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48
+  const b = s.charCodeAt(i + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+/**
+ * Whether s is already what toIso returns, `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real instant (the common
+ * case in logs): then it is its own answer and the regexes and Date round trip can be skipped.
+ */
+function isCanonicalIso(s: string): boolean {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return false
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return false
+  const y1 = digits2(s, 0)
+  const y2 = digits2(s, 2)
+  const month = digits2(s, 5)
+  const day = digits2(s, 8)
+  const ms = digits2(s, 20)
+  const ms3 = s.charCodeAt(22) - 48
+  if (y1 < 0 || y2 < 0 || ms < 0 || ms3 < 0 || ms3 > 9) return false
+  if (month < 1 || month > 12 || day < 1) return false
+  const hour = digits2(s, 11)
+  const minute = digits2(s, 14)
+  const second = digits2(s, 17)
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false
+  const year = y1 * 100 + y2
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)
+}
+
 /** ISO-8601 UTC with milliseconds, from epoch seconds, epoch ms, ISO or naive (UTC) strings. */
 export function toIso(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null
+  if (typeof value === 'string' && isCanonicalIso(value)) return value
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))) {
     const n = Number(value)
     if (!Number.isFinite(n)) return null

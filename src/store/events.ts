@@ -80,8 +80,18 @@ function boolInt(v: boolean | null | undefined): number | null {
   return v === null || v === undefined ? null : v ? 1 : 0
 }
 
+/** Positions in EVENT_COLUMNS order of the columns the importer reads or fills in a row array. */
+export const IMPORT_ID_INDEX = EVENT_COLUMNS.indexOf('import_id')
+export const REPLAYABLE_INDEX = EVENT_COLUMNS.indexOf('replayable')
+
+/** A row as an array in EVENT_COLUMNS order (what EventWriter.writeValues binds; cheap to post to another thread). */
+export function rowValues(row: EventRow): unknown[] {
+  const out = new Array<unknown>(EVENT_COLUMNS.length)
+  for (let i = 0; i < EVENT_COLUMNS.length; i++) out[i] = row[EVENT_COLUMNS[i]!]
+  return out
+}
+
 export function recordToRow(r: CanonicalRecord, extra: {dataset?: string | null; import_id?: number | null; kind?: string; request_hash?: string | null}): EventRow {
-  const meta = {...r.metadata}
   return {
     event_id: r.id,
     kind: extra.kind ?? 'request',
@@ -137,13 +147,80 @@ export function recordToRow(r: CanonicalRecord, extra: {dataset?: string | null;
     request_json: r.request.raw ? JSON.stringify(r.request.raw) : null,
     response_json: r.response?.raw ? JSON.stringify(r.response.raw) : null,
     response_text: r.response?.text ?? null,
-    metadata_json: JSON.stringify(meta),
+    // The same text as a copy's would be ({...metadata}), without making the copy.
+    metadata_json: JSON.stringify(r.metadata),
   }
+}
+
+/**
+ * rowValues(recordToRow(r, extra)) without the object in between: the importer's hot path. The two must
+ * stay in step (same values, EVENT_COLUMNS order).
+ */
+export function recordToValues(r: CanonicalRecord, extra: {dataset?: string | null; import_id?: number | null; kind?: string; request_hash?: string | null}): unknown[] {
+  return [
+    r.id, // event_id
+    extra.kind ?? 'request', // kind
+    r.timestamp, // timestamp
+    r.timestamp_inferred ? 1 : 0, // timestamp_inferred
+    r.source_id, // source_id
+    r.source.format, // source_format
+    r.source.file, // source_file
+    r.source.locator, // source_locator
+    extra.dataset ?? null, // dataset
+    extra.import_id ?? null, // import_id
+    r.event.trace_id, // trace_id
+    r.event.session_id, // session_id
+    r.event.user_id_hash, // user_id_hash
+    r.event.app, // app
+    r.event.route, // route
+    r.event.environment, // environment
+    r.provider, // provider
+    r.api, // api
+    r.model, // model
+    r.response_model, // response_model
+    r.event.traffic_role, // traffic_role
+    r.event.mirror_group_id, // mirror_group_id
+    r.event.primary_event_id, // primary_event_id
+    r.event.shadow_event_id, // shadow_event_id
+    r.event.decision, // decision
+    r.event.policy_id, // policy_id
+    r.event.decision_reason, // decision_reason
+    r.status, // status
+    r.http_status, // http_status
+    r.error?.type ?? null, // error_type
+    r.error?.code ?? null, // error_code
+    r.error?.message ?? null, // error_message
+    boolInt(r.request.stream), // stream
+    r.response?.finish_reason ?? null, // finish_reason
+    r.response?.finish_reason_raw ?? null, // finish_reason_raw
+    r.latency_ms, // latency_ms
+    r.ttft_ms, // ttft_ms
+    r.usage.input_tokens, // input_tokens
+    r.usage.output_tokens, // output_tokens
+    r.usage.cached_input_tokens, // cached_input_tokens
+    r.usage.cache_write_tokens, // cache_write_tokens
+    r.usage.reasoning_tokens, // reasoning_tokens
+    r.usage.total_tokens, // total_tokens
+    r.cost_usd, // cost_usd
+    r.cost_source, // cost_source
+    r.event.comparison_metric, // comparison_metric
+    r.event.comparison_score, // comparison_score
+    r.event.comparison_verdict, // comparison_verdict
+    JSON.stringify(r.tags), // tags
+    extra.request_hash ?? null, // request_hash
+    r.replayable ? 1 : 0, // replayable
+    r.request.raw ? JSON.stringify(r.request.raw) : null, // request_json
+    r.response?.raw ? JSON.stringify(r.response.raw) : null, // response_json
+    r.response?.text ?? null, // response_text
+    // The same text as a copy's would be ({...metadata}), without making the copy.
+    JSON.stringify(r.metadata), // metadata_json
+  ]
 }
 
 export class EventWriter {
   private readonly insert: Statement
-  constructor(db: DB) {
+  private positional: Statement | null = null
+  constructor(private readonly db: DB) {
     const cols = EVENT_COLUMNS
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO events (${cols.join(',')}) VALUES (${cols.map((c) => `@${c}`).join(',')})`,
@@ -153,6 +230,14 @@ export class EventWriter {
   /** Returns false when an event with the same id is already stored (a duplicate). */
   write(row: EventRow): boolean {
     return this.insert.run(row).changes > 0
+  }
+
+  /** write() for a row as rowValues gives it: positional binding, cheaper than 55 named parameters. */
+  writeValues(values: unknown[]): boolean {
+    this.positional ??= this.db.prepare(
+      `INSERT OR IGNORE INTO events (${EVENT_COLUMNS.join(',')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(',')})`,
+    )
+    return this.positional.run(values).changes > 0
   }
 }
 

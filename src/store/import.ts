@@ -1,13 +1,20 @@
 // Import orchestration: formats → canonical records → events table. Each file is one write
 // transaction, so a crash or a --strict failure never leaves a half-written import behind.
-import {basename} from 'node:path'
-import {ImportSession, readFile, requestHash} from '../formats/index.js'
-import type {Outcome} from '../formats/index.js'
-import type {StoredColumns} from '../formats/types.js'
-import type {CanonicalRecord} from '../records/types.js'
+//
+// Reading, parsing and row building (ImportProducer) are apart from storing (here): a large import runs
+// the producer in a worker thread (import-worker.ts) so that the two overlap on two cores; a small one
+// runs it in this thread, where a worker's start-up would cost more than it saves. Both paths share
+// every decision, so counts, reasons, errors and stored rows are the same either way.
+import {existsSync, statSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
 import {KtError} from '../util/errors.js'
 import {describeSqliteError, type DB} from './db.js'
-import {applyStoredColumns, EventWriter, recordToRow} from './events.js'
+import {EventWriter, IMPORT_ID_INDEX, REPLAYABLE_INDEX} from './events.js'
+import {datasetName, ImportProducer, type Note, type ProducerMessage, type ProducerOptions} from './import-producer.js'
+import type {FromWorker, ToWorker, WorkerInput} from './import-worker.js'
+
+export {datasetName} from './import-producer.js'
 
 export interface ImportOptions {
   format?: string
@@ -40,10 +47,24 @@ export interface ImportSummary {
 }
 
 const MAX_LOCATIONS = 5
+const PROGRESS_EVERY = 5000
 
-export function datasetName(file: string): string {
-  return basename(file).replace(/(\.(gz|jsonl|json|csv|har|sse|txt|ndjson))+$/i, '') || basename(file)
-}
+/** Below this many bytes of input the producer runs in this thread (KT_IMPORT_WORKER=1/0 forces either way). */
+const WORKER_MIN_BYTES = 8 * 1024 * 1024
+/** SQLite page cache while importing (KiB, as a negative cache_size): the random-keyed indexes stay cached longer. */
+const IMPORT_CACHE_KIB = 65536
+
+/**
+ * Indexes whose keys arrive in random order (a hash), so that keeping them up to date row by row touches
+ * a random page per row. For a bulk load they are dropped and created again inside the file's own
+ * transaction (atomic: a failure or crash rolls the drop back too), which builds them by one sort.
+ */
+const BULK_DEFERRED_INDEXES = ['events_request_hash']
+/** A bulk load: a file this large, expected to hold at least as many rows as the table already has. */
+const BULK_MIN_BYTES = 256 * 1024 * 1024
+const BULK_BYTES_PER_ROW = 2048
+/** Page cache (KiB) while the deferred indexes are built. */
+const INDEX_BUILD_CACHE_KIB = 8192
 
 class FileImport {
   readonly summary: FileSummary
@@ -68,33 +89,147 @@ class FileImport {
   }
 }
 
+/** The producer's messages, from this thread or a worker, and how to tell it to give up on a file. */
+interface Source {
+  messages: AsyncGenerator<ProducerMessage>
+  cancel(index: number): void
+  close(): Promise<void>
+}
+
+function inputBytes(files: string[]): number {
+  let total = 0
+  for (const f of files) {
+    try {
+      total += statSync(f).size
+    } catch {
+      // Missing or unreadable: the producer reports it.
+    }
+  }
+  return total
+}
+
+function workerUrl(): URL | null {
+  const url = new URL('./import-worker.js', import.meta.url)
+  // Only the compiled tree has the worker next to this module.
+  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null
+}
+
+function useWorker(files: string[]): URL | null {
+  const setting = process.env.KT_IMPORT_WORKER
+  if (setting === '0' || files.length === 0) return null
+  const url = workerUrl()
+  if (!url) return null
+  return setting === '1' || inputBytes(files) >= WORKER_MIN_BYTES ? url : null
+}
+
+function inThread(files: string[], opts: ProducerOptions): Source {
+  const producer = new ImportProducer(opts)
+  return {messages: producer.run(files), cancel: (i) => producer.cancel(i), close: async () => {}}
+}
+
+function inWorker(url: URL, files: string[], opts: ProducerOptions): Source {
+  const worker = new Worker(url, {workerData: {files, opts} satisfies WorkerInput})
+  const send = (m: ToWorker) => worker.postMessage(m)
+  const queue: FromWorker[] = []
+  let wake: (() => void) | null = null
+  let failure: Error | null = null
+  worker.on('message', (m: FromWorker) => {
+    queue.push(m)
+    wake?.()
+  })
+  worker.on('error', (e: Error) => {
+    failure ??= e
+    wake?.()
+  })
+  worker.on('exit', (code) => {
+    failure ??= new Error(`import worker exited (code ${code}) before finishing`)
+    wake?.()
+  })
+  async function* messages(): AsyncGenerator<ProducerMessage> {
+    for (;;) {
+      const m = queue.shift()
+      if (m === undefined) {
+        if (failure) throw failure
+        await new Promise<void>((resolve) => (wake = resolve))
+        wake = null
+        continue
+      }
+      if (m.t === 'done') return
+      if (m.t === 'fatal') {
+        const e = m.kt ? new KtError(m.message) : new Error(m.message)
+        if (m.stack) e.stack = m.stack
+        throw e
+      }
+      yield m
+      send({t: 'ack'})
+    }
+  }
+  return {
+    messages: messages(),
+    cancel: (index) => send({t: 'cancel', index}),
+    close: async () => {
+      worker.removeAllListeners('exit')
+      await worker.terminate()
+    },
+  }
+}
+
+/** The file being stored: its summary, import row, outcomes so far, and whether it already failed. */
+interface Current {
+  index: number
+  file: string
+  fi: FileImport | null
+  importId: number
+  n: number
+  failed: boolean
+  /** CREATE INDEX statements to run before COMMIT (indexes dropped for a bulk load). */
+  deferred: string[]
+}
+
+/**
+ * For a bulk load into a table that is small next to the file, drops BULK_DEFERRED_INDEXES (inside the
+ * open transaction) and returns their CREATE statements, to be run before COMMIT. Anything unusual
+ * (statistics from ANALYZE, which a drop would lose; a drop that fails) keeps the indexes as they are.
+ */
+function deferIndexes(db: DB, file: string): string[] {
+  let bytes = 0
+  try {
+    bytes = statSync(file).size
+  } catch {
+    return []
+  }
+  if (bytes < BULK_MIN_BYTES) return []
+  const rows = (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM events').get() as {n: number}).n
+  if (rows > bytes / BULK_BYTES_PER_ROW) return []
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").get()) return []
+  const deferred: string[] = []
+  for (const name of BULK_DEFERRED_INDEXES) {
+    const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ? AND tbl_name = 'events'").get(name) as {sql: string | null} | undefined
+    if (!row?.sql) continue
+    try {
+      db.exec(`DROP INDEX ${name}`)
+    } catch {
+      continue
+    }
+    deferred.push(row.sql)
+  }
+  return deferred
+}
+
 export async function importFiles(db: DB, dbPath: string, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
-  const session = new ImportSession()
   const writer = new EventWriter(db)
   const insertImport = db.prepare(
     `INSERT INTO imports (started_at, file, format, dataset, imported, duplicates, not_replayable, skipped, rejected)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const summaries: FileSummary[] = []
-  const tags = opts.tags ?? []
+  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict}
 
-  const store = (fi: FileImport, importId: number | bigint, record: CanonicalRecord, columns?: StoredColumns) => {
-    if (tags.length) record.tags = [...new Set([...record.tags, ...tags])]
-    const row = recordToRow(record, {
-      dataset: fi.summary.dataset,
-      import_id: Number(importId),
-      request_hash: requestHash(record.api, record.model, record.request.raw),
-    })
-    // kt's own exports carry columns a record cannot express (their dataset, kind, request_hash…).
-    applyStoredColumns(row, columns, opts.dataset)
-    if (!writer.write(row)) fi.summary.duplicates++
-    else if (record.replayable) fi.summary.imported++
+  const store = (fi: FileImport, importId: number, row: unknown[]) => {
+    row[IMPORT_ID_INDEX] = importId
+    if (!writer.writeValues(row)) fi.summary.duplicates++
+    else if (row[REPLAYABLE_INDEX] === 1) fi.summary.imported++
     else fi.summary.not_replayable++
-  }
-
-  const apply = (fi: FileImport, importId: number | bigint, o: Outcome) => {
-    if (o.kind === 'record') store(fi, importId, o.record, o.columns)
-    else fi.note(o.kind, o.reason, o.locator)
   }
 
   const begin = () => {
@@ -108,67 +243,140 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     if (db.inTransaction) db.exec('ROLLBACK')
   }
 
-  for (const file of files) {
-    const dataset = opts.dataset ?? datasetName(file)
-    let fi: FileImport | null = null
-    try {
-      const opened = await readFile(file, session, {format: opts.format})
-      fi = new FileImport(file, opened.format.name, dataset)
-      begin()
-      const importId = insertImport.run(new Date().toISOString(), file, opened.format.name, dataset, 0, 0, 0, 0, 0).lastInsertRowid
-      let n = 0
-      for await (const o of opened.outcomes) {
-        apply(fi, importId, o)
-        if (opts.strict && o.kind === 'reject') {
-          throw new KtError(`${file}:${o.locator.replace(/^line /, '')}: ${o.reason} (--strict: nothing from this file was stored)`)
-        }
-        if (++n % 5000 === 0) opts.onProgress?.(file, n)
-      }
-      const s = fi.summary
-      db.prepare('UPDATE imports SET imported=?, duplicates=?, not_replayable=?, skipped=?, rejected=? WHERE id=?').run(
-        s.imported, s.duplicates, s.not_replayable, s.skipped, s.rejected, importId,
-      )
-      db.exec('COMMIT')
-      opts.onProgress?.(file, n)
-    } catch (error) {
-      rollback()
-      const message = error instanceof KtError ? error.message : `${file}: ${describeSqliteError(error)}`
-      const failed = fi?.summary ?? new FileImport(file, opts.format ?? 'auto', dataset).summary
-      // Nothing from a failed file is kept, so its counts are reset to what is actually stored.
-      Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, error: message})
-      summaries.push(failed)
-      continue
+  let cur: Current | null = null
+  const fileState = (index: number, file: string): Current => {
+    if (cur?.index !== index) cur = {index, file, fi: null, importId: 0, n: 0, failed: false, deferred: []}
+    return cur
+  }
+  /** Nothing from the file is kept: roll back and record why (its counts reset to what is stored: none). */
+  const fail = (c: Current, message: string) => {
+    rollback()
+    const dataset = opts.dataset ?? datasetName(c.file)
+    const failed = c.fi?.summary ?? new FileImport(c.file, opts.format ?? 'auto', dataset).summary
+    Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, error: message})
+    summaries.push(failed)
+    c.failed = true
+  }
+  const sqliteFailure = (c: Current, error: unknown) => {
+    fail(c, error instanceof KtError ? error.message : `${c.file}: ${describeSqliteError(error)}`)
+    source.cancel(c.index)
+  }
+
+  /** A batch in outcome order: notes at their places, rows in between, progress after each outcome. */
+  const storeBatch = (c: Current, fi: FileImport, rows: unknown[][], notes: Note[], n: number) => {
+    let r = 0
+    let k = 0
+    for (let at = 0; at < n; at++) {
+      const note = notes[k]
+      if (note && note[3] === at) {
+        fi.note(note[0], note[1], note[2])
+        k++
+      } else store(fi, c.importId, rows[r++]!)
+      if (++c.n % PROGRESS_EVERY === 0) opts.onProgress?.(c.file, c.n)
     }
-    summaries.push(fi.summary)
+    // A --strict reject comes after the counted outcomes; the failure that follows it is its own message.
+    for (; k < notes.length; k++) fi.note(notes[k]![0], notes[k]![1], notes[k]![2])
+  }
+
+  const handle = (m: ProducerMessage) => {
+    switch (m.t) {
+      case 'start': {
+        const c = fileState(m.index, m.file)
+        c.fi = new FileImport(m.file, m.format, opts.dataset ?? datasetName(m.file))
+        try {
+          begin()
+          c.importId = Number(insertImport.run(new Date().toISOString(), m.file, m.format, c.fi.summary.dataset, 0, 0, 0, 0, 0).lastInsertRowid)
+          c.deferred = deferIndexes(db, m.file)
+        } catch (error) {
+          sqliteFailure(c, error)
+        }
+        return
+      }
+      case 'batch': {
+        const c = cur
+        if (!c || c.index !== m.index || c.failed || !c.fi) return
+        try {
+          storeBatch(c, c.fi, m.rows, m.notes, m.n)
+        } catch (error) {
+          sqliteFailure(c, error)
+        }
+        return
+      }
+      case 'end': {
+        const c = cur
+        if (!c || c.index !== m.index || c.failed || !c.fi) return
+        const s = c.fi.summary
+        try {
+          if (c.deferred.length) {
+            // The index build sorts in memory up to the cache size; a small cache then keeps peak memory flat.
+            db.pragma(`cache_size = ${-INDEX_BUILD_CACHE_KIB}`)
+            try {
+              for (const sql of c.deferred) db.exec(sql)
+            } finally {
+              db.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`)
+            }
+          }
+          db.prepare('UPDATE imports SET imported=?, duplicates=?, not_replayable=?, skipped=?, rejected=? WHERE id=?').run(
+            s.imported, s.duplicates, s.not_replayable, s.skipped, s.rejected, c.importId,
+          )
+          db.exec('COMMIT')
+          opts.onProgress?.(c.file, c.n)
+        } catch (error) {
+          sqliteFailure(c, error)
+          return
+        }
+        summaries.push(s)
+        return
+      }
+      case 'fail': {
+        const c = fileState(m.index, files[m.index]!)
+        if (c.failed) return
+        fail(c, m.kt ? m.message : `${c.file}: ${describeSqliteError({code: m.code, message: m.message})}`)
+        return
+      }
+      case 'pending':
+        storePending(m.file, m.entries)
+        return
+    }
   }
 
   // Records held for cross-file joins (Batch requests without output lines) land last, per source file.
-  const pending = [...session.finish()]
-  if (pending.length) {
-    const byFile = new Map<string, Outcome[]>()
-    for (const o of pending) {
-      const f = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
-      byFile.set(f, [...(byFile.get(f) ?? []), o])
-    }
-    for (const [file, outcomes] of byFile) {
-      let fi = summaries.find((s) => s.file === file)
-      const target = new FileImport(file, fi?.format ?? 'unknown', fi?.dataset ?? opts.dataset ?? datasetName(file))
-      if (fi) Object.assign(target.summary, fi)
-      try {
-        begin()
-        const importId = insertImport.run(new Date().toISOString(), file, target.summary.format, target.summary.dataset, 0, 0, 0, 0, 0).lastInsertRowid
-        for (const o of outcomes) {
-          apply(target, importId, o)
-          if (opts.strict && o.kind === 'reject') throw new KtError(`${file}: ${o.locator}: ${o.reason} (--strict)`)
+  const storePending = (file: string, entries: Extract<ProducerMessage, {t: 'pending'}>['entries']) => {
+    let fi = summaries.find((s) => s.file === file)
+    const target = new FileImport(file, fi?.format ?? 'unknown', fi?.dataset ?? opts.dataset ?? datasetName(file))
+    if (fi) Object.assign(target.summary, fi)
+    try {
+      begin()
+      const importId = Number(insertImport.run(new Date().toISOString(), file, target.summary.format, target.summary.dataset, 0, 0, 0, 0, 0).lastInsertRowid)
+      for (const e of entries) {
+        if (e.row) {
+          store(target, importId, e.row)
+          continue
         }
-        db.exec('COMMIT')
-      } catch (error) {
-        rollback()
-        target.summary.error = error instanceof KtError ? error.message : describeSqliteError(error)
+        const [kind, reason, locator] = e.note
+        target.note(kind, reason, locator)
+        if (opts.strict && kind === 'reject') throw new KtError(`${file}: ${locator}: ${reason} (--strict)`)
       }
-      if (fi) Object.assign(fi, target.summary)
-      else summaries.push((fi = target.summary))
+      db.exec('COMMIT')
+    } catch (error) {
+      rollback()
+      target.summary.error = error instanceof KtError ? error.message : describeSqliteError(error)
     }
+    if (fi) Object.assign(fi, target.summary)
+    else summaries.push((fi = target.summary))
+  }
+
+  const url = useWorker(files)
+  const source = url ? inWorker(url, files, producerOpts) : inThread(files, producerOpts)
+  // A bigger page cache while importing, put back afterwards (the connection may live on).
+  const cacheSize = db.pragma('cache_size', {simple: true}) as number
+  db.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`)
+  try {
+    for await (const m of source.messages) handle(m)
+  } finally {
+    rollback()
+    db.pragma(`cache_size = ${cacheSize}`)
+    await source.close()
   }
 
   const totals = {imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, failed_files: 0}
