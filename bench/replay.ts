@@ -10,6 +10,7 @@
 //   KT_BENCH_GC=0                                               no forced GC between runs (memory then shows heap without GC)
 //   KT_BENCH_PROFILE=1 ...                                      profile kt's run at the highest concurrency (inspector,
 //                                                               kt's run only) into bench/data/profiles/, print hot spots
+//   KT_REPLAY_THREADS=0                                         kt without worker threads (see src/replay/engine.ts callThreads)
 //
 // Targets per concurrency: kt/bare calls per second >= 0.9, mean recorded latency_ms within 10% of the delay,
 // memory flat across runs (heap after a forced GC; RSS shown too).
@@ -64,6 +65,8 @@ export interface Side {
 }
 
 export interface KtSide extends Side {
+  /** Worker threads kt made its calls on (0: its main thread). */
+  threads: number
   rssBeforeMb: number
   rssAfterMb: number
   /** Heap in use after the run (after a full GC unless KT_BENCH_GC=0). */
@@ -256,7 +259,7 @@ async function ktRun(db: DB, upstreamUrl: string, concurrency: number, opts: {li
   const rssAfter = process.memoryUsage().rss
   gc()?.()
   if (out.status !== 'completed') throw new Error(`kt run ${runId} ended ${out.status}`)
-  return {...result, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
+  return {...result, threads: out.threads, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
 }
 
 /**
@@ -357,12 +360,13 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
     }
     log('')
     table(
-      ['conc', 'ideal/s', 'bare/s', 'kt/s', 'kt/ideal', 'kt/bare', 'kt latency mean (p95) ms', 'bare latency mean ms', 'RSS before→after MB', gc() ? 'heap after GC MB' : 'heap MB'],
+      ['conc', 'ideal/s', 'bare/s', 'kt/s', 'kt threads', 'kt/ideal', 'kt/bare', 'kt latency mean (p95) ms', 'bare latency mean ms', 'RSS before→after MB', gc() ? 'heap after GC MB' : 'heap MB'],
       rows.map((r) => [
         String(r.concurrency),
         f0(r.idealCallsPerSecond),
         f0(r.bare.callsPerSecond),
         f0(r.kt.callsPerSecond),
+        String(r.kt.threads),
         f2(r.ratioToIdeal),
         f2(r.ktOverBare),
         `${f1(r.kt.meanLatencyMs)} (${f1(r.kt.p95LatencyMs)})`,

@@ -6,7 +6,8 @@ import type {AddressInfo, Socket} from 'node:net'
 import {gzipSync} from 'node:zlib'
 import {after, before, describe, test} from 'node:test'
 import {createClient, type ProviderClient} from '../src/providers/index.js'
-import {bodyComplete, nodeFetch, readBodyText} from '../src/providers/transport.js'
+import {runCall} from '../src/providers/runner.js'
+import {bodyComplete, nodeFetch, readBodyText, sentAt} from '../src/providers/transport.js'
 import {withEnv} from './support/fake-upstream.js'
 
 interface Seen {
@@ -94,6 +95,31 @@ describe('nodeFetch: requests and responses', () => {
     for (let i = 0; i < 3; i++) await readBodyText(await nodeFetch(`${base}/k`, {method: 'POST', body: '{}'}))
     assert.equal(seen.length, 3)
     assert.equal(new Set(seen.map((s) => s.socket)).size, 1)
+  })
+
+  test('sentAt: when the request reached its socket; a call is timed from there, not from when the SDK began', async () => {
+    const answer = {id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{index: 0, message: {role: 'assistant', content: 'hi'}, finish_reason: 'stop'}], usage: {prompt_tokens: 3, completion_tokens: 1, total_tokens: 4}}
+    reset((_req, res) => setTimeout(() => json(res, 200, answer), 30))
+    const t0 = performance.now()
+    const r = await nodeFetch(`${base}/t`, {method: 'POST', body: '{}'})
+    const at = sentAt(r)
+    assert.ok(at !== null && at >= t0 && at <= performance.now())
+    await r.text()
+    assert.equal(sentAt(new Response('x')), null)
+    // 200 ms pass before the request is sent (a busy thread, a slow SDK): the latency is still the upstream's 30 ms.
+    const result = await runCall({
+      wire: 'openai.chat',
+      stream: false,
+      timeoutMs: 5000,
+      losses: [],
+      secrets: [],
+      send: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        return nodeFetch(`${base}/t`, {method: 'POST', body: '{}'})
+      },
+    })
+    assert.equal(result.status, 'ok')
+    assert.ok(result.latency_ms >= 29 && result.latency_ms < 150, `latency ${result.latency_ms}`)
   })
 
   test('readBodyText: straight from the socket, BOM dropped like text(); bodyComplete once it all arrived', async () => {

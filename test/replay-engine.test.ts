@@ -214,6 +214,27 @@ describe('replay engine against a fake upstream', () => {
     db.close()
   })
 
+  test('when the database refuses a result, the run stops as interrupted with what was saved, and resumes', async () => {
+    up.reset()
+    up.setFaults(undefined)
+    const {db} = await seedDb(tempDir(), 12)
+    const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
+    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 2})})
+    // A full disk, as far as the results table can tell: the 6th candidate result is refused.
+    db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.results
+             WHEN (SELECT count(*) FROM main.results WHERE arm = 'candidate') >= 5
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+    await assert.rejects(executeRun(db, getRun(db, runId)!, {retryBaseMs: 5}), /disk is full/)
+    assert.equal(getRun(db, runId)!.status, 'interrupted')
+    const saved = resultsFor(db, runId).filter((r) => r.arm === 'candidate').length
+    assert.equal(saved, 5)
+    db.exec('DROP TRIGGER temp.refuse')
+    const out = await executeRun(db, getRun(db, runId)!, {retryBaseMs: 5})
+    assert.equal(out.status, 'completed')
+    assert.equal(resultsFor(db, runId).filter((r) => r.arm === 'candidate').length, 12)
+    db.close()
+  })
+
   test('kill -9 mid-run, then --resume last: only what has no result is sent, and never twice', async () => {
     const slow = await startFakeUpstream({delayMs: 150})
     try {

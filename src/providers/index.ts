@@ -12,6 +12,7 @@ export type {
 } from './types.js'
 export {PROVIDER_KINDS} from './types.js'
 export {createClient, keyEnvFor, validateTarget} from './client.js'
+export {createCallPool, poolWorkerUrl, sharedCallPool, type CallPool} from './pool.js'
 export {parseTargetShorthand} from './shorthand.js'
 export {anthropicToOpenAIChat, openaiChatToAnthropic, DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation} from './translate.js'
 export {SIMULATED_STYLES} from './simulated.js'

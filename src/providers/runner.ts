@@ -7,7 +7,7 @@ import {emptyUsage} from '../records/types.js'
 import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
 import {assembleResponsesStream, parseResponsesResponse} from '../formats/bodies/openai-responses.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
-import {bodyComplete, readBodyText} from './transport.js'
+import {bodyComplete, readBodyText, sentAt} from './transport.js'
 import {emptyResult} from './body.js'
 import type {CallResult} from './types.js'
 
@@ -80,6 +80,9 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
   } catch (err) {
     return failed(classifyError(err, state), performance.now() - start)
   }
+  // Latency runs from when the request reached its socket (when the transport knows it), not from when the SDK
+  // began building it: at high concurrency that gap is this thread's own queueing, not the upstream's time.
+  const from = sentAt(response) ?? start
   let controller: AbortController | null = null
   let timer: NodeJS.Timeout | undefined
   const onUserAbort = () => {
@@ -106,9 +109,9 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
       try {
         text = await readBodyText(response, controller?.signal)
       } catch (err) {
-        return failed(classifyError(err, state), performance.now() - start, {http_status: httpStatus, request_id: requestId})
+        return failed(classifyError(err, state), performance.now() - from, {http_status: httpStatus, request_id: requestId})
       }
-      const latency = performance.now() - start
+      const latency = performance.now() - from
       let json: unknown
       try {
         json = JSON.parse(text)
@@ -129,8 +132,8 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
       return {...base, http_status: httpStatus, response: parsed.response, usage: parsed.usage, response_model: parsed.model, request_id: requestId, latency_ms: latency}
     }
 
-    const read = await readSseBody(response, start, contentTest(spec.wire), controller!.signal)
-    const latency = performance.now() - start
+    const read = await readSseBody(response, from, contentTest(spec.wire), controller!.signal)
+    const latency = performance.now() - from
     const ttft = read.ttftMs
     const assembled = assemble(spec.wire, parseSse(read.text))
     const parsed = assembled.body && Object.keys(assembled.body).length ? parseBody(spec.wire, assembled.body) : null

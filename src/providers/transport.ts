@@ -189,6 +189,7 @@ function utf8(buf: Buffer): string {
 
 const kBody = Symbol('kt.nodeBody')
 const kUrl = Symbol('kt.url')
+const kSentAt = Symbol('kt.sentAt')
 
 /**
  * A real `Response` (status, headers, `instanceof`, ok… are the built-in ones) built with a null body, whose body
@@ -197,10 +198,12 @@ const kUrl = Symbol('kt.url')
 class NodeResponse extends Response {
   declare [kBody]: NodeBody
   declare [kUrl]: string
-  constructor(body: NodeBody, url: string, init: ResponseInit) {
+  declare [kSentAt]: number
+  constructor(body: NodeBody, url: string, sentAt: number, init: ResponseInit) {
     super(null, init)
     this[kBody] = body
     this[kUrl] = url
+    this[kSentAt] = sentAt
   }
 }
 
@@ -281,6 +284,8 @@ interface Attempt {
   signal: AbortSignal | null
   redirect: NonNullable<RequestInit['redirect']>
   redirectsLeft: number
+  /** performance.now() when the first request of the chain was handed to its socket (0 until then). */
+  sentAt: number
 }
 
 function send(a: Attempt): Promise<Response> {
@@ -350,7 +355,7 @@ function send(a: Attempt): Promise<Response> {
         } else {
           const decoder = decoderFor(res.headers['content-encoding'])
           body = new NodeBody(res, decoder ? res.pipe(decoder) : res, done)
-          response = new NodeResponse(body, url.href, {status, statusText: res.statusMessage ?? '', headers: responseHeaders})
+          response = new NodeResponse(body, url.href, a.sentAt, {status, statusText: res.statusMessage ?? '', headers: responseHeaders})
         }
       } catch (err) {
         // A status or reason phrase that `Response` refuses (e.g. 600+).
@@ -364,6 +369,7 @@ function send(a: Attempt): Promise<Response> {
     })
     signal?.addEventListener('abort', onAbort, {once: true})
     const b = a.body
+    a.sentAt ||= performance.now()
     if (b instanceof Readable) {
       b.on('error', (err) => req.destroy(err))
       b.pipe(req)
@@ -394,7 +400,15 @@ export function nodeFetch(input: string | URL | Request, init?: RequestInit): Pr
   // As the built-in fetch asks; compressed answers are decoded above.
   if (headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate'
   const method = (init?.method ?? 'GET').toUpperCase()
-  return send({url, method, headers, body, signal, redirect: init?.redirect ?? 'follow', redirectsLeft: MAX_REDIRECTS})
+  return send({url, method, headers, body, signal, redirect: init?.redirect ?? 'follow', redirectsLeft: MAX_REDIRECTS, sentAt: 0})
+}
+
+/**
+ * performance.now() when the request behind `response` was handed to its socket (nodeFetch responses; null for
+ * others). Timing a call from here leaves out the time the SDK and a busy event loop took before sending it.
+ */
+export function sentAt(response: Response): number | null {
+  return response instanceof NodeResponse ? response[kSentAt] : null
 }
 
 /** True when `response` came from nodeFetch, is unread and has fully arrived: reading it cannot take any time. */

@@ -71,6 +71,11 @@ export interface CallResult {
   translation_losses: string[]
   /** Wire API actually called (shape of `response.raw`). */
   api: string
+  /**
+   * `response.raw` as JSON, when whoever made the result already serialised it: a pool worker sends this in place
+   * of the object (a string crosses threads far cheaper), and `response.raw` is then null.
+   */
+  raw_json?: string | null
   simulated?: boolean
 }
 

@@ -1,8 +1,10 @@
 // The replay engine: fixes a run's request set, then sends each request to the arms that still have
 // no result, under a hard in-flight cap, per-target caps and token-bucket rate limits, with retries.
-// Every result is committed the moment it completes, so a killed run resumes exactly where it was.
+// Every result is committed the moment it completes (results that complete in the same turn of the event loop
+// share one transaction), so a killed run resumes exactly where it was.
 import {responseFromBody} from '../formats/record.js'
-import {createClient, estimateCost, estimateRequestTokens, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
+import {availableParallelism} from 'node:os'
+import {createClient, sharedCallPool, estimateCost, estimateRequestTokens, poolWorkerUrl, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import type {Api} from '../records/types.js'
 import {ulid} from '../records/hash.js'
 import {buildEventWhere, type EventQuery} from '../store/events.js'
@@ -273,6 +275,8 @@ export interface ExecuteOutcome {
   sent: number
   errors: number
   cost: number
+  /** Worker threads that made the calls (0: this thread). */
+  threads: number
 }
 
 interface Task {
@@ -288,7 +292,6 @@ function backoffMs(attempt: number, base: number, rand: () => number): number {
 
 export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const plan = parsePlan(run)
-  const s = plan.settings
   const arms = liveArms(plan)
   const work = pendingWork(db, run.id, arms)
   const tasks: Task[] = []
@@ -298,7 +301,38 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
     for (const arm of ordered) tasks.push({item, arm})
   }
   const total = tasks.length
-  const makeClient = opts.clientFor ?? createClient
+  const threads = opts.clientFor ? 0 : callThreads(plan, arms, plan.settings.concurrency, total)
+  const out = await execute(db, run, plan, arms, tasks, opts, threads > 0 ? sharedCallPool(threads) : null)
+  return {...out, threads}
+}
+
+/** Below this concurrency one thread keeps up with its calls (bench/replay.ts: kt/bare >= 0.97 at 16). */
+const POOL_MIN_CONCURRENCY = 32
+const POOL_MAX_THREADS = 4
+
+/**
+ * How many worker threads make the calls: none (this thread) unless the run is large and highly concurrent with
+ * a live SDK target on a machine with 2+ cores, then one per core up to POOL_MAX_THREADS. KT_REPLAY_THREADS=N sets it (0: this thread).
+ */
+export function callThreads(plan: RunPlan, arms: Arm[], concurrency: number, calls: number): number {
+  if (!poolWorkerUrl()) return 0
+  const live = arms.some((a) => targetFor(plan, a)!.provider !== 'simulated')
+  const set = process.env.KT_REPLAY_THREADS
+  if (set !== undefined && set !== '') {
+    const n = Number(set)
+    if (!Number.isInteger(n) || n < 0) throw new KtError(`KT_REPLAY_THREADS must be a whole number >= 0, got "${set}"`)
+    return live ? n : 0
+  }
+  const cores = availableParallelism()
+  // One worker on one core only adds the cost of messages; more workers than cores only add contention.
+  if (!live || cores < 2 || concurrency < POOL_MIN_CONCURRENCY || calls < 2 * concurrency) return 0
+  return Math.min(POOL_MAX_THREADS, cores)
+}
+
+async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: Task[], opts: ExecuteOptions, pool: CallPool | null): Promise<Omit<ExecuteOutcome, 'threads'>> {
+  const s = plan.settings
+  const total = tasks.length
+  const makeClient = opts.clientFor ?? (pool ? (t: TargetSpec) => (t.provider === 'simulated' ? createClient(t) : pool.client(t)) : createClient)
   // One client per (arm, model): --model-map can send one arm's requests to several models.
   const clients = new Map<string, ProviderClient>()
   const clientFor = (arm: Arm, model: string): ProviderClient => {
@@ -341,6 +375,23 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
   let failure: unknown = null
   const stop = opts.stop
   const report = () => opts.onProgress?.({done, total, errors, cost: spent})
+  const unsaved: ResultRow[] = []
+  const save = () => {
+    const rows = unsaved.splice(0)
+    try {
+      writer.writeMany(rows)
+    } catch {
+      // One by one then, so that one refused row does not take its neighbours with it. A database that refuses
+      // (full disk, lock) stops the run like any other failure; what was not saved is sent again on resume.
+      for (const row of rows) {
+        try {
+          writer.write(row)
+        } catch (error) {
+          failure ??= error
+        }
+      }
+    }
+  }
 
   const runTask = async (task: Task): Promise<void> => {
     const target = targetFor(plan, task.arm)!
@@ -399,12 +450,13 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
       finish_reason_raw: result.response?.finish_reason_raw ?? null,
       response_text: result.response?.text ?? null,
       tool_calls_json: result.response?.tool_calls.length ? JSON.stringify(result.response.tool_calls) : null,
-      response_json: result.response?.raw ? JSON.stringify(result.response.raw) : null,
+      response_json: result.raw_json ?? (result.response?.raw ? JSON.stringify(result.response.raw) : null),
       translation_losses_json: JSON.stringify(result.translation_losses),
       simulated: result.simulated ? 1 : 0,
       created_at: new Date().toISOString(),
     }
-    writer.write(row)
+    // Committed before this turn of the event loop ends, together with the other results that completed in it.
+    if (unsaved.push(row) === 1) queueMicrotask(save)
     done++
     if (row.status !== 'ok') errors++
     spent += cost ?? 0
@@ -441,6 +493,7 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
   report()
   const workers = Array.from({length: Math.max(1, Math.min(s.concurrency, tasks.length))}, () => worker())
   await Promise.all(workers)
+  save()
   if (failure !== null) {
     setRunStatus(db, run.id, 'interrupted')
     throw failure

@@ -88,13 +88,23 @@ export function listRuns(db: DB, limit = 50): RunRow[] {
 
 export class ResultWriter {
   private readonly stmt
+  private readonly many
   constructor(db: DB) {
     // OR IGNORE: the primary key already guarantees one result per arm; a late duplicate is dropped, never doubled.
-    this.stmt = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS.join(',')}) VALUES (${RESULT_COLUMNS.map((c) => `@${c}`).join(',')})`)
+    this.stmt = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS.join(',')}) VALUES (${RESULT_COLUMNS.map(() => '?').join(',')})`)
+    this.many = db.transaction((rows: ResultRow[]) => {
+      for (const row of rows) this.write(row)
+    })
   }
 
   write(row: ResultRow): boolean {
-    return this.stmt.run(row).changes > 0
+    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c])).changes > 0
+  }
+
+  /** Several results in one transaction (one commit instead of one per row). */
+  writeMany(rows: ResultRow[]): void {
+    if (rows.length === 1) this.write(rows[0]!)
+    else if (rows.length > 1) this.many(rows)
   }
 }
 

@@ -1,0 +1,166 @@
+// A pool of worker threads that make provider calls. One thread's event loop saturates at a few thousand SDK
+// calls per second (each costs a few tenths of a millisecond of CPU: the SDK, HTTP, parsing), and once it is
+// saturated the latency it records includes its own queueing. At high replay concurrency the calls are spread
+// over workers; the caller keeps everything else (what to send, limits, retries, storing results).
+//
+// Clients from `pool.client(target)` are ordinary ProviderClients: their key is checked here, before anything
+// is sent, and each worker makes its own SDK client on first use (a worker starts with a copy of the environment).
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {SHARE_ENV, Worker} from 'node:worker_threads'
+import {KtError} from '../util/errors.js'
+import {createClient} from './client.js'
+import type {Finished, FromWorker, ToWorker} from './pool-worker.js'
+import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
+
+interface Pending {
+  resolve: (r: CallResult) => void
+  reject: (e: Error) => void
+  slot: Slot
+  signal?: AbortSignal
+  onAbort?: () => void
+}
+
+interface Slot {
+  worker: Worker
+  inFlight: number
+  /** Target keys this worker has been sent. */
+  known: Set<number>
+  failed: boolean
+}
+
+export interface CallPool {
+  readonly size: number
+  client(target: TargetSpec): ProviderClient
+  /** Ends the workers; calls still pending reject. */
+  close(): Promise<void>
+}
+
+/** The worker script, next to this module in the compiled tree; null when running from sources (no pool then). */
+export function poolWorkerUrl(): URL | null {
+  const url = new URL('./pool-worker.js', import.meta.url)
+  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null
+}
+
+export function createCallPool(size: number, url: URL | null = poolWorkerUrl()): CallPool {
+  if (!url) throw new Error('call pool: pool-worker.js not found next to pool.js')
+  if (!(Number.isInteger(size) && size >= 1)) throw new Error(`call pool: size must be a positive integer, got ${size}`)
+  const pending = new Map<number, Pending>()
+  const slots: Slot[] = []
+  let nextId = 1
+  let nextKey = 1
+  let closed = false
+
+  const settle = (id: number): Pending | undefined => {
+    const p = pending.get(id)
+    if (!p) return undefined
+    pending.delete(id)
+    // Unref'd once idle: idle workers must not keep the process alive (a CLI exits when its work is done).
+    if (--p.slot.inFlight === 0) p.slot.worker.unref()
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort)
+    return p
+  }
+
+  const failSlot = (slot: Slot, error: Error) => {
+    if (slot.failed) return
+    slot.failed = true
+    for (const [id, p] of pending) if (p.slot === slot) settle(id)?.reject(error)
+  }
+
+  for (let i = 0; i < size; i++) {
+    // SHARE_ENV: the workers see the process's environment as it is now, not a copy from when they started (the
+    // pool outlives a run, and keys are read from the environment when a client is made).
+    const worker = new Worker(url, {env: SHARE_ENV})
+    const slot: Slot = {worker, inFlight: 0, known: new Set(), failed: false}
+    const finished = (m: Finished) => {
+      if (Array.isArray(m)) {
+        const p = settle(m[0])
+        if (!p) return
+        const result = JSON.parse(m[1]) as CallResult
+        // response.raw stays null: the engine stores raw_json as it is (CallResult.raw_json).
+        if (m[2] !== null) result.raw_json = m[2]
+        p.resolve(result)
+        return
+      }
+      const p = settle(m.id)
+      if (!p) return
+      const e = m.kt ? new KtError(m.message) : new Error(m.message)
+      if (m.stack) e.stack = m.stack
+      p.reject(e)
+    }
+    worker.on('message', (batch: FromWorker) => {
+      for (const m of batch) finished(m)
+    })
+    worker.on('error', (e: Error) => failSlot(slot, e))
+    worker.on('exit', (code) => {
+      if (!closed) failSlot(slot, new Error(`call pool: a worker exited (code ${code}) with calls in flight`))
+    })
+    worker.unref()
+    slots.push(slot)
+  }
+
+  /** The live worker with the fewest calls in flight. */
+  const pick = (): Slot => {
+    let best: Slot | null = null
+    for (const s of slots) if (!s.failed && (best === null || s.inFlight < best.inFlight)) best = s
+    if (!best) throw new Error('call pool: every worker has failed')
+    return best
+  }
+
+  const call = (key: number, target: TargetSpec, req: CallRequest, opts: CallOptions): Promise<CallResult> => {
+    if (closed) return Promise.reject(new Error('call pool: closed'))
+    return new Promise<CallResult>((resolve, reject) => {
+      const slot = pick()
+      const id = nextId++
+      if (!slot.known.has(key)) {
+        slot.worker.postMessage({t: 'target', key, target} satisfies ToWorker)
+        slot.known.add(key)
+      }
+      const p: Pending = {resolve, reject, slot, signal: opts.signal}
+      if (opts.signal) {
+        p.onAbort = () => slot.worker.postMessage({t: 'abort', id} satisfies ToWorker)
+        opts.signal.addEventListener('abort', p.onAbort, {once: true})
+      }
+      pending.set(id, p)
+      slot.inFlight++
+      // Ref'd while calls are in flight, so that awaiting a result keeps the process alive.
+      if (slot.inFlight === 1) slot.worker.ref()
+      slot.worker.postMessage({t: 'call', id, key, api: req.api, body: req.body, stream: req.stream, timeoutMs: opts.timeoutMs} satisfies ToWorker)
+      if (opts.signal?.aborted) p.onAbort!()
+    })
+  }
+
+  return {
+    size,
+    client(target: TargetSpec): ProviderClient {
+      if (target.provider === 'simulated') throw new Error('call pool: simulated targets run in the calling thread')
+      // Made (and dropped) here too, so that a missing key or a bad target fails in the caller's thread before
+      // anything is sent, exactly as with createClient.
+      createClient(target)
+      const key = nextKey++
+      return {
+        target,
+        nativeApi: target.provider === 'anthropic' ? 'anthropic.messages' : 'openai.chat',
+        call: (req, opts = {}) => call(key, target, req, opts),
+      }
+    },
+    async close() {
+      closed = true
+      for (const [id] of pending) settle(id)?.reject(new Error('call pool: closed'))
+      await Promise.all(slots.map((s) => s.worker.terminate()))
+    },
+  }
+}
+
+let shared: CallPool | null = null
+
+/**
+ * The process's pool of `size` workers, made on first use and kept (idle workers do not hold the process
+ * open): warm threads (compiled code, open keep-alive sockets) for every later run in the same process.
+ */
+export function sharedCallPool(size: number): CallPool {
+  if (shared && shared.size === size) return shared
+  void shared?.close()
+  shared = createCallPool(size)
+  return shared
+}
