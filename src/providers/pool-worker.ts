@@ -2,13 +2,13 @@
 // and runs the calls it is sent. The main thread keeps scheduling, limits, retries and the database.
 import {parentPort} from 'node:worker_threads'
 import {KtError} from '../util/errors.js'
-import {createClient} from './client.js'
+import {createClient, keyEnvFor} from './client.js'
 import type {CallResult, ProviderClient, TargetSpec} from './types.js'
 
 /** What the pool sends. A target is sent once per worker, before its first call. */
 export type ToWorker =
   | {t: 'target'; key: number; target: TargetSpec}
-  | {t: 'call'; id: number; key: number; api: string; body: Record<string, unknown>; stream?: boolean; timeoutMs?: number}
+  | {t: 'call'; id: number; key: number; api: string; body: Record<string, unknown>; stream?: boolean; timeoutMs?: number; abortable: boolean}
   | {t: 'abort'; id: number}
 
 /**
@@ -30,7 +30,7 @@ function main(): void {
   const port = parentPort
   if (!port) throw new Error('pool-worker.js runs only as a worker thread')
   const targets = new Map<number, TargetSpec>()
-  const clients = new Map<number, ProviderClient>()
+  const clients = new Map<string, ProviderClient>()
   const aborts = new Map<number, AbortController>()
   let batch: Finished[] = []
   const flush = () => {
@@ -45,16 +45,22 @@ function main(): void {
   const run = async (m: Extract<ToWorker, {t: 'call'}>): Promise<void> => {
     let controller: AbortController | undefined
     try {
-      let client = clients.get(m.key)
+      const target = targets.get(m.key)
+      if (!target) throw new Error(`call pool: no target ${m.key} in this worker`)
+      // A client holds the key it was made with: a changed environment variable makes a new one.
+      const keyEnv = keyEnvFor(target)
+      const cacheKey = `${m.key}\u0000${keyEnv ? process.env[keyEnv] ?? '' : ''}`
+      let client = clients.get(cacheKey)
       if (!client) {
-        const target = targets.get(m.key)
-        if (!target) throw new Error(`call pool: no target ${m.key} in this worker`)
         client = createClient(target)
-        clients.set(m.key, client)
+        clients.set(cacheKey, client)
       }
-      controller = new AbortController()
-      aborts.set(m.id, controller)
-      const result = await client.call({api: m.api, body: m.body, stream: m.stream}, {signal: controller.signal, timeoutMs: m.timeoutMs})
+      // A signal only when the caller has one: each costs listeners in the SDK and the transport.
+      if (m.abortable) {
+        controller = new AbortController()
+        aborts.set(m.id, controller)
+      }
+      const result = await client.call({api: m.api, body: m.body, stream: m.stream}, {signal: controller?.signal, timeoutMs: m.timeoutMs})
       post(resultMessage(m.id, result))
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error))
@@ -64,6 +70,8 @@ function main(): void {
     }
   }
 
+  // Each call is its own message: batching them made the worker run many SDK preparations in a row while
+  // answers waited, which showed up as recorded latency (bench/replay.ts).
   port.on('message', (m: ToWorker) => {
     if (m.t === 'call') void run(m)
     else if (m.t === 'target') targets.set(m.key, m.target)

@@ -49,6 +49,7 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
   const slots: Slot[] = []
   let nextId = 1
   let nextKey = 1
+  const keys = new Map<string, number>()
   let closed = false
 
   const settle = (id: number): Pending | undefined => {
@@ -99,6 +100,8 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
     slots.push(slot)
   }
 
+  const send = (slot: Slot, m: ToWorker) => slot.worker.postMessage(m)
+
   /** The live worker with the fewest calls in flight. */
   const pick = (): Slot => {
     let best: Slot | null = null
@@ -113,19 +116,19 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
       const slot = pick()
       const id = nextId++
       if (!slot.known.has(key)) {
-        slot.worker.postMessage({t: 'target', key, target} satisfies ToWorker)
+        send(slot, {t: 'target', key, target})
         slot.known.add(key)
       }
       const p: Pending = {resolve, reject, slot, signal: opts.signal}
       if (opts.signal) {
-        p.onAbort = () => slot.worker.postMessage({t: 'abort', id} satisfies ToWorker)
+        p.onAbort = () => send(slot, {t: 'abort', id})
         opts.signal.addEventListener('abort', p.onAbort, {once: true})
       }
       pending.set(id, p)
       slot.inFlight++
       // Ref'd while calls are in flight, so that awaiting a result keeps the process alive.
       if (slot.inFlight === 1) slot.worker.ref()
-      slot.worker.postMessage({t: 'call', id, key, api: req.api, body: req.body, stream: req.stream, timeoutMs: opts.timeoutMs} satisfies ToWorker)
+      send(slot, {t: 'call', id, key, api: req.api, body: req.body, stream: req.stream, timeoutMs: opts.timeoutMs, abortable: opts.signal !== undefined})
       if (opts.signal?.aborted) p.onAbort!()
     })
   }
@@ -137,7 +140,10 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
       // Made (and dropped) here too, so that a missing key or a bad target fails in the caller's thread before
       // anything is sent, exactly as with createClient.
       createClient(target)
-      const key = nextKey++
+      // The same target keeps its key (and its SDK client in each worker) from run to run.
+      const id = JSON.stringify(target)
+      let key = keys.get(id)
+      if (key === undefined) keys.set(id, (key = nextKey++))
       return {
         target,
         nativeApi: target.provider === 'anthropic' ? 'anthropic.messages' : 'openai.chat',
