@@ -235,44 +235,47 @@ describe('replay engine against a fake upstream', () => {
     db.close()
   })
 
-  test('kill -9 mid-run, then --resume last: only what has no result is sent, and never twice', async () => {
-    const slow = await startFakeUpstream({delayMs: 150})
-    try {
-      const dir = tempDir()
-      const {db, path} = await seedDb(dir, 40)
-      db.close()
-      const args = ['replay', '--candidate', `openai-compatible:m@${slow.url}/v1`, '--db', path, '--concurrency', '4']
-      const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, KT_NO_PROGRESS: '1'}, stdio: 'ignore'})
-      // Wait until some results are committed, then kill hard.
-      const probe = new Database(path, {readonly: true})
-      for (let i = 0; i < 200; i++) {
-        await new Promise((r) => setTimeout(r, 50))
-        const n = probe.prepare("SELECT count(*) FROM results WHERE arm = 'candidate'").pluck().get() as number
-        if (n >= 10) break
-      }
-      child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
-      const before = probe.prepare("SELECT count(*) FROM results WHERE arm = 'candidate'").pluck().get() as number
-      probe.close()
-      assert.ok(before >= 10 && before < 40, `killed mid-run with ${before} results`)
-      const callsBefore = slow.callCount('/v1/chat/completions')
+  // In this thread, and with the calls on worker threads (replay-threads.test.ts covers the pool itself).
+  for (const threads of ['0', '2']) {
+    test(`kill -9 mid-run, then --resume last (KT_REPLAY_THREADS=${threads}): only what has no result is sent, and never twice`, async () => {
+      const slow = await startFakeUpstream({delayMs: 150})
+      try {
+        const dir = tempDir()
+        const {db, path} = await seedDb(dir, 40)
+        db.close()
+        const args = ['replay', '--candidate', `openai-compatible:m@${slow.url}/v1`, '--db', path, '--concurrency', '4']
+        const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, KT_NO_PROGRESS: '1', KT_REPLAY_THREADS: threads}, stdio: 'ignore'})
+        // Wait until some results are committed, then kill hard.
+        const probe = new Database(path, {readonly: true})
+        for (let i = 0; i < 200; i++) {
+          await new Promise((r) => setTimeout(r, 50))
+          const n = probe.prepare("SELECT count(*) FROM results WHERE arm = 'candidate'").pluck().get() as number
+          if (n >= 10) break
+        }
+        child.kill('SIGKILL')
+        await new Promise((r) => child.once('exit', r))
+        const before = probe.prepare("SELECT count(*) FROM results WHERE arm = 'candidate'").pluck().get() as number
+        probe.close()
+        assert.ok(before >= 10 && before < 40, `killed mid-run with ${before} results`)
+        const callsBefore = slow.callCount('/v1/chat/completions')
 
-      // Async: the fake upstream lives in this process and must keep answering while the CLI runs.
-      const r = await ktAsync(['replay', '--resume', 'last', '--db', path, '--json'])
-      assert.equal(r.code, 0, r.stderr)
-      const summary = JSON.parse(r.stdout) as {status: string; arms: {arm: string; requests: number}[]}
-      assert.equal(summary.status, 'completed')
-      const check = new Database(path, {readonly: true})
-      const perEvent = check.prepare("SELECT event_id, count(*) AS n FROM results WHERE arm = 'candidate' GROUP BY event_id").all() as {n: number}[]
-      assert.equal(perEvent.length, 40)
-      assert.ok(perEvent.every((x) => x.n === 1))
-      check.close()
-      const resumedCalls = slow.callCount('/v1/chat/completions') - callsBefore
-      assert.equal(resumedCalls, 40 - before, 'the resume sends exactly the missing requests')
-      // At most the calls that were in flight at the kill were sent twice.
-      assert.ok(slow.callCount('/v1/chat/completions') <= 40 + 4)
-    } finally {
-      await slow.close()
-    }
-  })
+        // Async: the fake upstream lives in this process and must keep answering while the CLI runs.
+        const r = await ktAsync(['replay', '--resume', 'last', '--db', path, '--json'], {env: {KT_REPLAY_THREADS: threads}})
+        assert.equal(r.code, 0, r.stderr)
+        const summary = JSON.parse(r.stdout) as {status: string; arms: {arm: string; requests: number}[]}
+        assert.equal(summary.status, 'completed')
+        const check = new Database(path, {readonly: true})
+        const perEvent = check.prepare("SELECT event_id, count(*) AS n FROM results WHERE arm = 'candidate' GROUP BY event_id").all() as {n: number}[]
+        assert.equal(perEvent.length, 40)
+        assert.ok(perEvent.every((x) => x.n === 1))
+        check.close()
+        const resumedCalls = slow.callCount('/v1/chat/completions') - callsBefore
+        assert.equal(resumedCalls, 40 - before, 'the resume sends exactly the missing requests')
+        // At most the calls that were in flight at the kill were sent twice.
+        assert.ok(slow.callCount('/v1/chat/completions') <= 40 + 4)
+      } finally {
+        await slow.close()
+      }
+    })
+  }
 })
