@@ -67,6 +67,8 @@ export interface Side {
 export interface KtSide extends Side {
   /** Worker threads kt made its calls on (0: its main thread). */
   threads: number
+  /** The upstream's own mean time per answer during the run (its timer fires late when its machine is busy); NaN without HTTP. */
+  upstreamMeanMs: number
   rssBeforeMb: number
   rssAfterMb: number
   /** Heap in use after the run (after a full GC unless KT_BENCH_GC=0). */
@@ -97,6 +99,8 @@ export interface ReplayBenchResult {
 
 interface Upstream {
   url: string
+  /** Requests answered so far and the upstream's own total time for them (fake-upstream `served`). */
+  served(): Promise<{count: number; totalMs: number}>
   stop(): Promise<void>
 }
 
@@ -106,21 +110,33 @@ async function startUpstreamProcess(delayMs: number): Promise<Upstream> {
     const {startFakeUpstream} = await import(${JSON.stringify(FAKE_UPSTREAM)})
     const up = await startFakeUpstream({delayMs: ${Number(delayMs)}, record: false})
     process.stdout.write(JSON.stringify({url: up.url}) + '\\n')
+    process.stdin.on('data', (d) => { for (const _ of String(d).matchAll(/\\n/g)) process.stdout.write(JSON.stringify(up.served) + '\\n') })
     process.stdin.on('end', () => up.close().then(() => process.exit(0)))
-    process.stdin.resume()
   `
   const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['pipe', 'pipe', 'inherit']})
+  // The child answers each line on its stdin with one JSON line: first its URL, then its `served` counters.
+  const waiting: ((line: string) => void)[] = []
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      const line = out.slice(0, nl)
+      out = out.slice(nl + 1)
+      waiting.shift()?.(line)
+    }
+  })
   const url = await new Promise<string>((resolvePort, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) resolvePort((JSON.parse(out.slice(0, nl)) as {url: string}).url)
-    })
+    waiting.push((line) => resolvePort((JSON.parse(line) as {url: string}).url))
     child.once('exit', (code) => reject(new Error(`fake upstream exited with ${code} before it listened`)))
   })
   return {
     url,
+    served() {
+      return new Promise((resolveServed) => {
+        waiting.push((line) => resolveServed(JSON.parse(line) as {count: number; totalMs: number}))
+        child.stdin!.write('served\n')
+      })
+    },
     async stop() {
       if (child.exitCode !== null) return
       child.stdin!.end()
@@ -248,8 +264,9 @@ function gc(): (() => void) | null {
   return gcFn
 }
 
-async function ktRun(db: DB, upstreamUrl: string, concurrency: number, opts: {limit?: number; clientFor?: (t: TargetSpec) => ProviderClient} = {}): Promise<KtSide> {
-  const {primary, candidate} = targets(upstreamUrl)
+async function ktRun(db: DB, upstream: Upstream, concurrency: number, opts: {limit?: number; clientFor?: (t: TargetSpec) => ProviderClient} = {}): Promise<KtSide> {
+  const {primary, candidate} = targets(upstream.url)
+  const served0 = await upstream.served()
   const {runId} = createReplayRun(db, {primary, candidate, settings: settings(concurrency, opts.limit)})
   gc()?.()
   const rssBefore = process.memoryUsage().rss
@@ -257,9 +274,11 @@ async function ktRun(db: DB, upstreamUrl: string, concurrency: number, opts: {li
   const out = await executeRun(db, getRun(db, runId)!, opts.clientFor ? {clientFor: opts.clientFor} : {})
   const result = side(m, out.sent, out.errors, db.prepare('SELECT latency_ms FROM results WHERE run_id = ?').pluck().all(runId) as number[])
   const rssAfter = process.memoryUsage().rss
+  const served1 = await upstream.served()
+  const upstreamMeanMs = (served1.totalMs - served0.totalMs) / (served1.count - served0.count)
   gc()?.()
   if (out.status !== 'completed') throw new Error(`kt run ${runId} ended ${out.status}`)
-  return {...result, threads: out.threads, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
+  return {...result, threads: out.threads, upstreamMeanMs, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
 }
 
 /**
@@ -296,6 +315,7 @@ function bodiesFor(db: DB, requests: number): string[] {
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US')
 const f1 = (n: number) => n.toFixed(1)
 const f2 = (n: number) => n.toFixed(2)
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`
 
 export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`))
@@ -319,8 +339,8 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
     const engineOnly = engineOnlyClients(canned, opts.delayMs)
     const warm = Math.max(16, ...opts.concurrency)
     await bare(upstream.url, bodies.slice(0, 2 * warm), warm)
-    await ktRun(db, upstream.url, warm, {limit: warm})
-    await ktRun(db, upstream.url, warm, {limit: warm, clientFor: engineOnly})
+    await ktRun(db, upstream, warm, {limit: warm})
+    await ktRun(db, upstream, warm, {limit: warm, clientFor: engineOnly})
 
     const rows: ConcurrencyResult[] = []
     /** Every real kt run in order, for the memory trend. */
@@ -335,10 +355,10 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
       for (let i = 0; i < opts.repeat; i++) {
         b = best(b, await bare(upstream.url, bodies, c))
         const profileThis = opts.profile && c === Math.max(...opts.concurrency) && i === 0
-        const run = profileThis ? await profiled(`kt-replay-c${c}`, () => ktRun(db, upstream.url, c), log) : await ktRun(db, upstream.url, c)
+        const run = profileThis ? await profiled(`kt-replay-c${c}`, () => ktRun(db, upstream, c), log) : await ktRun(db, upstream, c)
         trail.push(run)
         k = best(k, run)
-        e = best(e, await ktRun(db, upstream.url, c, {clientFor: engineOnly}))
+        e = best(e, await ktRun(db, upstream, c, {clientFor: engineOnly}))
       }
       if (!b || !k || !e) throw new Error('repeat must be at least 1')
       const ideal = c / (opts.delayMs / 1000)
@@ -360,7 +380,7 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
     }
     log('')
     table(
-      ['conc', 'ideal/s', 'bare/s', 'kt/s', 'kt threads', 'kt/ideal', 'kt/bare', 'kt latency mean (p95) ms', 'bare latency mean ms', 'RSS before→after MB', gc() ? 'heap after GC MB' : 'heap MB'],
+      ['conc', 'ideal/s', 'bare/s', 'kt/s', 'kt threads', 'kt/ideal', 'kt/bare', 'kt latency mean (p95) ms', 'bare latency mean ms', 'upstream took ms', 'RSS before→after MB', gc() ? 'heap after GC MB' : 'heap MB'],
       rows.map((r) => [
         String(r.concurrency),
         f0(r.idealCallsPerSecond),
@@ -371,6 +391,7 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
         f2(r.ktOverBare),
         `${f1(r.kt.meanLatencyMs)} (${f1(r.kt.p95LatencyMs)})`,
         f1(r.bare.meanLatencyMs),
+        f1(r.kt.upstreamMeanMs),
         `${f0(r.kt.rssBeforeMb)} → ${f0(r.kt.rssAfterMb)}`,
         f1(r.kt.heapAfterGcMb),
       ]),
@@ -401,6 +422,7 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
       log(
         `concurrency ${r.concurrency}: kt/bare ${r.ktOverBare.toFixed(3)} (target >= ${TARGET_KT_OVER_BARE}) ${throughput ? 'ok' : 'MISSED'}; ` +
           `mean latency ${f1(r.kt.meanLatencyMs)} ms vs ${opts.delayMs} ms (${r.latencyError >= 0 ? '+' : ''}${f1(r.latencyError * 100)}%, target within ±${TARGET_LATENCY_ERROR * 100}%) ${latency ? 'ok' : 'MISSED'}` +
+          ` [the upstream itself took ${f1(r.kt.upstreamMeanMs)} ms per answer: kt's recorded latency is ${pct(r.kt.meanLatencyMs / r.kt.upstreamMeanMs - 1)} over it]` +
           (clean ? '' : `; ERRORS kt ${r.kt.errors}, bare ${r.bare.errors}`),
       )
     }

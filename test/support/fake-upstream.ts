@@ -58,6 +58,11 @@ export interface FakeUpstream {
   /** Calls per path (query string excluded). */
   counts: Record<string, number>
   calls: ReceivedCall[]
+  /**
+   * Requests answered and the total time the server took for them, from the handler's start (the request fully
+   * read) to the response handed to the socket: how long the upstream really took, timer lateness included.
+   */
+  served: {count: number; totalMs: number}
   /** Number of calls to `path`, or to every path when omitted. */
   callCount(path?: string): number
   /** Replaces the fault script (the queue restarts). */
@@ -483,10 +488,17 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     res.end()
   }
 
+  const served = {count: 0, totalMs: 0}
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
+    let t0 = 0
+    res.on('finish', () => {
+      served.count++
+      served.totalMs += performance.now() - t0
+    })
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      t0 = performance.now()
       handle(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => {
         if (!res.headersSent) res.writeHead(500)
         res.end()
@@ -502,6 +514,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     port,
     counts,
     calls,
+    served,
     callCount(path?: string) {
       if (path === undefined) return Object.values(counts).reduce((a, b) => a + b, 0)
       return counts[path] ?? 0
@@ -515,6 +528,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       calls.length = 0
       callIndex = 0
       seen = 0
+      served.count = 0
+      served.totalMs = 0
     },
     close() {
       return new Promise<void>((resolve) => {
