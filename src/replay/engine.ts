@@ -2,14 +2,15 @@
 // no result, under a hard in-flight cap, per-target caps and token-bucket rate limits, with retries.
 // Every result is committed the moment it completes (results that complete in the same turn of the event loop
 // share one transaction), so a killed run resumes exactly where it was.
-import {responseFromBody} from '../formats/record.js'
 import {availableParallelism} from 'node:os'
-import {createClient, sharedCallPool, estimateCost, estimateRequestTokens, poolWorkerUrl, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
+import {responseFromBody} from '../formats/record.js'
+import {createClient, estimateCost, estimateRequestTokens, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import type {Api} from '../records/types.js'
 import {ulid} from '../records/hash.js'
 import {buildEventWhere, type EventQuery} from '../store/events.js'
 import type {DB} from '../store/db.js'
 import {createRun, pendingWork, ResultWriter, setRunStatus, type Arm, type PendingItem, type ResultRow, type RunRow, type RunStatus} from '../store/runs.js'
+import {rng} from '../stats/rng.js'
 import {KtError} from '../util/errors.js'
 import {Semaphore, sleep, TokenBucket} from './limits.js'
 
@@ -53,18 +54,6 @@ export function parsePlan(run: RunRow): RunPlan {
     primary: JSON.parse(run.primary_json) as PrimarySpec,
     candidate: JSON.parse(run.candidate_json) as TargetSpec,
     settings: JSON.parse(run.options_json) as ReplaySettings,
-  }
-}
-
-/** mulberry32: small, seeded, good enough for sampling and jitter. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -226,8 +215,11 @@ function modelFor(plan: RunPlan, arm: Arm, item: {model: string | null}): string
   return target.model
 }
 
-function estimateItem(plan: RunPlan, arm: Arm, item: PendingItem): {input: number; output: number; cost: number | null} {
-  const body = item.request_json ? (JSON.parse(item.request_json) as Record<string, unknown>) : {}
+function requestBody(item: PendingItem): Record<string, unknown> {
+  return item.request_json ? (JSON.parse(item.request_json) as Record<string, unknown>) : {}
+}
+
+function estimateItem(plan: RunPlan, arm: Arm, item: PendingItem, body = requestBody(item)): {input: number; output: number; cost: number | null} {
   const input = estimateRequestTokens(body)
   const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 0) || null
   const output = item.output_tokens ?? maxTokens ?? 256
@@ -312,7 +304,8 @@ const POOL_MAX_THREADS = 4
 
 /**
  * How many worker threads make the calls: none (this thread) unless the run is large and highly concurrent with
- * a live SDK target on a machine with 2+ cores, then one per core up to POOL_MAX_THREADS. KT_REPLAY_THREADS=N sets it (0: this thread).
+ * a live SDK target on a machine with 2+ cores, then one per core up to POOL_MAX_THREADS.
+ * KT_REPLAY_THREADS=N sets it (0: this thread).
  */
 export function callThreads(plan: RunPlan, arms: Arm[], concurrency: number, calls: number): number {
   if (!poolWorkerUrl()) return 0
@@ -393,17 +386,16 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
     }
   }
 
-  const runTask = async (task: Task): Promise<void> => {
+  const runTask = async (task: Task, body: Record<string, unknown>): Promise<void> => {
     const target = targetFor(plan, task.arm)!
     const limits = targetLimits.get(target.id)!
-    const body = JSON.parse(task.item.request_json ?? '{}') as Record<string, unknown>
     const model = modelFor(plan, task.arm, task.item)
     const client = clientFor(task.arm, model)
     const sendBody = {...body, model}
-    // The token estimate re-parses the body and walks every message: only token budgets need it.
+    // The token estimate walks every message: only token budgets need it.
     let tokens = 0
     if (tpm || limits.tpm) {
-      const e = estimateItem(plan, task.arm, task.item)
+      const e = estimateItem(plan, task.arm, task.item, body)
       tokens = e.input + e.output
     }
     if (rps) await rps.take(1)
@@ -470,16 +462,18 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
       if (i >= tasks.length) return
       const task = tasks[i]!
       let est = 0
-      if (s.maxCost !== null) {
-        est = estimateItem(plan, task.arm, task.item).cost ?? 0
-        if (spent + reserved + est > s.maxCost) {
-          stoppedForCost = true
-          return
-        }
-        reserved += est
-      }
       try {
-        await runTask(task)
+        // Parsed once, for the cost estimate and the call.
+        const body = requestBody(task.item)
+        if (s.maxCost !== null) {
+          const cost = estimateItem(plan, task.arm, task.item, body).cost ?? 0
+          if (spent + reserved + cost > s.maxCost) {
+            stoppedForCost = true
+            return
+          }
+          reserved += est = cost
+        }
+        await runTask(task, body)
       } catch (error) {
         // Not an upstream failure (those are results): stop everyone, keep what is saved, resume later.
         failure ??= error
