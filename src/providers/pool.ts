@@ -4,7 +4,7 @@
 // over workers; the caller keeps everything else (what to send, limits, retries, storing results).
 //
 // Clients from `pool.client(target)` are ordinary ProviderClients: their key is checked here, before anything
-// is sent, and each worker makes its own SDK client on first use (a worker starts with a copy of the environment).
+// is sent, and each worker makes its own SDK client on first use (workers share the process's environment).
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {SHARE_ENV, Worker} from 'node:worker_threads'
@@ -139,14 +139,14 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
       if (target.provider === 'simulated') throw new Error('call pool: simulated targets run in the calling thread')
       // Made (and dropped) here too, so that a missing key or a bad target fails in the caller's thread before
       // anything is sent, exactly as with createClient.
-      createClient(target)
+      const local = createClient(target)
       // The same target keeps its key (and its SDK client in each worker) from run to run.
       const id = JSON.stringify(target)
       let key = keys.get(id)
       if (key === undefined) keys.set(id, (key = nextKey++))
       return {
         target,
-        nativeApi: target.provider === 'anthropic' ? 'anthropic.messages' : 'openai.chat',
+        nativeApi: local.nativeApi,
         call: (req, opts = {}) => call(key, target, req, opts),
       }
     },
