@@ -256,13 +256,13 @@ async function measure(what: 'kt' | 'floor', file: string, extraNodeArgs: string
 // ---------------------------------------------------------------------------------------------
 // CPU profile summary
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number
   callFrame: {functionName: string; url: string; lineNumber: number}
   children?: number[]
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[]
   samples: number[]
   timeDeltas: number[]

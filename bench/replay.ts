@@ -31,7 +31,7 @@ import {rng} from '../src/stats/rng.js'
 import {openDb, type DB} from '../src/store/db.js'
 import {importFiles} from '../src/store/import.js'
 import {getRun} from '../src/store/runs.js'
-import {benchLine, summarizeProfile, type HotSpot} from './import.js'
+import {benchLine, summarizeProfile, type CpuProfile, type HotSpot, type ProfileNode} from './import.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const FAKE_UPSTREAM = new URL('../test/support/fake-upstream.js', import.meta.url).href
@@ -449,18 +449,6 @@ function envInt(name: string, fallback: number): number {
 
 // ---------------------------------------------------------------------------------------------
 // CPU profile of kt's side only (KT_BENCH_PROFILE=1): the inspector records just the kt run, not the import or bare.
-
-interface ProfileNode {
-  id: number
-  callFrame: {functionName: string; url: string; lineNumber: number}
-  children?: number[]
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
 
 /** Self time by where the code lives: kt, the openai SDK, undici (fetch), node core, SQLite, GC, idle. */
 export function profileByArea(profile: CpuProfile): {area: string; ms: number; pct: number}[] {
