@@ -1,6 +1,6 @@
 import type {Statement} from 'better-sqlite3'
 import type {StoredColumns} from '../formats/types.js'
-import type {CanonicalRecord} from '../records/types.js'
+import type {CanonicalRecord, EventFields, Usage} from '../records/types.js'
 import type {DB} from './db.js'
 
 /** One row of the events table, column for column. */
@@ -246,7 +246,7 @@ export class EventWriter {
  * with `usage`, `error`, `source`, `tags` and `metadata` as nested values. `import_id` is local to one
  * database and left out. Bodies only with `withBodies`.
  */
-export interface EventObject {
+export interface EventObject extends Omit<EventFields, 'traffic_role'> {
   id: string
   kind: string
   timestamp: string
@@ -266,32 +266,11 @@ export interface EventObject {
   ttft_ms: number | null
   input_tokens: number | null
   output_tokens: number | null
-  usage: {
-    input_tokens: number | null
-    output_tokens: number | null
-    cached_input_tokens: number | null
-    cache_write_tokens: number | null
-    reasoning_tokens: number | null
-    total_tokens: number | null
-  }
+  usage: Usage
   cost: number | null
   cost_source: string | null
+  /** As stored: an imported export may hold a role kt does not know. */
   traffic_role: string | null
-  trace_id: string | null
-  session_id: string | null
-  user_id_hash: string | null
-  app: string | null
-  route: string | null
-  environment: string | null
-  mirror_group_id: string | null
-  primary_event_id: string | null
-  shadow_event_id: string | null
-  decision: string | null
-  policy_id: string | null
-  decision_reason: string | null
-  comparison_metric: string | null
-  comparison_score: number | null
-  comparison_verdict: string | null
   source: {format: string | null; file: string | null; locator: string | null; id: string | null}
   request_hash: string | null
   replayable: boolean
