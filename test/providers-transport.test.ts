@@ -90,6 +90,20 @@ describe('nodeFetch: requests and responses', () => {
     assert.deepEqual(b, {body: 'ignored', te: 'chunked', x: '2'})
   })
 
+  test('repeated response headers: joined like fetch, set-cookie kept apart', async () => {
+    reset((_req, res) => {
+      res.setHeader('x-seen', ['a', 'b'])
+      res.setHeader('set-cookie', ['k=1', 'j=2'])
+      res.setHeader('content-type', 'text/plain')
+      res.end('ok')
+    })
+    const r = await nodeFetch(`${base}/h`, {method: 'GET'})
+    assert.equal(r.headers.get('x-seen'), 'a, b')
+    assert.deepEqual(r.headers.getSetCookie(), ['k=1', 'j=2'])
+    assert.equal(r.headers.get('Content-Type'), 'text/plain')
+    assert.equal(await r.text(), 'ok')
+  })
+
   test('keep-alive: consecutive calls reuse one socket', async () => {
     reset((_req, res) => json(res, 200, {ok: true}))
     for (let i = 0; i < 3; i++) await readBodyText(await nodeFetch(`${base}/k`, {method: 'POST', body: '{}'}))

@@ -342,9 +342,10 @@ function send(a: Attempt): Promise<Response> {
         resolve(send({...a, url: next, method: toGet ? 'GET' : method, headers: nextHeaders, body: toGet ? null : a.body, redirectsLeft: a.redirectsLeft - 1}))
         return
       }
-      const responseHeaders = new Headers()
+      // Name/value pairs, filled into the Response's own Headers once (a Headers built here would be copied again).
       const raw = res.rawHeaders
-      for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i]!, raw[i + 1]!)
+      const responseHeaders: [string, string][] = []
+      for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.push([raw[i]!, raw[i + 1]!])
       const nullBody = NULL_BODY.has(status) || method === 'HEAD'
       let response: Response
       try {
@@ -358,7 +359,7 @@ function send(a: Attempt): Promise<Response> {
           response = new NodeResponse(body, url.href, a.sentAt, {status, statusText: res.statusMessage ?? '', headers: responseHeaders})
         }
       } catch (err) {
-        // A status or reason phrase that `Response` refuses (e.g. 600+).
+        // A status, reason phrase or header that `Response` refuses (e.g. a status of 600+).
         done()
         res.destroy()
         reject(fetchFailed(err))
