@@ -332,15 +332,21 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
     const bodies = bodiesFor(db, opts.requests)
     log(`replay bench: ${f0(opts.requests)} requests × 2 live arms = ${f0(bodies.length)} calls per run, upstream delay ${opts.delayMs} ms (own process at ${upstream.url}), best of ${opts.repeat} runs per side`)
 
-    // Warm-up (JIT, sockets, SQLite pages) for every client, not measured; it also records one real answer.
+    // Warm-up, not measured: what is measured is the steady state (JIT-compiled code in every thread that makes
+    // calls, keep-alive sockets, SQLite pages). kt's worker threads each compile the SDK path on their own and need
+    // about two full runs to get there, so every client gets two full-size runs at the highest concurrency. kt's
+    // first (cold) run is printed, so that what a short one-off replay sees is not hidden.
     const firstBody = JSON.parse(db.prepare("SELECT request_json FROM events WHERE kind = 'request' LIMIT 1").pluck().get() as string) as Record<string, unknown>
     const canned = await createClient(targets(upstream.url).candidate).call({api: 'openai.chat', body: firstBody})
     if (canned.status !== 'ok') throw new Error(`the fake upstream did not answer: ${canned.error?.message ?? canned.status}`)
     const engineOnly = engineOnlyClients(canned, opts.delayMs)
     const warm = Math.max(16, ...opts.concurrency)
-    await bare(upstream.url, bodies.slice(0, 2 * warm), warm)
-    await ktRun(db, upstream, warm, {limit: warm})
-    await ktRun(db, upstream, warm, {limit: warm, clientFor: engineOnly})
+    const cold = await ktRun(db, upstream, warm)
+    for (let i = 0; i < 2; i++) {
+      await bare(upstream.url, bodies, warm)
+      if (i > 0) await ktRun(db, upstream, warm)
+      await ktRun(db, upstream, warm, {clientFor: engineOnly})
+    }
 
     const rows: ConcurrencyResult[] = []
     /** Every real kt run in order, for the memory trend. */
@@ -426,6 +432,10 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
           (clean ? '' : `; ERRORS kt ${r.kt.errors}, bare ${r.bare.errors}`),
       )
     }
+    log(
+      `kt's cold first run (concurrency ${warm}, before the warm-up, not counted): ${f0(cold.callsPerSecond)} calls/s, ` +
+        `mean latency ${f1(cold.meanLatencyMs)} ms (upstream ${f1(cold.upstreamMeanMs)} ms)`,
+    )
     const heap = trail.map((r) => r.heapAfterGcMb)
     log(
       `memory over ${trail.length} kt runs (${f0(trail.length * bodies.length)} calls): heap ${gc() ? 'after GC' : '(no forced GC)'} ${heap.map((x) => f1(x)).join(', ')} MB ` +
