@@ -1,9 +1,11 @@
 // Anthropic targets through the official `@anthropic-ai/sdk` (v1.11). Same approach as openai.ts: the SDK sends
-// (auth, anthropic-version, ANTHROPIC_BASE_URL, error classes), kt reads and parses the raw body.
-import {Anthropic} from '@anthropic-ai/sdk'
+// (auth, anthropic-version, ANTHROPIC_BASE_URL, error classes), kt reads and parses the raw body. The SDK is loaded
+// and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
+import type {Anthropic} from '@anthropic-ai/sdk'
 import {KtError} from '../util/errors.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
+import {loadAnthropic} from './sdk.js'
 import {nodeFetch} from './transport.js'
 import {openaiChatToAnthropic} from './translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
@@ -18,18 +20,26 @@ export function anthropicBaseUrl(url: string | undefined): string | undefined {
 
 export function createAnthropicClient(target: TargetSpec, apiKey: string): ProviderClient {
   const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
-  let client: Anthropic
-  try {
-    client = new Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch})
-  } catch (err) {
-    throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
+  const build = async (): Promise<Anthropic> => {
+    const sdk = await loadAnthropic()
+    try {
+      return new sdk.Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch})
+    } catch (err) {
+      throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
+    }
   }
+  let built: Promise<Anthropic> | null = null
+  const client = () => (built ??= build())
   const secrets = [apiKey, ...Object.values(target.headers ?? {})].filter((s) => s.length >= 6)
 
   return {
     target,
     nativeApi: 'anthropic.messages',
+    async ready() {
+      await client()
+    },
     async call(req: CallRequest, opts: CallOptions = {}): Promise<CallResult> {
+      const sdk = await client()
       let body = req.body
       let losses: string[] = []
       if (req.api === 'openai.chat') {
@@ -46,7 +56,7 @@ export function createAnthropicClient(target: TargetSpec, apiKey: string): Provi
         signal: opts.signal,
         losses,
         secrets,
-        send: (signal, timeoutMs) => client.messages.create(sent as unknown as MessageParams, {signal, timeout: Math.ceil(timeoutMs), maxRetries: 0}).asResponse(),
+        send: (signal, timeoutMs) => sdk.messages.create(sent as unknown as MessageParams, {signal, timeout: Math.ceil(timeoutMs), maxRetries: 0}).asResponse(),
       })
     },
   }

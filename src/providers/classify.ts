@@ -1,7 +1,8 @@
 // Turns whatever a call ended with (SDK errors, aborts, cut streams) into CallResult fields. Never throws.
-import * as AnthropicErrors from '@anthropic-ai/sdk'
-import * as OpenAIErrors from 'openai'
+import type * as AnthropicErrors from '@anthropic-ai/sdk'
+import type * as OpenAIErrors from 'openai'
 import type {RecordError} from '../records/types.js'
+import {loadedSdks} from './sdk.js'
 
 export interface Classified {
   status: 'error' | 'timeout'
@@ -61,7 +62,18 @@ function causeCode(err: unknown): string | null {
 }
 
 function isApiError(err: unknown): err is OpenAIErrors.APIError | AnthropicErrors.APIError {
-  return err instanceof OpenAIErrors.APIError || err instanceof AnthropicErrors.APIError
+  const {openai, anthropic} = loadedSdks()
+  return (openai !== null && err instanceof openai.APIError) || (anthropic !== null && err instanceof anthropic.APIError)
+}
+
+function isSdkTimeout(err: unknown): boolean {
+  const {openai, anthropic} = loadedSdks()
+  return (openai !== null && err instanceof openai.APIConnectionTimeoutError) || (anthropic !== null && err instanceof anthropic.APIConnectionTimeoutError)
+}
+
+function isSdkUserAbort(err: unknown): boolean {
+  const {openai, anthropic} = loadedSdks()
+  return (openai !== null && err instanceof openai.APIUserAbortError) || (anthropic !== null && err instanceof anthropic.APIUserAbortError)
 }
 
 export interface AbortState {
@@ -82,10 +94,10 @@ export function timeoutResult(timeoutMs: number): Classified {
 }
 
 export function classifyError(err: unknown, abort: AbortState): Classified {
-  if (abort.timedOut || err instanceof OpenAIErrors.APIConnectionTimeoutError || err instanceof AnthropicErrors.APIConnectionTimeoutError) {
+  if (abort.timedOut || isSdkTimeout(err)) {
     return timeoutResult(abort.timeoutMs)
   }
-  if (abort.userAborted || err instanceof OpenAIErrors.APIUserAbortError || err instanceof AnthropicErrors.APIUserAbortError) {
+  if (abort.userAborted || isSdkUserAbort(err)) {
     return {status: 'error', http_status: null, error: {type: 'aborted', code: null, message: 'call aborted by the caller'}, retryable: false, retry_after_ms: null, request_id: null}
   }
   if (isApiError(err) && typeof err.status === 'number') {

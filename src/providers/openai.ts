@@ -1,10 +1,12 @@
 // OpenAI, Azure OpenAI and OpenAI-compatible targets through the official `openai` SDK (v6).
 // The SDK does auth, base URL (incl. OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT env), Azure deployment paths and
 // error classes; kt reads the raw body (`.asResponse()`) so that its own parsers assemble streams byte for byte.
-import {AzureOpenAI, OpenAI} from 'openai'
+// The SDK is loaded and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
+import type {OpenAI} from 'openai'
 import {KtError} from '../util/errors.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
+import {loadOpenAI} from './sdk.js'
 import {nodeFetch} from './transport.js'
 import {anthropicToOpenAIChat} from './translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
@@ -22,31 +24,42 @@ function stripSlash(s: string): string {
 export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | null): ProviderClient {
   const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
   const common = {maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch}
-  let client: OpenAI
-  try {
-    if (target.provider === 'azure-openai') {
-      // A configured base_url is the resource endpoint; passed as baseURL so a stray OPENAI_BASE_URL cannot conflict.
-      const baseURL = target.base_url ? (/\/openai$/.test(stripSlash(target.base_url)) ? stripSlash(target.base_url) : `${stripSlash(target.base_url)}/openai`) : undefined
-      client = new AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: target.api_version, deployment: target.deployment ?? target.model, baseURL})
-    } else if (target.provider === 'openai-compatible') {
-      const baseURL = target.base_url ?? process.env.OPENAI_BASE_URL
-      if (!baseURL) throw new KtError(`target "${target.id}": openai-compatible needs base_url (e.g. http://127.0.0.1:11434/v1)`)
-      // Organization/project headers belong to OpenAI accounts: never send them to a third-party server.
-      client = new OpenAI({...common, apiKey: apiKey ?? NO_KEY, baseURL, organization: null, project: null})
-    } else {
-      client = new OpenAI({...common, apiKey: apiKey ?? undefined, baseURL: target.base_url})
-    }
-  } catch (err) {
-    if (err instanceof KtError) throw err
-    throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
+  // What the SDK constructors would refuse is checked now, without loading the SDK, so that createClient still
+  // fails on it at once (build() below turns anything else they throw into a KtError too).
+  const compatibleBaseURL = target.provider === 'openai-compatible' ? target.base_url ?? process.env.OPENAI_BASE_URL : undefined
+  if (target.provider === 'openai-compatible' && !compatibleBaseURL) throw new KtError(`target "${target.id}": openai-compatible needs base_url (e.g. http://127.0.0.1:11434/v1)`)
+  if (target.provider === 'azure-openai') {
+    if (!target.api_version && !process.env.OPENAI_API_VERSION?.trim()) throw new KtError(`target "${target.id}": azure-openai needs api_version (or the OPENAI_API_VERSION environment variable)`)
+    if (!target.base_url && !process.env.AZURE_OPENAI_ENDPOINT?.trim()) throw new KtError(`target "${target.id}": azure-openai needs base_url, the resource endpoint (or the AZURE_OPENAI_ENDPOINT environment variable)`)
   }
+  const build = async (): Promise<OpenAI> => {
+    const sdk = await loadOpenAI()
+    try {
+      if (target.provider === 'azure-openai') {
+        // A configured base_url is the resource endpoint; passed as baseURL so a stray OPENAI_BASE_URL cannot conflict.
+        const baseURL = target.base_url ? (/\/openai$/.test(stripSlash(target.base_url)) ? stripSlash(target.base_url) : `${stripSlash(target.base_url)}/openai`) : undefined
+        return new sdk.AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: target.api_version, deployment: target.deployment ?? target.model, baseURL})
+      }
+      // Organization/project headers belong to OpenAI accounts: never send them to a third-party server.
+      if (target.provider === 'openai-compatible') return new sdk.OpenAI({...common, apiKey: apiKey ?? NO_KEY, baseURL: compatibleBaseURL, organization: null, project: null})
+      return new sdk.OpenAI({...common, apiKey: apiKey ?? undefined, baseURL: target.base_url})
+    } catch (err) {
+      throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  let built: Promise<OpenAI> | null = null
+  const client = () => (built ??= build())
   const secrets = [apiKey ?? '', ...Object.values(target.headers ?? {})].filter((s) => s.length >= 6)
   const maxTokensField = target.provider === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens'
 
   return {
     target,
     nativeApi: 'openai.chat',
+    async ready() {
+      await client()
+    },
     async call(req: CallRequest, opts: CallOptions = {}): Promise<CallResult> {
+      const sdk = await client()
       let body = req.body
       let losses: string[] = []
       let wire: 'openai.chat' | 'openai.responses' = 'openai.chat'
@@ -68,8 +81,8 @@ export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | nu
         send: (signal, timeoutMs) => {
           const options = {signal, timeout: Math.ceil(timeoutMs), maxRetries: 0}
           return wire === 'openai.responses'
-            ? client.responses.create(sent as unknown as ResponsesParams, options).asResponse()
-            : client.chat.completions.create(sent as unknown as ChatParams, options).asResponse()
+            ? sdk.responses.create(sent as unknown as ResponsesParams, options).asResponse()
+            : sdk.chat.completions.create(sent as unknown as ChatParams, options).asResponse()
         },
       })
     },

@@ -147,6 +147,10 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
       return {
         target,
         nativeApi: local.nativeApi,
+        // The target's SDK client is built here too, once, for its configuration errors (the workers build their own).
+        ready: async () => {
+          await local.ready?.()
+        },
         call: (req, opts = {}) => call(key, target, req, opts),
       }
     },

@@ -83,5 +83,10 @@ export interface ProviderClient {
   readonly target: TargetSpec
   /** The API the target speaks natively; other request APIs are translated. */
   readonly nativeApi: string
+  /**
+   * Loads what calls need (the SDK) and rejects with the target's configuration error, if any. Calls do this
+   * themselves; awaiting it first makes a bad target fail before anything is sent.
+   */
+  ready?(): Promise<void>
   call(req: CallRequest, opts?: CallOptions): Promise<CallResult>
 }

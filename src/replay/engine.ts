@@ -353,6 +353,8 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
       })
     }
   }
+  // A target's SDK is loaded and its client built before anything is sent: a configuration error fails the run here.
+  await Promise.all([...clients.values()].map((c) => c.ready?.()))
   const rps = s.rps ? TokenBucket.perSecond(s.rps) : null
   const tpm = s.tpm ? new TokenBucket(s.tpm / 60, Math.max(s.tpm / 6, 1)) : null
   const writer = new ResultWriter(db)
