@@ -67,6 +67,8 @@ export interface Side {
 export interface KtSide extends Side {
   /** Worker threads kt made its calls on (0: its main thread). */
   threads: number
+  /** How low kt's pacing took the calls in flight (null: never below the concurrency). */
+  pacedTo: number | null
   /** The upstream's own mean time per answer during the run (its timer fires late when its machine is busy); NaN without HTTP. */
   upstreamMeanMs: number
   rssBeforeMb: number
@@ -278,7 +280,7 @@ async function ktRun(db: DB, upstream: Upstream, concurrency: number, opts: {lim
   const upstreamMeanMs = (served1.totalMs - served0.totalMs) / (served1.count - served0.count)
   gc()?.()
   if (out.status !== 'completed') throw new Error(`kt run ${runId} ended ${out.status}`)
-  return {...result, threads: out.threads, upstreamMeanMs, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
+  return {...result, threads: out.threads, pacedTo: out.pacedTo, upstreamMeanMs, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(rssAfter), heapAfterGcMb: mb(process.memoryUsage().heapUsed)}
 }
 
 /**
@@ -429,12 +431,14 @@ export async function benchReplay(opts: BenchOptions): Promise<ReplayBenchResult
         `concurrency ${r.concurrency}: kt/bare ${r.ktOverBare.toFixed(3)} (target >= ${TARGET_KT_OVER_BARE}) ${throughput ? 'ok' : 'MISSED'}; ` +
           `mean latency ${f1(r.kt.meanLatencyMs)} ms vs ${opts.delayMs} ms (${r.latencyError >= 0 ? '+' : ''}${f1(r.latencyError * 100)}%, target within ±${TARGET_LATENCY_ERROR * 100}%) ${latency ? 'ok' : 'MISSED'}` +
           ` [the upstream itself took ${f1(r.kt.upstreamMeanMs)} ms per answer: kt's recorded latency is ${pct(r.kt.meanLatencyMs / r.kt.upstreamMeanMs - 1)} over it]` +
+          (r.kt.pacedTo === null ? '' : `; kt paced its calls in flight down to ${r.kt.pacedTo}`) +
           (clean ? '' : `; ERRORS kt ${r.kt.errors}, bare ${r.bare.errors}`),
       )
     }
     log(
       `kt's cold first run (concurrency ${warm}, before the warm-up, not counted): ${f0(cold.callsPerSecond)} calls/s, ` +
-        `mean latency ${f1(cold.meanLatencyMs)} ms (upstream ${f1(cold.upstreamMeanMs)} ms)`,
+        `mean latency ${f1(cold.meanLatencyMs)} ms (upstream ${f1(cold.upstreamMeanMs)} ms)` +
+        (cold.pacedTo === null ? '' : `; calls in flight paced down to ${cold.pacedTo} while its threads were saturated`),
     )
     const heap = trail.map((r) => r.heapAfterGcMb)
     log(

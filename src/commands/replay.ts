@@ -63,7 +63,13 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     limit: Flags.integer({description: 'at most N requests (the first N in time order)', min: 1, helpGroup: 'SELECTION'}),
     sample: Flags.integer({description: 'a seeded random sample of N requests', min: 1, helpGroup: 'SELECTION'}),
     seed: Flags.integer({description: 'seed for --sample, --aa and retry jitter', default: 1, helpGroup: 'SELECTION'}),
-    concurrency: Flags.integer({description: 'hard cap on requests in flight', default: 8, min: 1, max: 1024, helpGroup: 'LIMITS'}),
+    concurrency: Flags.integer({
+      description: "hard cap on requests in flight (kt holds fewer while its own threads are saturated, so that their delay is not recorded as latency; KT_REPLAY_PACE=0 turns that off)",
+      default: 8,
+      min: 1,
+      max: 1024,
+      helpGroup: 'LIMITS',
+    }),
     rps: Flags.integer({description: 'at most N requests per second (all arms together)', min: 1, helpGroup: 'LIMITS'}),
     tpm: Flags.integer({description: 'at most N estimated tokens per minute (all arms together)', min: 1, helpGroup: 'LIMITS'}),
     timeout: Flags.integer({description: 'per-call timeout in milliseconds', default: 60000, min: 1, helpGroup: 'LIMITS'}),
@@ -155,7 +161,10 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
       const judged = gated ? gated.judge : judge && outcome.status === 'completed' ? (await scoreRun(db, runId, {policy: qualityPolicyFrom(config) ?? undefined, judge})).judge : null
       if (judged) for (const line of formatJudgeSummary(judged)) this.note(line)
       for (const w of gated?.model.warnings ?? []) this.note(`warning: ${w}`)
-      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, arms: summary, ...(gated ? {gate: gateJson(gated.model, 0.95)} : {}), ...(judged ? {judge: judged} : {})}, null, 2))
+      if (outcome.pacedTo !== null) {
+        this.note(`kt's own call threads were saturated: calls in flight were held as low as ${outcome.pacedTo} (of --concurrency ${plan.settings.concurrency}) so that waiting on kt is not recorded as upstream latency`)
+      }
+      if (flags.json) this.out(JSON.stringify({run_id: runId, status: outcome.status, paced_to: outcome.pacedTo, arms: summary, ...(gated ? {gate: gateJson(gated.model, 0.95)} : {}), ...(judged ? {judge: judged} : {})}, null, 2))
       else this.printSummary(runId, summary)
       if (gated && !flags.json) this.out([...gateLines(gated.model.gates), verdictLine(gated.model, allow)].join('\n'))
       if (gated) process.exitCode = gated.exitCode

@@ -6,6 +6,7 @@
 // Clients from `pool.client(target)` are ordinary ProviderClients: their key is checked here, before anything
 // is sent, and each worker makes its own SDK client on first use (workers share the process's environment).
 import {existsSync} from 'node:fs'
+import type {EventLoopUtilization} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {SHARE_ENV, Worker} from 'node:worker_threads'
 import {KtError} from '../util/errors.js'
@@ -23,6 +24,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker
+  /** The worker's event-loop utilisation when `utilization()` last looked. */
+  elu: EventLoopUtilization
   inFlight: number
   /** Target keys this worker has been sent. */
   known: Set<number>
@@ -32,6 +35,8 @@ interface Slot {
 export interface CallPool {
   readonly size: number
   client(target: TargetSpec): ProviderClient
+  /** The busiest worker's event-loop utilisation (0..1) since the last time this was asked. */
+  utilization(): number
   /** Ends the workers; calls still pending reject. */
   close(): Promise<void>
 }
@@ -72,7 +77,7 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
     // SHARE_ENV: the workers see the process's environment as it is now, not a copy from when they started (the
     // pool outlives a run, and keys are read from the environment when a client is made).
     const worker = new Worker(url, {env: SHARE_ENV})
-    const slot: Slot = {worker, inFlight: 0, known: new Set(), failed: false}
+    const slot: Slot = {worker, elu: worker.performance.eventLoopUtilization(), inFlight: 0, known: new Set(), failed: false}
     const finished = (m: Finished) => {
       if (Array.isArray(m)) {
         const p = settle(m[0])
@@ -153,6 +158,16 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
         },
         call: (req, opts = {}) => call(key, target, req, opts),
       }
+    },
+    utilization() {
+      let max = 0
+      for (const s of slots) {
+        if (s.failed) continue
+        const now = s.worker.performance.eventLoopUtilization()
+        max = Math.max(max, s.worker.performance.eventLoopUtilization(now, s.elu).utilization)
+        s.elu = now
+      }
+      return max
     },
     async close() {
       closed = true

@@ -13,6 +13,7 @@ import {createRun, pendingWork, ResultWriter, setRunStatus, type Arm, type Pendi
 import {rng} from '../stats/rng.js'
 import {KtError} from '../util/errors.js'
 import {Semaphore, sleep, TokenBucket} from './limits.js'
+import {createPacer, type Pacer} from './pace.js'
 
 export type PrimarySpec = TargetSpec | 'recorded'
 
@@ -269,6 +270,11 @@ export interface ExecuteOutcome {
   cost: number
   /** Worker threads that made the calls (0: this thread). */
   threads: number
+  /**
+   * The fewest calls let in flight while kt's own call threads were saturated (pace.ts); null when the run
+   * was never held below its concurrency.
+   */
+  pacedTo: number | null
 }
 
 interface Task {
@@ -296,6 +302,25 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
   const threads = opts.clientFor ? 0 : callThreads(plan, arms, plan.settings.concurrency, total)
   const out = await execute(db, run, plan, arms, tasks, opts, threads > 0 ? sharedCallPool(threads) : null)
   return {...out, threads}
+}
+
+/** Utilisation of this thread's event loop since the last call, for pacing calls made here. */
+function threadUtilization(): () => number {
+  let last = performance.eventLoopUtilization()
+  return () => {
+    const now = performance.eventLoopUtilization()
+    const u = performance.eventLoopUtilization(now, last).utilization
+    last = now
+    return u
+  }
+}
+
+/** A pacer for the threads that make the calls, or null with KT_REPLAY_PACE=0 (then --concurrency alone caps). */
+function pacerFor(concurrency: number, pool: CallPool | null): Pacer | null {
+  const set = process.env.KT_REPLAY_PACE
+  if (set !== undefined && set !== '' && set !== '0' && set !== '1') throw new KtError(`KT_REPLAY_PACE must be 0 or 1, got "${set}"`)
+  if (set === '0') return null
+  return createPacer(concurrency, pool ? () => pool.utilization() : threadUtilization())
 }
 
 /** Below this concurrency one thread keeps up with its calls (bench/replay.ts: kt/bare >= 0.97 at 16). */
@@ -459,10 +484,14 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (stop?.aborted || stoppedForCost || failure !== null) return
-      const i = next++
-      if (i >= tasks.length) return
-      const task = tasks[i]!
+      if (stop?.aborted || stoppedForCost || failure !== null || next >= tasks.length) return
+      // The place is taken before the task: a task is never held back while a later one goes out.
+      const leave = pacer ? await pacer.acquire() : null
+      if (stop?.aborted || stoppedForCost || failure !== null || next >= tasks.length) {
+        leave?.()
+        return
+      }
+      const task = tasks[next++]!
       let est = 0
       try {
         // Parsed once, for the cost estimate and the call.
@@ -481,14 +510,20 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
         failure ??= error
       } finally {
         reserved -= est
+        leave?.()
       }
     }
   }
 
   setRunStatus(db, run.id, 'running')
   report()
+  const pacer = pacerFor(Math.max(1, Math.min(s.concurrency, tasks.length)), pool)
   const workers = Array.from({length: Math.max(1, Math.min(s.concurrency, tasks.length))}, () => worker())
-  await Promise.all(workers)
+  try {
+    await Promise.all(workers)
+  } finally {
+    pacer?.stop()
+  }
   save()
   if (failure !== null) {
     setRunStatus(db, run.id, 'interrupted')
@@ -497,5 +532,6 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
   const remaining = pendingWork(db, run.id, arms).length
   const status: RunStatus = remaining === 0 ? 'completed' : stoppedForCost ? 'stopped_max_cost' : 'interrupted'
   setRunStatus(db, run.id, status)
-  return {status, sent: done, errors, cost: spent}
+  const pacedTo = pacer && pacer.lowest < Math.min(s.concurrency, tasks.length) ? pacer.lowest : null
+  return {status, sent: done, errors, cost: spent, pacedTo}
 }
