@@ -150,6 +150,11 @@ describe('kt end to end', () => {
       assert.equal(r.code, 1)
       assert.match(r.stderr, /environment variable OPENAI_API_KEY is not set/)
       assert.equal(up.callCount(), 0)
+      // The run it created is not left "running": it is interrupted, to resume once the key is set.
+      const id = /resume with: kt replay --resume (\S+)/.exec(r.stderr)?.[1]
+      assert.ok(id, r.stderr)
+      const show = await ktAsync(['runs', 'show', id, '--db', db])
+      assert.match(show.stdout, /status\s+interrupted/)
     })
   })
 

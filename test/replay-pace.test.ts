@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {createReplayRun, executeRun, type ReplaySettings} from '../src/replay/engine.js'
 import {createPacer, DEFAULT_PACE} from '../src/replay/pace.js'
-import {openDb} from '../src/store/db.js'
+import {openDb, type DB} from '../src/store/db.js'
 import {importFiles} from '../src/store/import.js'
 import {getRun} from '../src/store/runs.js'
 import {tempDir} from './support/cli.js'
@@ -80,7 +80,7 @@ describe('a replay whose calling thread is saturated', () => {
     await up.close()
   })
 
-  const replay = async (pace: '0' | undefined): Promise<number | null> => {
+  const setup = async (): Promise<{db: DB; runId: string}> => {
     const dir = tempDir()
     const file = join(dir, 'pairs.jsonl')
     const line = (i: number) =>
@@ -96,6 +96,11 @@ describe('a replay whose calling thread is saturated', () => {
     const settings: ReplaySettings = {selection: {}, modelMap: {}, concurrency: 64, rps: null, tpm: null, timeoutMs: 30_000, retries: 0, maxCost: null, aa: 0, seed: 1}
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
     const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings})
+    return {db, runId}
+  }
+
+  const replay = async (pace: '0' | undefined): Promise<number | null> => {
+    const {db, runId} = await setup()
     // Something else keeps this thread busy 49 ms of every 50: its event loop is saturated.
     const hog = setInterval(() => {
       const end = performance.now() + 49
@@ -119,5 +124,17 @@ describe('a replay whose calling thread is saturated', () => {
 
   test('KT_REPLAY_PACE=0: --concurrency alone', async () => {
     assert.equal(await replay('0'), null)
+  })
+
+  test('a bad KT_REPLAY_PACE is refused before anything is sent; the run is left interrupted, to resume', async () => {
+    const {db, runId} = await setup()
+    const before = up.callCount()
+    try {
+      await withEnv({KT_REPLAY_PACE: 'yes'}, () => assert.rejects(executeRun(db, getRun(db, runId)!), /KT_REPLAY_PACE must be 0 or 1, got "yes"/))
+      assert.equal(getRun(db, runId)!.status, 'interrupted')
+      assert.equal(up.callCount(), before)
+    } finally {
+      db.close()
+    }
   })
 })

@@ -147,6 +147,10 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
             progress.update(p.done)
           },
         })
+      } catch (error) {
+        progress.stop()
+        this.note(`run ${runId} interrupted; once this is fixed, resume with: kt replay --resume ${runId}${flags.db ? ` --db ${flags.db}` : ''}`)
+        throw error
       } finally {
         progress.stop()
         process.off('SIGINT', onSignal)

@@ -299,9 +299,20 @@ export async function executeRun(db: DB, run: RunRow, opts: ExecuteOptions = {})
     for (const arm of ordered) tasks.push({item, arm})
   }
   const total = tasks.length
-  const threads = opts.clientFor ? 0 : callThreads(plan, arms, plan.settings.concurrency, total)
-  const out = await execute(db, run, plan, arms, tasks, opts, threads > 0 ? sharedCallPool(threads) : null)
-  return {...out, threads}
+  try {
+    const threads = opts.clientFor ? 0 : callThreads(plan, arms, plan.settings.concurrency, total)
+    const out = await execute(db, run, plan, arms, tasks, opts, threads > 0 ? sharedCallPool(threads) : null)
+    return {...out, threads}
+  } catch (error) {
+    // Whatever stopped it (a missing key, a bad target or setting, a refused result), the run is not running any
+    // more: it is left interrupted, to resume once that is fixed. A failing database keeps its own error.
+    try {
+      setRunStatus(db, run.id, 'interrupted')
+    } catch {
+      // the original error says more
+    }
+    throw error
+  }
 }
 
 /** Utilisation of this thread's event loop since the last call, for pacing calls made here. */
@@ -515,12 +526,12 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
     }
   }
 
-  setRunStatus(db, run.id, 'running')
-  report()
-  const pacer = pacerFor(Math.max(1, Math.min(s.concurrency, tasks.length)), pool)
-  const workers = Array.from({length: Math.max(1, Math.min(s.concurrency, tasks.length))}, () => worker())
+  const lanes = Math.max(1, Math.min(s.concurrency, tasks.length))
+  const pacer = pacerFor(lanes, pool)
   try {
-    await Promise.all(workers)
+    setRunStatus(db, run.id, 'running')
+    report()
+    await Promise.all(Array.from({length: lanes}, () => worker()))
   } finally {
     pacer?.stop()
   }
@@ -532,6 +543,6 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
   const remaining = pendingWork(db, run.id, arms).length
   const status: RunStatus = remaining === 0 ? 'completed' : stoppedForCost ? 'stopped_max_cost' : 'interrupted'
   setRunStatus(db, run.id, status)
-  const pacedTo = pacer && pacer.lowest < Math.min(s.concurrency, tasks.length) ? pacer.lowest : null
+  const pacedTo = pacer && pacer.lowest < lanes ? pacer.lowest : null
   return {status, sent: done, errors, cost: spent, pacedTo}
 }
