@@ -16,12 +16,14 @@ const BUSY = 0.97
 const CALM = 0.5
 
 describe('the pacer', () => {
-  test('two saturated samples in a row bring the cap down by a quarter, down to the floor; calm samples raise it', () => {
-    const p = createPacer(100, null)
+  test('saturated samples in a row bring the cap down by a quarter each, down to the floor; calm samples raise it', () => {
+    const p = createPacer(100, null, {...DEFAULT_PACE, sustain: 3})
     assert.equal(p.limit, 100)
     p.adjust(BUSY)
-    assert.equal(p.limit, 100, 'one busy sample is a burst')
+    p.adjust(BUSY)
+    assert.equal(p.limit, 100, 'fewer busy samples in a row than `sustain` are a burst')
     p.adjust(0.8)
+    p.adjust(BUSY)
     p.adjust(BUSY)
     assert.equal(p.limit, 100, 'a sample between low and high breaks the run of busy ones')
     p.adjust(BUSY)
@@ -52,6 +54,7 @@ describe('the pacer', () => {
   test('places: waiters go in order as places free up or the cap rises; stop lets everyone in', async () => {
     const p = createPacer(16, null)
     for (let i = 0; i < 8; i++) p.adjust(BUSY)
+    assert.equal(DEFAULT_PACE.sustain, 2)
     assert.equal(p.limit, 8)
     const held = await Promise.all(Array.from({length: 8}, () => p.acquire()))
     const order: number[] = []

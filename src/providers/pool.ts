@@ -35,7 +35,7 @@ interface Slot {
 export interface CallPool {
   readonly size: number
   client(target: TargetSpec): ProviderClient
-  /** The busiest worker's event-loop utilisation (0..1) since the last time this was asked. */
+  /** The workers' mean event-loop utilisation (0..1) since the last time this was asked. */
   utilization(): number
   /** Ends the workers; calls still pending reject. */
   close(): Promise<void>
@@ -160,14 +160,18 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
       }
     },
     utilization() {
-      let max = 0
+      // The mean: calls are spread evenly (fewest in flight first), so saturation shows in every worker, while
+      // one busy worker is a burst.
+      let sum = 0
+      let n = 0
       for (const s of slots) {
         if (s.failed) continue
         const now = s.worker.performance.eventLoopUtilization()
-        max = Math.max(max, s.worker.performance.eventLoopUtilization(now, s.elu).utilization)
+        sum += s.worker.performance.eventLoopUtilization(now, s.elu).utilization
         s.elu = now
+        n++
       }
-      return max
+      return n === 0 ? 0 : sum / n
     },
     async close() {
       closed = true

@@ -13,12 +13,14 @@ export interface PaceOptions {
   low: number
   /** The cap never goes below this (or below --concurrency when that is smaller). */
   floor: number
+  /** Samples in a row at `high` or more before the cap comes down: fewer are a burst, not saturation. */
+  sustain: number
 }
 
 // 50 ms: a cold start (the threads compiling kt's and the SDK's code) lasts about a second; the cap must come down
-// within it. 0.95: warm threads at concurrency 256 on 2 cores (bench/replay.ts) have 50 ms bursts of 0.9-0.94 that
-// are not saturation; a cold start reads 0.96-1.0 for hundreds of ms.
-export const DEFAULT_PACE: PaceOptions = {intervalMs: 50, high: 0.95, low: 0.75, floor: 8}
+// within it. 0.95 twice in a row: with calls on 2 worker threads at concurrency 256 on 2 cores (bench/replay.ts),
+// warm workers average 0.6-0.86 per 50 ms, while a cold start reads 1.0 for 100-250 ms at a time.
+export const DEFAULT_PACE: PaceOptions = {intervalMs: 50, high: 0.95, low: 0.75, floor: 8, sustain: 2}
 
 export interface Pacer {
   /** Calls allowed in flight now. */
@@ -34,10 +36,9 @@ export interface Pacer {
 }
 
 /**
- * `utilization()` returns the busiest call thread's event-loop utilisation (0..1) since it was last asked; it is
- * sampled every `intervalMs` (null: no timer, samples come only through `adjust`). Two samples in a row at `high`
- * or more bring the cap down by a quarter (one busy sample is a burst, not saturation); a sample under `low`
- * raises it by a quarter.
+ * `utilization()` returns the call threads' event-loop utilisation (0..1) since it was last asked; it is
+ * sampled every `intervalMs` (null: no timer, samples come only through `adjust`). From the `sustain`-th sample in
+ * a row at `high` or more, each brings the cap down by a quarter; a sample under `low` raises it by a quarter.
  */
 export function createPacer(max: number, utilization: (() => number) | null, opts: PaceOptions = DEFAULT_PACE): Pacer {
   const floor = Math.min(max, opts.floor)
@@ -54,7 +55,7 @@ export function createPacer(max: number, utilization: (() => number) | null, opt
   }
   const adjust = (u: number) => {
     if (u >= opts.high) {
-      if (++busy >= 2 && limit > floor) {
+      if (++busy >= opts.sustain && limit > floor) {
         limit = Math.max(floor, Math.floor(limit * 0.75))
         lowest = Math.min(lowest, limit)
       }
