@@ -74,7 +74,7 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     tpm: Flags.integer({description: 'at most N estimated tokens per minute (all arms together)', min: 1, helpGroup: 'LIMITS'}),
     timeout: Flags.integer({description: 'per-call timeout in milliseconds', default: 60000, min: 1, helpGroup: 'LIMITS'}),
     retries: Flags.integer({description: 'retries for 429/5xx/529, resets and timeouts (exponential backoff with jitter, honours Retry-After)', default: 3, min: 0, helpGroup: 'LIMITS'}),
-    'max-cost': Flags.string({description: 'stop when the estimated spend reaches this many USD', helpGroup: 'LIMITS'}),
+    'max-cost': Flags.string({description: 'stop when the estimated spend reaches this many USD (with --judge, judge calls count too)', helpGroup: 'LIMITS'}),
     aa: Flags.string({description: 'replay the primary a second time on this share of requests (0..1) to measure the noise floor'}),
     name: Flags.string({char: 'n', description: 'a name for the run (usable instead of its id)'}),
     resume: Flags.string({description: 'resume a run by id, name or "last"; sends only what has no result yet'}),
@@ -158,11 +158,14 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
       }
       const summary = summarizeRun(db, runId)
       const allow = flags['allow-inconclusive']
+      // --max-cost covers the judge too: it may spend what the replay left.
+      const maxCost = plan.settings.maxCost
+      const judging = judge && {...judge, pricing: config.pricing, ...(maxCost !== null ? {maxCost: Math.max(0, maxCost - outcome.cost)} : {})}
       const gated = flags.gate && outcome.status === 'completed'
-        ? await runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow, judge})
+        ? await runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow, judge: judging})
         : null
       // --judge without --gate: score and judge the completed run anyway.
-      const judged = gated ? gated.judge : judge && outcome.status === 'completed' ? (await scoreRun(db, runId, {policy: qualityPolicyFrom(config) ?? undefined, judge})).judge : null
+      const judged = gated ? gated.judge : judging && outcome.status === 'completed' ? (await scoreRun(db, runId, {policy: qualityPolicyFrom(config) ?? undefined, judge: judging})).judge : null
       if (judged) for (const line of formatJudgeSummary(judged)) this.note(line)
       for (const w of gated?.model.warnings ?? []) this.note(`warning: ${w}`)
       if (outcome.pacedTo !== null) {

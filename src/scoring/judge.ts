@@ -9,7 +9,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import type {z} from 'zod'
 import type {KtConfig} from '../config/types.js'
-import {createClient, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
+import {createClient, estimateCost, estimateRequestTokens, type CallResult, type PriceOverrides, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import {resolveTarget} from '../replay/targets.js'
 import {sha256, stableStringify} from '../records/hash.js'
 import type {Api} from '../records/types.js'
@@ -51,6 +51,13 @@ export interface JudgeOptions {
   concurrency?: number
   /** Base backoff before retrying a retryable upstream failure [default 1000 ms]. */
   retryBaseMs?: number
+  /**
+   * USD the judge may spend in this pass, priced from each call's usage (`pricing`, then the shipped table). A
+   * call goes out only when its estimate still fits; answers left over get no judge record, so that a later pass
+   * judges them (what was already judged comes from the cache, free). Unset: no cap.
+   */
+  maxCost?: number | null
+  pricing?: PriceOverrides
 }
 
 export type JudgeStatus = 'ok' | 'judge_error' | 'not_judged'
@@ -99,6 +106,8 @@ const DEFAULT_CONCURRENCY = 4
 /** Fixed seed where the API takes one: with temperature 0 this is as repeatable as the provider allows. */
 const JUDGE_SEED = 42
 const ANTHROPIC_MAX_TOKENS = 2048
+/** Output tokens reserved for a judge call against its budget until its real usage is known (answers run ~300). */
+const BUDGET_OUTPUT_TOKENS = 1024
 const MAX_REASON_CHARS = 2000
 const MAX_BACKOFF_MS = 20_000
 
@@ -152,7 +161,8 @@ export function judgeFromFlags(ref: string | undefined, pairwise: boolean | unde
 // ---------------------------------------------------------------------------------------------
 // One judge: calls, repairs, cache
 
-type Outcome<T> = {ok: true; value: T; cached: boolean; prompt_sha256: string} | {ok: false; reason: string; prompt_sha256: string}
+/** `budget`: not asked, because the call could have passed the judge's maxCost. */
+type Outcome<T> = {ok: true; value: T; cached: boolean; prompt_sha256: string} | {ok: false; reason: string; prompt_sha256: string; budget?: true}
 
 interface AskSpec<T> {
   kind: 'pointwise' | 'pairwise'
@@ -180,10 +190,21 @@ export class Judge {
   /** Upstream calls made (cache hits make none). */
   calls = 0
   cacheHits = 0
+  /** Estimated USD spent on judge calls so far (calls whose model has no price count 0; see `unpriced`). */
+  spent = 0
+  /** Asks not sent because the judge's budget would have been passed. */
+  overBudget = 0
+  /** Calls whose cost could not be priced (the model is in neither `pricing` nor the shipped table). */
+  unpriced = 0
   private readonly client: ProviderClient
   private readonly api: 'openai.chat' | 'anthropic.messages'
   private readonly cacheDir: string | null
   private readonly retryBaseMs: number
+  private readonly maxCost: number | null
+  private readonly pricing: PriceOverrides | undefined
+  /** Estimates of the calls in flight, held against the budget until their real cost is known. */
+  private reserved = 0
+  private settled: (() => void)[] = []
 
   constructor(opts: JudgeOptions, cacheDir: string | null) {
     checkJudgeTarget(opts.target)
@@ -192,6 +213,48 @@ export class Judge {
     this.model = judgeModelName(opts.target)
     this.cacheDir = cacheDir
     this.retryBaseMs = opts.retryBaseMs ?? 1000
+    this.maxCost = opts.maxCost ?? null
+    this.pricing = opts.pricing
+  }
+
+  /** USD this pass may spend; null without a cap. */
+  get budget(): number | null {
+    return this.maxCost
+  }
+
+  private cost(usage: CallResult['usage']): number | null {
+    return estimateCost(this.client.target.model, usage, this.pricing)
+  }
+
+  /**
+   * Holds an estimate for the next call against the budget, waiting for calls in flight to settle when it does
+   * not fit yet; false when it cannot fit even with nothing in flight.
+   */
+  private async reserve(body: Record<string, unknown>): Promise<number | false> {
+    if (this.maxCost === null) return 0
+    const input = estimateRequestTokens(body)
+    const est = this.cost({input_tokens: input, output_tokens: BUDGET_OUTPUT_TOKENS, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: input + BUDGET_OUTPUT_TOKENS}) ?? 0
+    while (this.spent + this.reserved + est > this.maxCost) {
+      if (this.reserved === 0) return false
+      await new Promise<void>((resolve) => this.settled.push(resolve))
+    }
+    this.reserved += est
+    return est
+  }
+
+  private async send(body: Record<string, unknown>, est: number): Promise<CallResult> {
+    this.calls++
+    try {
+      const r = await this.client.call({api: this.api, body})
+      const usd = this.cost(r.usage)
+      if (usd === null) {
+        if (r.usage.input_tokens !== null || r.usage.output_tokens !== null) this.unpriced++
+      } else this.spent += usd
+      return r
+    } finally {
+      this.reserved -= est
+      for (const wake of this.settled.splice(0)) wake()
+    }
   }
 
   /** The target's own cap on calls in flight (none: unbounded). */
@@ -236,8 +299,13 @@ export class Judge {
     const dropped = new Set<Dropped>()
     let transportRetries = 0
     for (;;) {
-      this.calls++
-      const r = await this.client.call({api: this.api, body: this.body(spec, turns, dropped)})
+      const body = this.body(spec, turns, dropped)
+      const est = await this.reserve(body)
+      if (est === false) {
+        this.overBudget++
+        return {ok: false, budget: true, reason: `the judge's budget of $${this.maxCost} for this pass is spent`, prompt_sha256: promptSha}
+      }
+      const r = await this.send(body, est)
       if (r.status !== 'ok' || !r.response) {
         const what = describeFailure(r)
         // Some models reject temperature/seed/json_schema outright (HTTP 400): drop that knob once and ask again.
@@ -490,10 +558,15 @@ export async function judgeItems(items: readonly JudgeItem[], judge: Judge, opts
     ev.arms[it.arm] = response
     const conversation = ev.conversation
     tasks.push(async () => {
-      out.set(key, pointwiseRecord(judge, await judge.pointwise(conversation, response), policy))
+      const o = await judge.pointwise(conversation, response)
+      // Over budget: no record, so that a later pass judges it.
+      if (!o.ok && o.budget) return
+      out.set(key, pointwiseRecord(judge, o, policy))
     })
   }
   const pairs = new Map<string, PairwiseRecord>()
+  /** Requests whose head-to-head was cut short by the budget: they get no pairwise record (a later pass asks). */
+  const unasked = new Set<string>()
   if (opts.pairwise) {
     for (const [eventId, ev] of byEvent) {
       const p = ev.arms.primary
@@ -504,6 +577,10 @@ export async function judgeItems(items: readonly JudgeItem[], judge: Judge, opts
       const finish = () => {
         const [o1, o2] = orders
         if (!o1 || !o2) return
+        if ((!o1.ok && o1.budget) || (!o2.ok && o2.budget)) {
+          unasked.add(eventId)
+          return
+        }
         if (!o1.ok || !o2.ok) {
           const reason = [!o1.ok ? `A=primary: ${o1.reason}` : null, !o2.ok ? `A=candidate: ${o2.reason}` : null].filter(Boolean).join('; ')
           pairs.set(eventId, {verdict: null, g1: o1.ok ? o1.value.verdict : null, g2: o2.ok ? o2.value.verdict : null, consistent: null, status: 'judge_error', reason, cached: false})
@@ -528,7 +605,7 @@ export async function judgeItems(items: readonly JudgeItem[], judge: Judge, opts
     for (const it of items) {
       if (it.arm !== 'candidate') continue
       const rec = out.get(judgeKey(it.event_id, 'candidate'))
-      if (!rec) continue
+      if (!rec || unasked.has(it.event_id)) continue
       rec.pairwise = pairs.get(it.event_id) ?? {verdict: null, g1: null, g2: null, consistent: null, status: 'not_judged', reason: 'primary and candidate did not both answer', cached: false}
     }
   }
@@ -602,6 +679,19 @@ export interface JudgeSummary {
   arms: Partial<Record<Arm, JudgeArmSummary>>
   pairwise: PairwiseSummary | null
   warnings: string[]
+}
+
+/** One judging pass: upstream calls, cache hits, estimated spend, and what its budget left unasked. */
+export interface JudgePass {
+  calls: number
+  cache_hits: number
+  spent_usd: number
+  /** The pass's USD cap; null without one. */
+  max_cost: number | null
+  /** Asks not sent because they could have passed max_cost; a later pass asks them. */
+  over_budget: number
+  /** Calls whose cost could not be priced (they count 0 against max_cost). */
+  unpriced: number
 }
 
 /** Judge error rate above which judge-based comparisons should not be trusted (design §1). */
@@ -686,9 +776,16 @@ function num(x: number | null): string {
 }
 
 /** Human-readable lines for stderr notes (no keys, no prompts). */
-export function formatJudgeSummary(s: JudgeSummary): string[] {
-  if (!s.model) return ['judge: no judge results in this run']
-  const lines = [`judge ${s.model} (${s.rubric}):`]
+export function formatJudgeSummary(s: JudgeSummary & Partial<JudgePass>): string[] {
+  const budget: string[] = []
+  if (s.over_budget) {
+    budget.push(`  budget: $${(s.spent_usd ?? 0).toFixed(4)} of $${(s.max_cost ?? 0).toFixed(4)} spent; ${s.over_budget} judge calls not made, so those answers have no judge record yet (a later --judge pass asks them; verdicts already given come from the cache)`)
+  }
+  if (s.unpriced && s.max_cost != null) {
+    budget.push(`  warning: ${s.unpriced} judge calls could not be priced (their model is not in the price table; add it under pricing:), so they did not count against the budget`)
+  }
+  if (!s.model) return ['judge: no judge results in this run', ...budget]
+  const lines = [`judge ${s.model} (${s.rubric}):`, ...budget]
   for (const arm of ['primary', 'candidate', 'primary_aa'] as Arm[]) {
     const a = s.arms[arm]
     if (!a) continue

@@ -10,7 +10,7 @@ import type {DB} from '../store/db.js'
 import {EventWriter, type EventRow} from '../store/events.js'
 import type {Arm} from '../store/runs.js'
 import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from './heuristics.js'
-import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeItem, type JudgeOptions, type JudgeRecord, type JudgeSummary} from './judge.js'
+import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeItem, type JudgeOptions, type JudgePass, type JudgeRecord, type JudgeSummary} from './judge.js'
 import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from './policy.js'
 import {similarity} from './similarity.js'
 
@@ -50,9 +50,11 @@ export interface ScoreRunOutcome {
   scored: number
   pairs: number
   skipped: boolean
-  /** With `judge`: calls made in this pass, cache hits, and the run's per-arm judge summary. */
-  judge: (JudgeSummary & {calls: number; cache_hits: number}) | null
+  /** With `judge`: what this pass asked and spent, and the run's per-arm judge summary. */
+  judge: (JudgeSummary & JudgePass) | null
 }
+
+const NO_PASS: JudgePass = {calls: 0, cache_hits: 0, spent_usd: 0, max_cost: null, over_budget: 0, unpriced: 0}
 
 function toolCallCount(json: string | null): number {
   if (!json) return 0
@@ -79,7 +81,7 @@ export function runIsScored(db: DB, runId: string, policy: QualityPolicy = DEFAU
 export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}): Promise<ScoreRunOutcome> {
   const judgeDone = !opts.judge || runIsJudged(db, runId, judgeModelName(opts.judge.target), Boolean(opts.judge.pairwise))
   if (!opts.force && runIsScored(db, runId, opts.policy) && judgeDone) {
-    return {scored: 0, pairs: 0, skipped: true, judge: opts.judge ? {...judgeSummary(db, runId), calls: 0, cache_hits: 0} : null}
+    return {scored: 0, pairs: 0, skipped: true, judge: opts.judge ? {...judgeSummary(db, runId), ...NO_PASS, max_cost: opts.judge.maxCost ?? null} : null}
   }
   const policy = opts.policy ?? DEFAULT_QUALITY_POLICY
   const rows = db
@@ -104,17 +106,16 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
   // IDF over all prompts of the run: a BM25-style weight that needs no outside corpus (§2 of the design).
   const idf = buildIdf([...prompts.values()].map((p) => `${p.system ?? ''}\n${p.allUserText}`))
 
-  // Judge records for this pass; without a judge, records from an earlier judged pass are kept (they were paid for).
-  let judged: Map<string, JudgeRecord | string>
-  let judgeCalls = {calls: 0, cache_hits: 0}
+  // Judge records for this pass. Records from an earlier pass are kept (they were paid for) wherever this pass
+  // has none: without a judge, or for what its budget left unasked.
+  const judged = new Map<string, JudgeRecord | string>()
+  const kept = db.prepare('SELECT event_id, arm, judge_json FROM scores WHERE run_id = ? AND judge_json IS NOT NULL').all(runId) as {event_id: string; arm: Arm; judge_json: string}[]
+  for (const k of kept) judged.set(judgeKey(k.event_id, k.arm), k.judge_json)
+  let pass: JudgePass = NO_PASS
   if (opts.judge) {
     const judge = createJudge(opts.judge, db)
-    judged = await judgeItems(rows, judge, {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy})
-    judgeCalls = {calls: judge.calls, cache_hits: judge.cacheHits}
-  } else {
-    judged = new Map()
-    const kept = db.prepare('SELECT event_id, arm, judge_json FROM scores WHERE run_id = ? AND judge_json IS NOT NULL').all(runId) as {event_id: string; arm: Arm; judge_json: string}[]
-    for (const k of kept) judged.set(judgeKey(k.event_id, k.arm), k.judge_json)
+    for (const [key, record] of await judgeItems(rows, judge, {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy})) judged.set(key, record)
+    pass = {calls: judge.calls, cache_hits: judge.cacheHits, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
   }
 
   const insertScore = db.prepare(
@@ -168,7 +169,7 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
       }
     }
   })()
-  return {scored, pairs, skipped: false, judge: opts.judge ? {...judgeSummary(db, runId), ...judgeCalls} : null}
+  return {scored, pairs, skipped: false, judge: opts.judge ? {...judgeSummary(db, runId), ...pass} : null}
 }
 
 function scoreEvent(
