@@ -385,14 +385,14 @@ async function execute(db: DB, run: RunRow, plan: RunPlan, arms: Arm[], tasks: T
       targetLimits.set(target.id, {
         sem: target.max_concurrency ? new Semaphore(target.max_concurrency) : null,
         rpm: target.rpm ? TokenBucket.perMinute(target.rpm) : null,
-        tpm: target.tpm ? new TokenBucket(target.tpm / 60, Math.max(target.tpm / 6, 1)) : null,
+        tpm: target.tpm ? TokenBucket.tokensPerMinute(target.tpm) : null,
       })
     }
   }
   // A target's SDK is loaded and its client built before anything is sent: a configuration error fails the run here.
   await Promise.all([...clients.values()].map((c) => c.ready?.()))
   const rps = s.rps ? TokenBucket.perSecond(s.rps) : null
-  const tpm = s.tpm ? new TokenBucket(s.tpm / 60, Math.max(s.tpm / 6, 1)) : null
+  const tpm = s.tpm ? TokenBucket.tokensPerMinute(s.tpm) : null
   const writer = new ResultWriter(db)
   const rand = rng(s.seed ^ 0x7e7)
   const base = opts.retryBaseMs ?? 500

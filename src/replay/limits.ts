@@ -63,6 +63,11 @@ export class TokenBucket {
     return new TokenBucket(perMinute / 60, Math.max(1, perMinute / 60))
   }
 
+  /** Tokens per minute (tpm): bursts of ten seconds' worth, since one request can carry thousands of tokens. */
+  static tokensPerMinute(tpm: number): TokenBucket {
+    return new TokenBucket(tpm / 60, Math.max(tpm / 6, 1))
+  }
+
   private refill(): void {
     const now = Date.now()
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate)

@@ -10,6 +10,7 @@ import {randomBytes} from 'node:crypto'
 import type {z} from 'zod'
 import type {KtConfig} from '../config/types.js'
 import {createClient, estimateCost, estimateRequestTokens, type CallResult, type PriceOverrides, type ProviderClient, type TargetSpec} from '../providers/index.js'
+import {TokenBucket} from '../replay/limits.js'
 import {resolveTarget} from '../replay/targets.js'
 import {sha256, stableStringify} from '../records/hash.js'
 import type {Api} from '../records/types.js'
@@ -106,8 +107,8 @@ const DEFAULT_CONCURRENCY = 4
 /** Fixed seed where the API takes one: with temperature 0 this is as repeatable as the provider allows. */
 const JUDGE_SEED = 42
 const ANTHROPIC_MAX_TOKENS = 2048
-/** Output tokens reserved for a judge call against its budget until its real usage is known (answers run ~300). */
-const BUDGET_OUTPUT_TOKENS = 1024
+/** Output tokens a judge call is counted at (budget, tpm) until its real usage is known; answers run ~300. */
+const OUTPUT_TOKENS_ESTIMATE = 1024
 const MAX_REASON_CHARS = 2000
 const MAX_BACKOFF_MS = 20_000
 
@@ -205,6 +206,9 @@ export class Judge {
   /** Estimates of the calls in flight, held against the budget until their real cost is known. */
   private reserved = 0
   private settled: (() => void)[] = []
+  /** The judge target's own rpm / tpm, as replay honours them. */
+  private readonly rpm: TokenBucket | null
+  private readonly tpm: TokenBucket | null
 
   constructor(opts: JudgeOptions, cacheDir: string | null) {
     checkJudgeTarget(opts.target)
@@ -215,6 +219,8 @@ export class Judge {
     this.retryBaseMs = opts.retryBaseMs ?? 1000
     this.maxCost = opts.maxCost ?? null
     this.pricing = opts.pricing
+    this.rpm = opts.target.rpm ? TokenBucket.perMinute(opts.target.rpm) : null
+    this.tpm = opts.target.tpm ? TokenBucket.tokensPerMinute(opts.target.tpm) : null
   }
 
   /** USD this pass may spend; null without a cap. */
@@ -233,7 +239,7 @@ export class Judge {
   private async reserve(body: Record<string, unknown>): Promise<number | false> {
     if (this.maxCost === null) return 0
     const input = estimateRequestTokens(body)
-    const est = this.cost({input_tokens: input, output_tokens: BUDGET_OUTPUT_TOKENS, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: input + BUDGET_OUTPUT_TOKENS}) ?? 0
+    const est = this.cost({input_tokens: input, output_tokens: OUTPUT_TOKENS_ESTIMATE, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: input + OUTPUT_TOKENS_ESTIMATE}) ?? 0
     while (this.spent + this.reserved + est > this.maxCost) {
       if (this.reserved === 0) return false
       await new Promise<void>((resolve) => this.settled.push(resolve))
@@ -243,8 +249,10 @@ export class Judge {
   }
 
   private async send(body: Record<string, unknown>, est: number): Promise<CallResult> {
-    this.calls++
     try {
+      await this.rpm?.take(1)
+      await this.tpm?.take(estimateRequestTokens(body) + OUTPUT_TOKENS_ESTIMATE)
+      this.calls++
       const r = await this.client.call({api: this.api, body})
       const usd = this.cost(r.usage)
       if (usd === null) {

@@ -1,5 +1,6 @@
-// A judge pass with a budget (JudgeOptions.maxCost; `kt replay --max-cost` gives the judge what the replay left):
-// a call goes out only while its estimate fits, answers left over get no record and a later pass judges them.
+// What holds a judge pass back. A budget (JudgeOptions.maxCost; `kt replay --max-cost` gives the judge what the
+// replay left): a call goes out only while its estimate fits, answers left over get no record and a later pass
+// judges them. And the judge target's own rpm / tpm, as replay honours them.
 import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -96,5 +97,36 @@ describe('LLM judge with a budget', () => {
     assert.equal(out.judge.over_budget, 12 - out.judge.calls)
     assert.equal(judgeCalls(), out.judge.calls)
     assert.match(r.stderr, /judge calls not made/)
+  })
+})
+
+describe('LLM judge under its target rate limit', () => {
+  let slow: FakeUpstream
+  const starts: number[] = []
+  before(async () => {
+    process.env[KEY_ENV] = KEY
+    slow = await startFakeUpstream({
+      answer: (body) => (judgeKind(body) ? gradeByArm(body) : undefined),
+      delayMs: () => {
+        starts.push(performance.now())
+        return 0
+      },
+    })
+  })
+  after(async () => {
+    delete process.env[KEY_ENV]
+    await slow.close()
+  })
+
+  test("the judge target's rpm holds: 120 rpm lets 2 calls through at once, then one every 500 ms", async () => {
+    const {db, runId} = await seededRun(tempDir(), 3)
+    const target: TargetSpec = {id: 'judge', provider: 'openai', model: 'gpt-judge', base_url: `${slow.url}/v1`, api_key_env: KEY_ENV, rpm: 120}
+    const out = await scoreRun(db, runId, {judge: {target}})
+    assert.equal(out.judge!.calls, 6)
+    assert.equal(starts.length, 6)
+    // A burst of 2, then 4 more at 2 per second: at least ~2 s from the first call to the last.
+    const span = starts[starts.length - 1]! - starts[0]!
+    assert.ok(span >= 1800, `6 calls at 120 rpm took ${Math.round(span)} ms`)
+    db.close()
   })
 })
