@@ -311,7 +311,7 @@ export class Judge {
       const est = await this.reserve(body)
       if (est === false) {
         this.overBudget++
-        return {ok: false, budget: true, reason: `the judge's budget of $${this.maxCost} for this pass is spent`, prompt_sha256: promptSha}
+        return {ok: false, budget: true, reason: `the judge's budget of $${(this.maxCost ?? 0).toFixed(4)} for this pass is spent`, prompt_sha256: promptSha}
       }
       const r = await this.send(body, est)
       if (r.status !== 'ok' || !r.response) {
