@@ -91,6 +91,7 @@ async function simulatedRun(n: number, seed: number, candidateSim: SimulationSpe
       pass: v.pass,
       flags: {...s.flags},
       on_fail: v.on_fail,
+      tool_calls: null,
       translation_losses: r.translation_losses,
       simulated: true,
     }

@@ -95,7 +95,7 @@ describe('buildReport', () => {
       m.metrics.map((r) => r.metric),
       [
         'quality.overall.mean', 'quality.relevance.mean', 'quality.coherence.mean', 'quality.completeness.mean',
-        'pass_rate', 'error_rate', 'refusal_rate', 'truncation_rate',
+        'pass_rate', 'error_rate', 'refusal_rate', 'truncation_rate', 'tool_call_rate',
         'latency.p50', 'latency.p95', 'latency.p99', 'ttft.p95',
         'cost.total', 'cost.per_request', 'tokens.output.mean',
         'similarity.dice.mean', 'similarity.rougeL.mean', 'similarity.jaccard.mean',

@@ -47,6 +47,7 @@ function arm(over: Partial<ArmData> & {text: string | null}): ArmData {
     pass: true,
     flags: {empty: false, refusal: false, truncated: false, json_valid: null},
     on_fail: [],
+    tool_calls: null,
     translation_losses: [],
     simulated: false,
     ...over,

@@ -180,6 +180,8 @@ export class MetricEngine {
         return {value: (a) => (a.pass === null ? null : a.pass ? 1 : 0), needOk: false}
       case 'refusal_rate':
         return {value: (a) => (typeof a.flags.refusal === 'boolean' ? (a.flags.refusal ? 1 : 0) : null), needOk: true}
+      case 'tool_call_rate':
+        return {value: (a) => (a.tool_calls === null ? null : a.tool_calls > 0 ? 1 : 0), needOk: true}
       default:
         // Truncation is known from the finish reason even before scoring.
         return {

@@ -19,7 +19,7 @@ export const QUALITY_DIMENSIONS = ['overall', 'relevance', 'coherence', 'complet
 export type QualityDim = (typeof QUALITY_DIMENSIONS)[number]
 export const SIMILARITY_METRICS = ['dice', 'rougeL', 'jaccard'] as const
 export type SimilarityName = (typeof SIMILARITY_METRICS)[number]
-export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate'
+export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate' | 'tool_call_rate'
 export type QuantileName = 'latency.p50' | 'latency.p95' | 'latency.p99' | 'ttft.p95'
 
 /**
@@ -37,7 +37,8 @@ export interface MetricSpec {
   name: string
   label: string
   unit: MetricRow['unit']
-  better: 'higher' | 'lower'
+  /** null: a change either way is what matters (no direction is better). */
+  better: MetricRow['better']
   family: Family
   /** Right-hand sides this metric accepts. */
   kinds: readonly GateKind[]
@@ -78,11 +79,14 @@ function build(): MetricSpec[] {
       hint: '',
     })
   }
-  const rates: [RateName, string, 'higher' | 'lower'][] = [
+  const rates: [RateName, string, MetricSpec['better']][] = [
     ['pass_rate', 'Pass rate', 'higher'],
     ['error_rate', 'Error rate', 'lower'],
     ['refusal_rate', 'Refusal rate', 'lower'],
     ['truncation_rate', 'Truncation rate', 'lower'],
+    // Of the requests that offer tools, the share answered with a tool call: a model that calls tools where the
+    // other answered (or the reverse) changes what the application does next, whichever way it goes.
+    ['tool_call_rate', 'Tool-call rate (requests offering tools)', null],
   ]
   for (const [name, label, better] of rates) {
     out.push({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''})

@@ -283,7 +283,8 @@ function warnings(data: RunData, engine: MetricEngine, rules: GateRule[], noise:
   }
   for (const r of rules) {
     const asks = r.op === '>' || r.op === '>=' ? 'higher' : 'lower'
-    if (r.spec.better !== asks) {
+    // A metric with no better direction (tool_call_rate) can be bounded either way.
+    if (r.spec.better !== null && r.spec.better !== asks) {
       out.push(`gate "${r.text}": asks for ${r.metric} to be ${asks === 'higher' ? 'at least' : 'at most'} the threshold, but lower is ${r.spec.better === 'lower' ? 'better' : 'worse'}; check the comparison`)
     }
   }

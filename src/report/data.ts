@@ -5,8 +5,9 @@ import type {DB} from '../store/db.js'
 import {getRun, type Arm} from '../store/runs.js'
 import {KtError} from '../util/errors.js'
 import {judgeSummary, type JudgeSummary} from '../scoring/judge.js'
-import {promptInfo} from '../scoring/score-run.js'
-import type {Api} from '../records/types.js'
+import {promptFromRequest} from '../scoring/heuristics.js'
+import {parseStoredRequest, toolCallCount} from '../scoring/score-run.js'
+import type {Api, CanonicalRequest} from '../records/types.js'
 
 export interface ArmScores {
   relevance: number | null
@@ -30,6 +31,8 @@ export interface ArmData {
   scores: ArmScores
   pass: boolean | null
   flags: {empty?: boolean; refusal?: boolean; truncated?: boolean; json_valid?: boolean | null; [k: string]: unknown}
+  /** Tool calls in the answer; null when the request offered no tools (so the answer could not call one). */
+  tool_calls: number | null
   on_fail: {dimension: string; action: string}[]
   translation_losses: string[]
   simulated: boolean
@@ -77,6 +80,7 @@ interface Joined {
   cost_usd: number | null
   finish_reason: string | null
   response_text: string | null
+  tool_calls_json: string | null
   model: string | null
   translation_losses_json: string
   simulated: number
@@ -117,20 +121,22 @@ export function loadRunData(db: DB, runRef: string): RunData {
   const joined = db
     .prepare(
       `SELECT r.event_id, r.arm, r.status, r.http_status, r.error_message, r.latency_ms, r.ttft_ms, r.input_tokens, r.output_tokens,
-              r.cost_usd, r.finish_reason, r.response_text, r.model, r.translation_losses_json, r.simulated,
+              r.cost_usd, r.finish_reason, r.response_text, r.tool_calls_json, r.model, r.translation_losses_json, r.simulated,
               s.relevance, s.coherence, s.completeness, s.overall, s.pass, s.flags_json, s.on_fail_json
        FROM results r LEFT JOIN scores s ON s.run_id = r.run_id AND s.event_id = r.event_id AND s.arm = r.arm
        WHERE r.run_id = ?`,
     )
     .all(run.id) as Joined[]
+  // Each stored request parsed once: the prompt to show, and whether it offered tools.
+  const parsed = new Map(items.map((it) => [it.event_id, parseStoredRequest(it.api, it.request_json)]))
   const byKey = new Map<string, ArmData>()
-  for (const j of joined) byKey.set(`${j.event_id}\u0000${j.arm}`, toArm(j))
+  for (const j of joined) byKey.set(`${j.event_id}\u0000${j.arm}`, toArm(j, (parsed.get(j.event_id)?.tools.length ?? 0) > 0))
   const arm = (id: string, a: Arm) => byKey.get(`${id}\u0000${a}`) ?? null
   const requests: PairedRequest[] = items.map((it) => ({
     event_id: it.event_id,
     timestamp: it.timestamp,
     model: it.model,
-    prompt: promptInfo(it.api, it.request_json).lastUser,
+    prompt: promptOf(parsed.get(it.event_id) ?? null),
     cluster: it.cluster,
     primary: arm(it.event_id, 'primary'),
     candidate: arm(it.event_id, 'candidate'),
@@ -142,7 +148,16 @@ export function loadRunData(db: DB, runRef: string): RunData {
   return {run: describeRun(db, run), requests, judge: Object.keys(judge.arms).length ? judge : null}
 }
 
-function toArm(j: Joined): ArmData {
+function promptOf(request: CanonicalRequest | null): string {
+  if (!request) return ''
+  try {
+    return promptFromRequest(request).lastUser
+  } catch {
+    return ''
+  }
+}
+
+function toArm(j: Joined, offersTools: boolean): ArmData {
   return {
     status: j.status,
     http_status: j.http_status,
@@ -159,6 +174,7 @@ function toArm(j: Joined): ArmData {
     pass: j.pass === null ? null : j.pass === 1,
     flags: j.flags_json ? (JSON.parse(j.flags_json) as ArmData['flags']) : {},
     on_fail: j.on_fail_json ? (JSON.parse(j.on_fail_json) as ArmData['on_fail']) : [],
+    tool_calls: offersTools ? toolCallCount(j.tool_calls_json) : null,
     translation_losses: JSON.parse(j.translation_losses_json) as string[],
     simulated: j.simulated === 1,
   }

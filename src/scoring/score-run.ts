@@ -5,7 +5,7 @@
 // `quality_scorer` event so it lists and exports like any other event.
 import {requestFromBody} from '../formats/record.js'
 import {stableStringify, ulid} from '../records/hash.js'
-import type {Api} from '../records/types.js'
+import type {Api, CanonicalRequest} from '../records/types.js'
 import type {DB} from '../store/db.js'
 import {EventWriter, type EventRow} from '../store/events.js'
 import type {Arm} from '../store/runs.js'
@@ -29,10 +29,21 @@ export type PromptInfo = ScorePrompt
 const NO_PROMPT: PromptInfo = {system: null, lastUser: '', allUserText: '', wantsJson: false}
 
 /** What the scorers need to know about the prompt, from the stored provider request body. */
-export function promptInfo(api: Api, requestJson: string | null): PromptInfo {
-  if (!requestJson) return NO_PROMPT
+/** A stored request body in canonical form; null when there is none or it does not parse. */
+export function parseStoredRequest(api: Api, requestJson: string | null): CanonicalRequest | null {
+  if (!requestJson) return null
   try {
-    return promptFromRequest(requestFromBody(api, JSON.parse(requestJson) as Record<string, unknown>))
+    return requestFromBody(api, JSON.parse(requestJson) as Record<string, unknown>)
+  } catch {
+    return null
+  }
+}
+
+export function promptInfo(api: Api, requestJson: string | null): PromptInfo {
+  const request = parseStoredRequest(api, requestJson)
+  if (!request) return NO_PROMPT
+  try {
+    return promptFromRequest(request)
   } catch {
     return NO_PROMPT
   }
@@ -56,10 +67,12 @@ export interface ScoreRunOutcome {
 
 const NO_PASS: JudgePass = {calls: 0, cache_hits: 0, spent_usd: 0, max_cost: null, over_budget: 0, unpriced: 0}
 
-function toolCallCount(json: string | null): number {
+/** Tool calls in a stored result's tool_calls_json. */
+export function toolCallCount(json: string | null): number {
   if (!json) return 0
   try {
-    return (JSON.parse(json) as unknown[]).length
+    const calls: unknown = JSON.parse(json)
+    return Array.isArray(calls) ? calls.length : 0
   } catch {
     return 0
   }

@@ -20,6 +20,7 @@ export function arm(over: Partial<ArmData> = {}, score: number | null = 0.8): Ar
     pass: score === null ? null : score >= 0.6,
     flags: {empty: false, refusal: false, truncated: false, json_valid: null},
     on_fail: [],
+    tool_calls: null,
     translation_losses: [],
     simulated: true,
     ...over,
