@@ -86,7 +86,7 @@ function build(): MetricSpec[] {
     ['truncation_rate', 'Truncation rate', 'lower'],
     // Of the requests that offer tools, the share answered with a tool call: a model that calls tools where the
     // other answered (or the reverse) changes what the application does next, whichever way it goes.
-    ['tool_call_rate', 'Tool-call rate (requests offering tools)', null],
+    ['tool_call_rate', 'Tool-call rate (when tools are offered)', null],
   ]
   for (const [name, label, better] of rates) {
     out.push({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''})

@@ -105,7 +105,7 @@ export function compareRuns(a: RunData, b: RunData, opts: CompareOptions = {}): 
     }
   }
 
-  const rateRow = (metric: string, label: string, better: 'higher' | 'lower', get: (arm: ArmData) => boolean | null): CompareRow => {
+  const rateRow = (metric: string, label: string, better: 'higher' | 'lower' | null, get: (arm: ArmData) => boolean | null): CompareRow => {
     const counts = {a: 0, b: 0, c: 0, d: 0}
     let n = 0
     for (const p of pairs) {
@@ -161,6 +161,7 @@ export function compareRuns(a: RunData, b: RunData, opts: CompareOptions = {}): 
     rateRow('error_rate', 'error rate', 'lower', (arm) => !ok(arm)),
     rateRow('refusal_rate', 'refusal rate', 'lower', flag('refusal')),
     rateRow('truncation_rate', 'truncation rate', 'lower', flag('truncated')),
+    rateRow('tool_call_rate', 'tool-call rate (when tools are offered)', null, (arm) => (ok(arm) && arm.tool_calls !== null ? arm.tool_calls > 0 : null)),
     ratioRow('latency.p50', 'latency p50', 'ms', 'p50', (arm) => (ok(arm) ? arm.latency_ms : null)),
     ratioRow('latency.p95', 'latency p95', 'ms', 'p95', (arm) => (ok(arm) ? arm.latency_ms : null)),
     ratioRow('tokens.output.mean', 'output tokens (mean)', 'tokens', 'mean', (arm) => (ok(arm) ? arm.output_tokens : null), null),
