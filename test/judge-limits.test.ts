@@ -98,6 +98,34 @@ describe('LLM judge with a budget', () => {
     assert.equal(judgeCalls(), out.judge.calls)
     assert.match(r.stderr, /judge calls not made/)
   })
+
+  test('kt gate --judge-max-cost caps the judge on its own; bad or orphan budgets are usage errors', async () => {
+    up.reset()
+    const dir = tempDir()
+    const {db, dbPath, runId} = await seededRun(dir, 6)
+    db.close()
+    const config = join(dir, 'policy-config.yaml')
+    writeFileSync(config, `version: '1'\npricing:\n  gpt-judge: {input_per_mtok: 0, output_per_mtok: 1000}\n`)
+    const judge = ['--judge', `openai:gpt-judge@${up.url}/v1`]
+    const env = {OPENAI_API_KEY: KEY, OPENAI_BASE_URL: undefined}
+    const r = await ktAsync(['gate', runId, '--db', dbPath, '--config', config, '--json', '--allow-inconclusive', ...judge, '--judge-max-cost', '1.3'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout) as {judge: {calls: number; max_cost: number; over_budget: number}}
+    assert.equal(out.judge.max_cost, 1.3)
+    assert.ok(out.judge.calls >= 1 && out.judge.calls < 12, `calls ${out.judge.calls}`)
+    assert.equal(out.judge.over_budget, 12 - out.judge.calls)
+    up.reset()
+    for (const [args, message] of [
+      [['--judge-max-cost', '1'], /--judge-max-cost needs --judge TARGET/],
+      [[...judge, '--judge-max-cost', 'lots'], /--judge-max-cost "lots": expected a number of USD >= 0/],
+      [[...judge, '--judge-max-cost', '-1'], /--judge-max-cost "-1": expected a number of USD >= 0/],
+    ] as const) {
+      const bad = await ktAsync(['report', runId, '--db', dbPath, ...args], {env})
+      assert.equal(bad.code, 2, bad.stderr)
+      assert.match(bad.stderr, message)
+    }
+    assert.equal(judgeCalls(), 0, 'a usage error sends nothing')
+  })
 })
 
 describe('LLM judge under its target rate limit', () => {

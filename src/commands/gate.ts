@@ -1,6 +1,7 @@
 import {writeFileSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../cli/base.js'
+import {judgeBudgetFlag, judgeFlags} from '../cli/judge-flags.js'
 import {policyConfigFlag} from '../config/flags.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
 import {DEFAULT_GATES} from '../gate/evaluate.js'
@@ -55,8 +56,8 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     level: Flags.string({description: 'confidence level in percent for rules without @LEVEL', default: '95'}),
     seed: Flags.integer({description: 'bootstrap seed: the same run and seed give identical numbers', default: 1}),
     json: Flags.boolean({description: 'print the gate outcomes and verdict as JSON on stdout'}),
-    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
-    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
+    ...judgeFlags,
+    'judge-max-cost': judgeBudgetFlag,
   }
 
   async run(): Promise<void> {
@@ -67,7 +68,7 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     const level = normalizeLevel(levelNum)
     const config = loadConfigFromFlag(flags['policy-config'])
     const rules = gateRulesFrom(flags.gate, config)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'])
     const {db} = this.openStore(flags.db)
     try {
       const policy = qualityPolicyFrom(config) ?? undefined

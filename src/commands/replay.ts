@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../cli/base.js'
+import {judgeFlags} from '../cli/judge-flags.js'
 import {fmtCost, fmtNum, renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
 import {loadConfigFromFlag} from '../config/load.js'
@@ -82,8 +83,7 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
     json: Flags.boolean({description: 'print the run summary as JSON on stdout'}),
     gate: Flags.string({description: 'gate the completed run with this rule, e.g. "latency.p95 <= 1.2x" (repeatable)', multiple: true, helpGroup: 'GATE'}),
     'allow-inconclusive': Flags.boolean({description: 'with --gate: exit 0 instead of 3 when the verdict is INCONCLUSIVE or INSUFFICIENT', helpGroup: 'GATE'}),
-    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
-    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
+    ...judgeFlags,
   }
 
   async run(): Promise<void> {
@@ -160,7 +160,7 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
       const allow = flags['allow-inconclusive']
       // --max-cost covers the judge too: it may spend what the replay left.
       const maxCost = plan.settings.maxCost
-      const judging = judge && {...judge, pricing: config.pricing, ...(maxCost !== null ? {maxCost: Math.max(0, maxCost - outcome.cost)} : {})}
+      const judging = judge && maxCost !== null ? {...judge, maxCost: Math.max(0, maxCost - outcome.cost)} : judge
       const gated = flags.gate && outcome.status === 'completed'
         ? await runGates(db, runId, flags.gate, {policy: qualityPolicyFrom(config) ?? undefined, allowInconclusive: allow, judge: judging})
         : null

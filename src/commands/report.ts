@@ -3,6 +3,7 @@ import {closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileS
 import {basename, dirname, join, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../cli/base.js'
+import {judgeBudgetFlag, judgeFlags} from '../cli/judge-flags.js'
 import {policyConfigFlag} from '../config/flags.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
 import {parseGates} from '../gate/parse.js'
@@ -62,8 +63,8 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
     level: Flags.string({description: 'confidence level in percent for intervals and rules without @LEVEL', default: '95'}),
     worst: Flags.integer({description: 'how many regressed requests to show', default: 5, min: 0, max: 100}),
     compare: Flags.string({description: 'a second run (B) whose candidate is compared with this run\'s (A), paired on shared requests', helpValue: 'RUN_B'}),
-    judge: Flags.string({description: 'also grade every answer with an LLM judge: a config target id or PROVIDER:MODEL (its key comes from the env variable the target names)', helpValue: 'TARGET', helpGroup: 'JUDGE'}),
-    'judge-pairwise': Flags.boolean({description: 'with --judge: also compare primary and candidate head to head, in both orders', helpGroup: 'JUDGE'}),
+    ...judgeFlags,
+    'judge-max-cost': judgeBudgetFlag,
   }
 
   async run(): Promise<void> {
@@ -80,7 +81,7 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
     const config = loadConfigFromFlag(flags['policy-config'])
     const policy = qualityPolicyFrom(config) ?? undefined
     const rules = gateRulesFrom(flags.gate, config)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'])
     // A bad rule is a usage error before any work (scoring writes to the store).
     if (!flags.compare) parseGates(rules)
     const {db, path} = this.openStore(flags.db)

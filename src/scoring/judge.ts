@@ -146,17 +146,21 @@ export function checkJudgeTarget(target: TargetSpec, flag = 'judge'): void {
 }
 
 /**
- * `--judge TARGET` / `--judge-pairwise` to judge options, checked up front (a bad target or a missing key
- * is a usage error before anything is sent). undefined without --judge.
+ * `--judge TARGET` / `--judge-pairwise` / `--judge-max-cost USD` to judge options (priced with the config's
+ * `pricing:`), checked up front: a bad target, a missing key or a bad budget is a usage error before anything is
+ * sent. undefined without --judge.
  */
-export function judgeFromFlags(ref: string | undefined, pairwise: boolean | undefined, config: KtConfig): JudgeOptions | undefined {
+export function judgeFromFlags(ref: string | undefined, pairwise: boolean | undefined, config: KtConfig, maxCost?: string): JudgeOptions | undefined {
   if (!ref) {
     if (pairwise) throw new KtError('--judge-pairwise needs --judge TARGET (the model that compares the answers)', 2)
+    if (maxCost !== undefined) throw new KtError('--judge-max-cost needs --judge TARGET (the model whose calls it caps)', 2)
     return undefined
   }
+  const budget = maxCost === undefined ? null : Number(maxCost)
+  if (budget !== null && !(maxCost!.trim() !== '' && Number.isFinite(budget) && budget >= 0)) throw new KtError(`--judge-max-cost "${maxCost}": expected a number of USD >= 0`, 2)
   const target = resolveTarget(ref, config, 'judge')
   checkJudgeTarget(target)
-  return {target, pairwise: Boolean(pairwise)}
+  return {target, pairwise: Boolean(pairwise), pricing: config.pricing, ...(budget !== null ? {maxCost: budget} : {})}
 }
 
 // ---------------------------------------------------------------------------------------------
