@@ -5,9 +5,8 @@ import type {DB} from '../store/db.js'
 import {getRun, type Arm} from '../store/runs.js'
 import {KtError} from '../util/errors.js'
 import {judgeSummary, type JudgeSummary} from '../scoring/judge.js'
-import {promptFromRequest} from '../scoring/heuristics.js'
-import {parseStoredRequest, toolCallCount} from '../scoring/score-run.js'
-import type {Api, CanonicalRequest} from '../records/types.js'
+import {parseStoredRequest, promptOfRequest, toolCallCount} from '../scoring/score-run.js'
+import type {Api} from '../records/types.js'
 
 export interface ArmScores {
   relevance: number | null
@@ -136,7 +135,7 @@ export function loadRunData(db: DB, runRef: string): RunData {
     event_id: it.event_id,
     timestamp: it.timestamp,
     model: it.model,
-    prompt: promptOf(parsed.get(it.event_id) ?? null),
+    prompt: promptOfRequest(parsed.get(it.event_id) ?? null).lastUser,
     cluster: it.cluster,
     primary: arm(it.event_id, 'primary'),
     candidate: arm(it.event_id, 'candidate'),
@@ -146,15 +145,6 @@ export function loadRunData(db: DB, runRef: string): RunData {
   }))
   const judge = judgeSummary(db, run.id)
   return {run: describeRun(db, run), requests, judge: Object.keys(judge.arms).length ? judge : null}
-}
-
-function promptOf(request: CanonicalRequest | null): string {
-  if (!request) return ''
-  try {
-    return promptFromRequest(request).lastUser
-  } catch {
-    return ''
-  }
 }
 
 function toArm(j: Joined, offersTools: boolean): ArmData {

@@ -28,7 +28,6 @@ export type PromptInfo = ScorePrompt
 
 const NO_PROMPT: PromptInfo = {system: null, lastUser: '', allUserText: '', wantsJson: false}
 
-/** What the scorers need to know about the prompt, from the stored provider request body. */
 /** A stored request body in canonical form; null when there is none or it does not parse. */
 export function parseStoredRequest(api: Api, requestJson: string | null): CanonicalRequest | null {
   if (!requestJson) return null
@@ -39,14 +38,19 @@ export function parseStoredRequest(api: Api, requestJson: string | null): Canoni
   }
 }
 
-export function promptInfo(api: Api, requestJson: string | null): PromptInfo {
-  const request = parseStoredRequest(api, requestJson)
+/** What the scorers need to know about the prompt, from a request parsed with parseStoredRequest. */
+export function promptOfRequest(request: CanonicalRequest | null): PromptInfo {
   if (!request) return NO_PROMPT
   try {
     return promptFromRequest(request)
   } catch {
     return NO_PROMPT
   }
+}
+
+/** What the scorers need to know about the prompt, from the stored provider request body. */
+export function promptInfo(api: Api, requestJson: string | null): PromptInfo {
+  return promptOfRequest(parseStoredRequest(api, requestJson))
 }
 
 export interface ScoreRunOptions {
