@@ -240,9 +240,8 @@ export class Judge {
    * Holds an estimate for the next call against the budget, waiting for calls in flight to settle when it does
    * not fit yet; false when it cannot fit even with nothing in flight.
    */
-  private async reserve(body: Record<string, unknown>): Promise<number | false> {
+  private async reserve(input: number): Promise<number | false> {
     if (this.maxCost === null) return 0
-    const input = estimateRequestTokens(body)
     const est = this.cost({input_tokens: input, output_tokens: OUTPUT_TOKENS_ESTIMATE, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: input + OUTPUT_TOKENS_ESTIMATE}) ?? 0
     while (this.spent + this.reserved + est > this.maxCost) {
       if (this.reserved === 0) return false
@@ -252,10 +251,10 @@ export class Judge {
     return est
   }
 
-  private async send(body: Record<string, unknown>, est: number): Promise<CallResult> {
+  private async send(body: Record<string, unknown>, input: number, est: number): Promise<CallResult> {
     try {
       await this.rpm?.take(1)
-      await this.tpm?.take(estimateRequestTokens(body) + OUTPUT_TOKENS_ESTIMATE)
+      await this.tpm?.take(input + OUTPUT_TOKENS_ESTIMATE)
       this.calls++
       const r = await this.client.call({api: this.api, body})
       const usd = this.cost(r.usage)
@@ -312,12 +311,14 @@ export class Judge {
     let transportRetries = 0
     for (;;) {
       const body = this.body(spec, turns, dropped)
-      const est = await this.reserve(body)
+      // Input tokens estimated only when a budget or a tpm limit needs them (it walks the whole prompt).
+      const inputTokens = this.maxCost !== null || this.tpm ? estimateRequestTokens(body) : 0
+      const est = await this.reserve(inputTokens)
       if (est === false) {
         this.overBudget++
         return {ok: false, budget: true, reason: `the judge's budget of $${(this.maxCost ?? 0).toFixed(4)} for this pass is spent`, prompt_sha256: promptSha}
       }
-      const r = await this.send(body, est)
+      const r = await this.send(body, inputTokens, est)
       if (r.status !== 'ok' || !r.response) {
         const what = describeFailure(r)
         // Some models reject temperature/seed/json_schema outright (HTTP 400): drop that knob once and ask again.
