@@ -6,6 +6,7 @@ import type {ExampleRow, ReportModel} from '../src/report/model.js'
 import type {RunDescription} from '../src/replay/describe.js'
 import {DEFAULT_QUALITY_POLICY} from '../src/scoring/policy.js'
 import {rng} from '../src/stats/rng.js'
+import {arm as baseArm} from './support/run-data.js'
 
 /** kt's seeded generator (mulberry32), so the fixture is the same on every machine. */
 const prng = rng
@@ -32,26 +33,16 @@ const PROMPTS = [
 ]
 
 function arm(over: Partial<ArmData> & {text: string | null}): ArmData {
-  return {
-    status: 'ok',
-    http_status: 200,
-    error_message: null,
-    latency_ms: 500,
-    ttft_ms: null,
+  return baseArm({
     input_tokens: 40,
     output_tokens: 60,
     cost_usd: 0.0002,
-    finish_reason: 'stop',
     model: 'gpt-4o-mini',
     scores: {relevance: 0.8, coherence: 1, completeness: 0.9, overall: 0.89},
     pass: true,
-    flags: {empty: false, refusal: false, truncated: false, json_valid: null},
-    on_fail: [],
-    tool_calls: null,
-    translation_losses: [],
     simulated: false,
     ...over,
-  }
+  })
 }
 
 export const RUN: RunDescription = {
