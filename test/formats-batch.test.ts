@@ -9,7 +9,7 @@ import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
 import {importFiles, type ImportSummary} from '../src/store/import.js'
 import {kt} from './support/cli.js'
-import {BY_SOURCE, DATA, fileTempDir, importRows, meta, REALDATA as REAL} from './support/import.js'
+import {BY_SOURCE, DATA, fileTempDir, importRows, meta, PUBLIC_DATA as REAL} from './support/import.js'
 
 const BATCH_IN = join(REAL, 'openai-batch', 'batch-input.jsonl')
 const BATCH_OUT = join(REAL, 'openai-batch', 'batch-output.jsonl')
@@ -44,7 +44,7 @@ function fileSummary(s: ImportSummary, file: string) {
   return f
 }
 
-describe('openai-batch: realdata input + output', () => {
+describe('openai-batch: public-sample input + output', () => {
   test('input then output: two joined, replayable records with the output values', async () => {
     const {summary, rows, bySource} = await importInto([BATCH_IN, BATCH_OUT])
     assert.equal(rows.length, 2)

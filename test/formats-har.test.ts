@@ -1,4 +1,4 @@
-// HAR 1.2 import: every realdata HAR through importFiles → SQLite, a synthetic HAR for skips, errors, Azure,
+// HAR 1.2 import: every public-sample HAR through importFiles → SQLite, a synthetic HAR for skips, errors, Azure,
 // base64/brotli/deflate bodies and Responses streaming, the credential guarantee (raw .db bytes), and the CLI.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -9,9 +9,9 @@ import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
 import type {ImportSummary} from '../src/store/import.js'
 import {kt} from './support/cli.js'
-import {BY_SOURCE, fileTempDir, importRows, meta, REALDATA, recordsOf} from './support/import.js'
+import {BY_SOURCE, fileTempDir, importRows, meta, PUBLIC_DATA, recordsOf} from './support/import.js'
 
-const HAR = join(REALDATA, 'har')
+const HAR = join(PUBLIC_DATA, 'har')
 const har = (name: string) => join(HAR, name)
 
 const tmp = fileTempDir()
@@ -25,7 +25,7 @@ async function one(name: string): Promise<EventRow> {
   return rows[0]!
 }
 
-describe('har: realdata OpenAI captures', () => {
+describe('har: public-sample OpenAI captures', () => {
   test('openai-chat-streaming.har: SSE assembled, no usage without include_usage', async () => {
     const r = await one('openai-chat-streaming.har')
     assert.equal(r.source_format, 'har')
@@ -165,7 +165,7 @@ describe('har: realdata OpenAI captures', () => {
   })
 })
 
-describe('har: realdata Anthropic captures', () => {
+describe('har: public-sample Anthropic captures', () => {
   test('anthropic-messages.har', async () => {
     const r = await one('anthropic-messages.har')
     assert.equal(r.provider, 'anthropic')
@@ -517,7 +517,7 @@ interface HarDoc {
 }
 
 describe('har: credentials never reach the database', () => {
-  test('cookies, org/project ids from the realdata HARs and injected auth headers are absent from the .db bytes', async () => {
+  test('cookies, org/project ids from the public-sample HARs and injected auth headers are absent from the .db bytes', async () => {
     const BEARER = 'sk-test-SYNTHETIC0123456789abcdefSECRET'
     const ANT_KEY = 'sk-ant-api03-SYNTHETICsecretKEY-0123456789'
     const COOKIE = 'COOKIESECRET-session-5f2a9c'
@@ -537,10 +537,10 @@ describe('har: credentials never reach the database', () => {
     const {summary, dbPath} = await importInto(files)
     assert.equal(summary.totals.failed_files, 0)
     // The copy and the original capture are the same call: stored once.
-    assert.equal(summary.totals.imported, 10, '10 entries in the 9 realdata HARs')
+    assert.equal(summary.totals.imported, 10, '10 entries in the 9 public-sample HARs')
     assert.equal(summary.totals.duplicates, 1)
 
-    // Every secret-bearing value the realdata HARs carry: cookies, set-cookie, org and project ids.
+    // Every secret-bearing value the public-sample HARs carry: cookies, set-cookie, org and project ids.
     const secrets = new Set<string>([BEARER, ANT_KEY, COOKIE])
     for (const f of fs.readdirSync(HAR)) {
       const h = JSON.parse(fs.readFileSync(join(HAR, f), 'utf8')) as HarDoc

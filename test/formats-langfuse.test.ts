@@ -4,12 +4,12 @@ import assert from 'node:assert/strict'
 import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {closeWithin, DATA, detected, h16, importRows, json, REALDATA as REAL, row, tmpFile} from './support/import.js'
+import {closeWithin, DATA, detected, h16, importRows, json, PUBLIC_DATA as REAL, row, tmpFile} from './support/import.js'
 
 const load = (file: string, format?: string) => importRows([file], {format})
 const close = closeWithin(1e-12)
 
-describe('langfuse: realdata Langfuse OTel attributes (LiteLLM → Langfuse)', () => {
+describe('langfuse: public-sample Langfuse OTel attributes (LiteLLM → Langfuse)', () => {
   const file = join(REAL, 'langfuse', 'litellm-langfuse-otel-generation-attributes.json')
 
   test('is auto-detected as langfuse (not otel)', async () => {

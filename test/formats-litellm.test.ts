@@ -6,13 +6,13 @@ import {describe, test} from 'node:test'
 import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
 import {kt, tempDir} from './support/cli.js'
-import {closeWithin, DATA, detected, h16, importRows, json, REALDATA, row} from './support/import.js'
+import {closeWithin, DATA, detected, h16, importRows, json, PUBLIC_DATA, row} from './support/import.js'
 
-const REAL = join(REALDATA, 'litellm')
+const REAL = join(PUBLIC_DATA, 'litellm')
 const load = (file: string, format?: string) => importRows([file], {format})
 const close = closeWithin(1e-9)
 
-describe('litellm: realdata StandardLoggingPayload', () => {
+describe('litellm: public-sample StandardLoggingPayload', () => {
   const file = join(REAL, 'standard_logging_payload.json')
 
   test('is auto-detected as litellm', async () => {
@@ -59,7 +59,7 @@ describe('litellm: realdata StandardLoggingPayload', () => {
   })
 })
 
-describe('litellm-spend-logs: realdata SpendLogs row', () => {
+describe('litellm-spend-logs: public-sample SpendLogs row', () => {
   const file = join(REAL, 'spend_logs_payload.json')
 
   test('is auto-detected as litellm-spend-logs', async () => {
@@ -318,7 +318,7 @@ describe('litellm: --format forcing', () => {
 })
 
 describe('litellm: CLI', () => {
-  test('kt import --json on the realdata payload stores the record and exits 0', () => {
+  test('kt import --json on the public-sample payload stores the record and exits 0', () => {
     const db = join(tempDir(), 'kt.db')
     const res = kt(['import', join(REAL, 'standard_logging_payload.json'), '--db', db, '--json'])
     assert.equal(res.code, 0, res.stderr)

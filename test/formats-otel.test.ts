@@ -6,12 +6,12 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import type {EventRow} from '../src/store/events.js'
 import {kt, tempDir} from './support/cli.js'
-import {DATA, detected, h16, importRows, json, REALDATA, row, tmpFile} from './support/import.js'
+import {DATA, detected, h16, importRows, json, PUBLIC_DATA, row, tmpFile} from './support/import.js'
 
-const REAL = join(REALDATA, 'otel')
+const REAL = join(PUBLIC_DATA, 'otel')
 const load = (file: string, format?: string) => importRows([file], {format})
 
-/** The conversation all three realdata attribute maps describe (user → assistant tool call → tool result). */
+/** The conversation all three public-sample attribute maps describe (user → assistant tool call → tool result). */
 function assertWeatherConversation(r: EventRow): void {
   const req = json(r.request_json)
   assert.equal(req.model, 'gpt-4')
@@ -46,7 +46,7 @@ function assertWeatherConversation(r: EventRow): void {
   assert.equal(r.ttft_ms, null)
 }
 
-describe('otel: realdata flat span-attribute maps', () => {
+describe('otel: public-sample flat span-attribute maps', () => {
   test('current GenAI semconv (gen_ai.input.messages / gen_ai.output.messages)', async () => {
     const file = join(REAL, 'otel-genai-span-attributes.json')
     assert.equal(await detected(file), 'otel')
@@ -87,7 +87,7 @@ describe('otel: realdata flat span-attribute maps', () => {
   })
 })
 
-describe('otel: realdata OTLP/JSON example without GenAI spans', () => {
+describe('otel: public-sample OTLP/JSON example without GenAI spans', () => {
   const file = join(REAL, 'otlp-json-trace-example.json')
 
   test('imports 0 records and reports the span as skipped with a reason', async () => {

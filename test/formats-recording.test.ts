@@ -1,4 +1,4 @@
-// Single HTTP recordings `{status, headers, body}`: the realdata Anthropic cassettes (JSON and SSE bodies),
+// Single HTTP recordings `{status, headers, body}`: the public-sample Anthropic cassettes (JSON and SSE bodies),
 // synthetic OpenAI ones, narrow detection, and one run of the real CLI.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -10,9 +10,9 @@ import {openDb} from '../src/store/db.js'
 import type {EventRow} from '../src/store/events.js'
 import type {ImportSummary} from '../src/store/import.js'
 import {kt} from './support/cli.js'
-import {BY_SOURCE, fileTempDir, importRows, REALDATA, recordsOf} from './support/import.js'
+import {BY_SOURCE, fileTempDir, importRows, PUBLIC_DATA, recordsOf} from './support/import.js'
 
-const CASSETTES = join(REALDATA, 'anthropic')
+const CASSETTES = join(PUBLIC_DATA, 'anthropic')
 const TOOL_USE = join(CASSETTES, 'messages-reasoning-tool-use.cassette.json')
 const THINKING_STREAM = join(CASSETTES, 'messages-thinking-streaming.cassette.json')
 
@@ -31,7 +31,7 @@ function write(name: string, value: unknown, oneLine = false): string {
   return p
 }
 
-describe('recording: realdata Anthropic cassettes', () => {
+describe('recording: public-sample Anthropic cassettes', () => {
   test('thinking + text + tool_use (non-streaming)', async () => {
     const {summary, rows} = await importInto([TOOL_USE])
     const s = summary.files[0]!

@@ -5,11 +5,11 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {before, describe, test} from 'node:test'
 import Database from 'better-sqlite3'
-import {kt, REALDATA, tempDir} from './support/cli.js'
+import {kt, PUBLIC_DATA, tempDir} from './support/cli.js'
 
 /** 240 real prompts (Vicuna, MT-Bench, Self-Instruct) as logged OpenAI chat calls. */
 function logLines(): string {
-  const dir = join(REALDATA, 'prompts')
+  const dir = join(PUBLIC_DATA, 'prompts')
   const prompts: string[] = []
   for (const f of ['vicuna-bench-questions.jsonl', 'mt-bench-questions.jsonl']) {
     for (const l of readFileSync(join(dir, f), 'utf8').split('\n')) if (l.trim()) prompts.push((JSON.parse(l) as {turns: string[]}).turns[0]!)

@@ -25,7 +25,7 @@ import {promptInfo, type PromptInfo} from '../src/scoring/score-run.js'
 import {rng} from '../src/stats/index.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const PROMPTS = join(ROOT, '..', 'shared', 'realdata', 'prompts')
+const PROMPTS = join(ROOT, 'test', 'data', 'public', 'prompts')
 const B_SELF = 1000
 
 function loadPrompts(): string[] {

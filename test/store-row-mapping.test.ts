@@ -6,14 +6,14 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 import {ImportSession, readFile} from '../src/formats/index.js'
 import {recordToRow, recordToValues, rowValues} from '../src/store/events.js'
-import {REALDATA, ROOT} from './support/cli.js'
+import {PUBLIC_DATA, ROOT} from './support/cli.js'
 
 test('recordToValues and recordToRow agree on every shipped and public sample record', async () => {
   const files = [
     join(ROOT, 'fixtures', 'prod-sample.jsonl'),
-    ...readdirSync(join(REALDATA, 'har')).map((f) => join(REALDATA, 'har', f)),
-    ...readdirSync(join(REALDATA, 'otel')).map((f) => join(REALDATA, 'otel', f)),
-    join(REALDATA, 'litellm', 'standard_logging_payload.json'),
+    ...readdirSync(join(PUBLIC_DATA, 'har')).map((f) => join(PUBLIC_DATA, 'har', f)),
+    ...readdirSync(join(PUBLIC_DATA, 'otel')).map((f) => join(PUBLIC_DATA, 'otel', f)),
+    join(PUBLIC_DATA, 'litellm', 'standard_logging_payload.json'),
   ]
   let n = 0
   for (const file of files) {

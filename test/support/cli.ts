@@ -6,7 +6,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-export const REALDATA = join(ROOT, '..', 'shared', 'realdata')
+/** Public log samples and prompt sets copied into the repository, with their sources and licences (SOURCES.md). */
+export const PUBLIC_DATA = join(ROOT, 'test', 'data', 'public')
 export const BIN = join(ROOT, 'bin', 'run.js')
 
 export interface RunResult {

@@ -10,10 +10,10 @@ import type {CanonicalRecord} from '../../src/records/types.js'
 import {openDb} from '../../src/store/db.js'
 import type {EventRow} from '../../src/store/events.js'
 import {importFiles, type ImportSummary} from '../../src/store/import.js'
-import {REALDATA, ROOT, tempDir} from './cli.js'
+import {PUBLIC_DATA, ROOT, tempDir} from './cli.js'
 
-export {REALDATA, ROOT}
-/** Synthetic format samples kept in this repo (the public ones are under REALDATA). */
+export {PUBLIC_DATA, ROOT}
+/** Synthetic format samples kept in this repo (the public ones are under PUBLIC_DATA). */
 export const DATA = join(ROOT, 'test', 'data', 'formats')
 
 /** Row orders the tests read back in: by time, or in file order (file, then place in the file). */
