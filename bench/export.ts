@@ -6,7 +6,7 @@ import {createWriteStream, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {streamEvents, type ExportFormat} from '../src/events/export.js'
+import {streamEvents, type ExportFormat} from '../src/app/export-events.js'
 import {openDb, type DB} from '../src/store/db.js'
 import {EVENT_COLUMNS, type EventRow} from '../src/store/events.js'
 

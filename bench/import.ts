@@ -19,7 +19,7 @@ import Database from 'better-sqlite3'
 import {rng} from '../src/stats/rng.js'
 import {openDb} from '../src/store/db.js'
 import {EVENT_COLUMNS} from '../src/store/events.js'
-import {importFiles} from '../src/store/import.js'
+import {importFiles} from '../src/app/import/import-files.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Where generated data and profiles go; KT_BENCH_DATA moves it (tests use a temp dir). Read per call. */

@@ -29,7 +29,7 @@ import {createClient, type CallResult, type ProviderClient, type TargetSpec} fro
 import {createReplayRun, executeRun, type ReplaySettings} from '../src/replay/engine.js'
 import {rng} from '../src/stats/rng.js'
 import {openDb, type DB} from '../src/store/db.js'
-import {importFiles} from '../src/store/import.js'
+import {importFiles} from '../src/app/import/import-files.js'
 import {getRun} from '../src/store/runs.js'
 import {benchLine, summarizeProfile, type CpuProfile, type HotSpot, type ProfileNode} from './import.js'
 

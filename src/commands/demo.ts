@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {KtCommand} from '../cli/base.js'
 import {Progress} from '../cli/progress.js'
-import {policyConfigFlag} from '../config/flags.js'
+import {policyConfigFlag} from '../cli/config-flag.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
-import {runDemo} from '../demo/run.js'
-import {resolveTarget} from '../replay/targets.js'
+import {runDemo} from '../app/demo.js'
+import {resolveTarget} from '../config/targets.js'
 
 export default class Demo extends KtCommand {
   static override summary = 'Run the whole story offline: import the shipped sample, replay, score, report and gate'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../cli/base.js'
-import {policyConfigFlag} from '../config/flags.js'
-import {DEFAULT_DOCTOR_TIMEOUT_MS, DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MAJOR, doctorExitCode, formatDoctorText, runDoctor} from '../doctor/index.js'
+import {policyConfigFlag} from '../cli/config-flag.js'
+import {DEFAULT_DOCTOR_TIMEOUT_MS, DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MAJOR, doctorExitCode, formatDoctorText, runDoctor} from '../app/doctor/index.js'
 import {resolveDbPath} from '../store/db.js'
 
 export default class Doctor extends KtCommand {

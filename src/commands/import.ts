@@ -3,7 +3,7 @@ import {KtCommand, dbFlag} from '../cli/base.js'
 import {renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
 import {formats} from '../formats/index.js'
-import {importFiles, type ImportSummary} from '../store/import.js'
+import {importFiles, type ImportSummary} from '../app/import/import-files.js'
 import {KtError} from '../util/errors.js'
 
 export default class Import extends KtCommand {

@@ -1,4 +1,4 @@
-// Public API of the configuration layer. Import from here: `import {loadConfig} from '../config/index.js'`.
+// Public API of the configuration layer. Import from here: `import {loadConfig} from './index.js'`.
 export * from './types.js'
 export {ConfigError, formatIssue, formatPath} from './issues.js'
 export {

@@ -8,7 +8,7 @@ import type {Format, FormatParser, Item, Outcome, Shape} from './types.js'
 
 export type {Format, Outcome} from './types.js'
 export {formats} from './registry.js'
-export {buildRecord, requestHash} from './record.js'
+export {buildRecord, requestHash} from '../wire/record.js'
 
 /** How many leading records must agree on a format before a JSONL file is accepted. */
 const AGREE = 5

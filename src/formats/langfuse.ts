@@ -1,4 +1,4 @@
-// Langfuse (log-formats.md §8): observations as JSON/JSONL, public-API pages `{data, meta}`, traces with
+// Langfuse (docs/log-formats.md §8): observations as JSON/JSONL, public-API pages `{data, meta}`, traces with
 // `observations[]`, the UI CSV export, and Langfuse OTel attribute maps (`langfuse.observation.*`).
 // Only GENERATION observations are LLM calls; spans/events/agents are counted as skipped.
 //
@@ -8,10 +8,10 @@
 import {sha256} from '../records/hash.js'
 import {num, toIso} from '../records/normalize.js'
 import type {Api, Usage} from '../records/types.js'
-import {isAnthropicResponse, parseAnthropicResponse} from './bodies/anthropic.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from './bodies/json.js'
-import {argString, isOpenAIChatResponse, looksAnthropicMessages, parseOpenAIChatResponse, type ParsedResponse} from './bodies/openai-chat.js'
-import {buildRecord, requestFromBody, type RecordDraft} from './record.js'
+import {isAnthropicResponse, parseAnthropicResponse} from '../wire/anthropic.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
+import {argString, isOpenAIChatResponse, looksAnthropicMessages, parseOpenAIChatResponse, type ParsedResponse} from '../wire/openai-chat.js'
+import {buildRecord, requestFromBody, type RecordDraft} from '../wire/record.js'
 import type {Format, FormatContext, Item, Outcome, Shape} from './types.js'
 
 // ---------------------------------------------------------------------------------------------

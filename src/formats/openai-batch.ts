@@ -1,4 +1,4 @@
-// OpenAI Batch API JSONL (log-formats.md §6): input lines `{custom_id, method, url, body}` and output/error
+// OpenAI Batch API JSONL (docs/log-formats.md §6): input lines `{custom_id, method, url, body}` and output/error
 // lines `{id, custom_id, response:{status_code, request_id, body}, error}` (also the older vLLM shape with the
 // completion directly in `response` and a string `error`). Input and output are separate files, joined on
 // custom_id across the files of one import session; halves without a partner are emitted by finish().
@@ -7,12 +7,12 @@
 import {num} from '../records/normalize.js'
 import type {Api, RecordError} from '../records/types.js'
 import {emptyRequest} from '../records/types.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from './bodies/json.js'
-import {parseSse} from './bodies/openai-chat.js'
-import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from './bodies/openai-completions.js'
-import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from './bodies/openai-responses.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
+import {parseSse} from '../wire/openai-chat.js'
+import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from '../wire/openai-completions.js'
+import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from '../wire/openai-responses.js'
 import {applyParsedResponse, draftFromBodies, markStreamed} from './provider-bodies.js'
-import {buildRecord, type RecordDraft} from './record.js'
+import {buildRecord, type RecordDraft} from '../wire/record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 // ---------------------------------------------------------------------------------------------------------

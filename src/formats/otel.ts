@@ -1,4 +1,4 @@
-// OpenTelemetry (log-formats.md §10): OTLP/JSON trace envelopes (`resourceSpans`, one per line from the
+// OpenTelemetry (docs/log-formats.md §10): OTLP/JSON trace envelopes (`resourceSpans`, one per line from the
 // collector file exporter) and flat span-attribute maps, in any of the conventions LLM instrumentations use:
 // current GenAI semconv (`gen_ai.input.messages` parts JSON), deprecated `gen_ai.prompt`/`gen_ai.completion`,
 // OpenInference (`llm.input_messages.N.message.*`) and OpenLLMetry (`gen_ai.prompt.N.*`).
@@ -11,8 +11,8 @@
 // resolution kt keeps, so converting the parsed number to ms is accurate enough.
 import {nanosToMs, normalizeFinishReason, num} from '../records/normalize.js'
 import type {Api, Provider, Usage} from '../records/types.js'
-import {asArray, asObject, isObject, type Json} from './bodies/json.js'
-import {argString} from './bodies/openai-chat.js'
+import {asArray, asObject, isObject, type Json} from '../wire/json.js'
+import {argString} from '../wire/openai-chat.js'
 import {
   decode,
   epochMs,
@@ -29,7 +29,7 @@ import {
   toChatMessages,
   type OutputShape,
 } from './langfuse.js'
-import {buildRecord, requestFromBody, type RecordDraft} from './record.js'
+import {buildRecord, requestFromBody, type RecordDraft} from '../wire/record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 interface SpanEvent {

@@ -3,8 +3,8 @@
 // Also a raw SSE capture (one streamed response, OpenAI or Anthropic).
 import {num, toIso} from '../records/normalize.js'
 import type {Api} from '../records/types.js'
-import {isAnthropicResponse, isAnthropicSse, assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from './bodies/anthropic.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from './bodies/json.js'
+import {isAnthropicResponse, isAnthropicSse, assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from '../wire/anthropic.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
 import {
   assembleOpenAIChatStream,
   isOpenAIChatRequest,
@@ -16,8 +16,8 @@ import {
   parseSse,
   type AssembledStream,
   type ParsedResponse,
-} from './bodies/openai-chat.js'
-import {buildRecord, type RecordDraft} from './record.js'
+} from '../wire/openai-chat.js'
+import {buildRecord, type RecordDraft} from '../wire/record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 type Which = 'openai' | 'anthropic'

@@ -1,5 +1,5 @@
 // Streaming file reader: gunzips, strips a BOM, splits lines without ever holding more than one
-// line (bounded) in memory, and works out the file's shape (§2 of log-formats.md).
+// line (bounded) in memory, and works out the file's shape (§2 of docs/log-formats.md).
 import {createReadStream, type Stats, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import type {Readable} from 'node:stream'

@@ -4,12 +4,12 @@
 // so this format never takes files meant for another.
 import {num, toIso} from '../records/normalize.js'
 import type {Api} from '../records/types.js'
-import {isAnthropicSse} from './bodies/anthropic.js'
-import {asObject, isObject, type Json} from './bodies/json.js'
-import {isOpenAIChatSse, parseSse} from './bodies/openai-chat.js'
-import {isResponsesSse} from './bodies/openai-responses.js'
+import {isAnthropicSse} from '../wire/anthropic.js'
+import {asObject, isObject, type Json} from '../wire/json.js'
+import {isOpenAIChatSse, parseSse} from '../wire/openai-chat.js'
+import {isResponsesSse} from '../wire/openai-responses.js'
 import {apiOfResponseBody, applyHttpStatus, draftForApi} from './openai-batch.js'
-import {buildRecord} from './record.js'
+import {buildRecord} from '../wire/record.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 interface Classified {

@@ -1,8 +1,8 @@
 // Every format kt imports, in detection order: the first whose detector matches wins (§2 table of
-// log-formats.md), so container formats come before the bare bodies they may contain.
+// docs/log-formats.md), so container formats come before the bare bodies they may contain.
 import {anthropicBatchFormat} from './anthropic-batch.js'
 import {harFormat} from './har.js'
-import {ktEventsFormat} from './kt-events.js'
+import {ktEventsFormat} from './kt-events/format.js'
 import {langfuseFormat} from './langfuse.js'
 import {litellmFormat, litellmSpendLogsFormat} from './litellm.js'
 import {openaiBatchFormat} from './openai-batch.js'

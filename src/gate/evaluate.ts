@@ -1,16 +1,16 @@
-// Gate decisions (design §4.4, §5.3). A gate compares a confidence interval with its threshold:
+// Gate decisions (docs/scoring-and-gates.md §4.4, §5.3). A gate compares a confidence interval with its threshold:
 //   non-inferiority (default): PASS when every value in the interval satisfies the rule, FAIL when
 //     none does, INCONCLUSIVE otherwise;
 //   harm (`--decision harm`): FAIL only when no value satisfies the rule, else PASS.
 // Below the §4.3 minimum sample a gate is INSUFFICIENT, never PASS, in both modes. All gates must
 // pass to ship: an intersection–union test, so each gate runs at its own level (§4.2).
-import type {Decision, GateOutcome, Interval, Verdict} from '../report/model.js'
-import {describeExclusions, MetricEngine, type Measurement} from './metrics.js'
+import type {Decision, GateOutcome, Interval, Verdict} from '../analysis/model.js'
+import {describeExclusions, MetricEngine, type Measurement} from '../analysis/metrics.js'
 import type {GateOp, GateRule} from './parse.js'
 
 export type DecisionMode = 'non-inferiority' | 'harm'
 
-/** Used when no rule is given on the command line or in the config (design §5.3). */
+/** Used when no rule is given on the command line or in the config (docs/scoring-and-gates.md §5.3). */
 export const DEFAULT_GATES: readonly string[] = ['quality.overall.mean_diff > -0.02', 'error_rate <= primary+0.01', 'latency.p95 <= 1.2x', 'cost.total <= 1.2x']
 
 function holds(value: number, op: GateOp, threshold: number): boolean {

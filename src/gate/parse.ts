@@ -1,4 +1,4 @@
-// The gate language (design §5.3): `metric op rhs [@ level]`, read by a small hand-written
+// The gate language (docs/scoring-and-gates.md §5.3): `metric op rhs [@ level]`, read by a small hand-written
 // tokenizer so that every error can name the rule, the column and what was expected.
 //
 //   gate   := metric op rhs [ "@" level ]
@@ -8,7 +8,7 @@
 //           | number "x"                          ratio: candidate / primary
 //   level  := number ["%"]                        95%, 95 or 0.95; default the report's level
 import {KtError} from '../util/errors.js'
-import {findMetric, suggestMetrics, type GateKind, type MetricSpec} from './registry.js'
+import {findMetric, suggestMetrics, type GateKind, type MetricSpec} from '../analysis/registry.js'
 
 export type GateOp = '>' | '>=' | '<' | '<='
 

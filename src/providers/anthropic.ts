@@ -7,7 +7,7 @@ import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadAnthropic} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {openaiChatToAnthropic} from './translate.js'
+import {openaiChatToAnthropic} from '../wire/translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type MessageParams = Parameters<Anthropic['messages']['create']>[0]

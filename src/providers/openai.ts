@@ -8,7 +8,7 @@ import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadOpenAI} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {anthropicToOpenAIChat} from './translate.js'
+import {anthropicToOpenAIChat} from '../wire/translate.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type ChatParams = Parameters<OpenAI['chat']['completions']['create']>[0]

@@ -144,7 +144,7 @@ export function findPrice(model: string | null | undefined, overrides?: PriceOve
 
 /**
  * USD cost of one call, or null when the model is unpriced or usage is unknown (null ≠ 0).
- * input_tokens is canonical (includes cache reads and writes, §1.1), so those are priced separately.
+ * input_tokens is canonical (includes cache reads and writes, docs/log-formats.md §1.1), so those are priced separately.
  */
 export function estimateCost(model: string | null | undefined, usage: Usage, overrides?: PriceOverrides): number | null {
   const price = findPrice(model, overrides)

@@ -1,7 +1,7 @@
 import type {FinishReason, Usage} from './types.js'
 import {emptyUsage} from './types.js'
 
-// §1.2 of log-formats.md: every provider's stop reason mapped to one vocabulary.
+// §1.2 of docs/log-formats.md: every provider's stop reason mapped to one vocabulary.
 const FINISH: Record<string, FinishReason> = {
   stop: 'stop',
   end_turn: 'stop',

@@ -1,5 +1,5 @@
 // The canonical record: what every importer produces and what the store keeps.
-// Field rules follow ../shared/docs/log-formats.md §1 (tokens §1.1, finish reasons §1.2).
+// Field rules follow docs/log-formats.md §1 (tokens §1.1, finish reasons §1.2).
 
 export type Provider =
   | 'openai'

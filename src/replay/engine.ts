@@ -3,7 +3,7 @@
 // Every result is committed the moment it completes (results that complete in the same turn of the event loop
 // share one transaction), so a killed run resumes exactly where it was.
 import {availableParallelism} from 'node:os'
-import {responseFromBody} from '../formats/record.js'
+import {responseFromBody} from '../wire/record.js'
 import {createClient, estimateCost, estimateRequestTokens, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import type {Api} from '../records/types.js'
 import {ulid} from '../records/hash.js'
@@ -12,7 +12,7 @@ import type {DB} from '../store/db.js'
 import {createRun, pendingWork, ResultWriter, setRunStatus, type Arm, type PendingItem, type ResultRow, type RunRow, type RunStatus} from '../store/runs.js'
 import {rng} from '../stats/rng.js'
 import {KtError} from '../util/errors.js'
-import {Semaphore, sleep, TokenBucket} from './limits.js'
+import {Semaphore, sleep, TokenBucket} from '../util/limits.js'
 import {createPacer, type Pacer} from './pace.js'
 
 export type PrimarySpec = TargetSpec | 'recorded'

@@ -1,24 +1,24 @@
-// Builds the ReportModel of a scored run (design §5.4): per-arm statistics, every metric row with
+// Builds the ReportModel of a scored run (docs/scoring-and-gates.md §5.4): per-arm statistics, every metric row with
 // its paired interval, the gate outcomes and verdict, the A/A noise floor, the worst regressions
 // and the raw distributions. Pure and deterministic: same RunData, seed and B → byte-identical JSON.
 import {evaluateGates, exitCodeOf, verdictOf, DEFAULT_GATES, type DecisionMode} from '../gate/evaluate.js'
-import {describeExclusions, MetricEngine} from '../gate/metrics.js'
+import {describeExclusions, MetricEngine} from '../analysis/metrics.js'
 import {parseGates, type GateInput, type GateRule} from '../gate/parse.js'
-import {findMetric, QUALITY_DIMENSIONS} from '../gate/registry.js'
+import {findMetric, QUALITY_DIMENSIONS} from '../analysis/registry.js'
 import {DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../scoring/policy.js'
-import {HEURISTIC_SCORER} from '../scoring/score-run.js'
+import {HEURISTIC_SCORER} from '../app/score-run.js'
 import {SIMILARITY_VERSION} from '../scoring/similarity.js'
 import {mean, pairedBootstrapMean, quantile, sd, sum} from '../stats/index.js'
 import {KtError} from '../util/errors.js'
-import type {ArmData, PairedRequest, RunData} from './data.js'
-import type {ArmStats, Distributions, ExampleRow, NoiseFloor, ReportModel} from './model.js'
+import type {ArmData, PairedRequest, RunData} from '../analysis/data.js'
+import type {ArmStats, Distributions, ExampleRow, NoiseFloor, ReportModel} from '../analysis/model.js'
 
 export interface BuildReportOptions {
   /** Gate rules (strings, or with their config source). Undefined → the default gates; [] → no gates. */
   gates?: readonly (string | GateInput)[]
   /** Bootstrap seed (default 1). */
   seed?: number
-  /** Bootstrap resamples (default 5000; quantile ratios use at most 2000, design §4.1). */
+  /** Bootstrap resamples (default 5000; quantile ratios use at most 2000, docs/scoring-and-gates.md §4.1). */
   B?: number
   /** Confidence level for rows and for gates without @level: 0.95 or 95 (default 95%). */
   level?: number
@@ -262,7 +262,7 @@ function warnings(data: RunData, engine: MetricEngine, rules: GateRule[], noise:
   const quality = engine.scorePairs('overall')
   const ex = describeExclusions(quality.excluded)
   if (ex) out.push(`quality metrics: ${ex} (errors count in error_rate; unscored answers are never counted as 0)`)
-  for (const s of engine.shortRows()) out.push(`${s.metric}: ${s.n} pairs, an interval needs ${s.need} (design §4.3); no comparison reported`)
+  for (const s of engine.shortRows()) out.push(`${s.metric}: ${s.n} pairs, an interval needs ${s.need} (docs/scoring-and-gates.md §4.3); no comparison reported`)
   const clusters = new Set(data.requests.map((r) => r.cluster ?? r.event_id))
   if (clusters.size < data.requests.length) {
     out.push(

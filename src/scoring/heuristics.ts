@@ -1,4 +1,4 @@
-// Offline, deterministic heuristic scorers (design §2). They are regression detectors, not
+// Offline, deterministic heuristic scorers (docs/scoring-and-gates.md §2). They are regression detectors, not
 // quality meters: gate on the paired difference candidate − primary, never on absolute values.
 // No clock, no randomness, no network. Every dimension carries `heuristic/<dim>@<version>`;
 // change the version when a formula or threshold here changes.
@@ -719,7 +719,7 @@ const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x)
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
 
 /**
- * Scores one response. Formulas (design §2, version @1):
+ * Scores one response. Formulas (docs/scoring-and-gates.md §2, version @1):
  * - relevance = 0 if empty, fully refused or wrong script; 1 when the prompt has no content
  *   terms, the answer is in another (allowed) script, or it is JSON that satisfies the request's
  *   schema; else min(1, idfRecall / 0.5) over the last user turn's top-64 IDF content terms.

@@ -1,8 +1,8 @@
-// The LLM judge's prompts, output schemas and answer parsing (design §1 and §5.2). Pure functions:
+// The LLM judge's prompts, output schemas and answer parsing (docs/scoring-and-gates.md §1 and §5.2). Pure functions:
 // no network, no clock. Change RUBRIC_VERSION / PAIRWISE_VERSION whenever a prompt, anchor or schema
 // here changes: both are part of the cache key, so old cached verdicts are not reused for a new rubric.
 import {z} from 'zod'
-import {requestFromBody} from '../formats/record.js'
+import {requestFromBody} from '../wire/record.js'
 import type {Api, CanonicalRequest, Part} from '../records/types.js'
 
 export const RUBRIC_VERSION = 'kt-rubric@1'

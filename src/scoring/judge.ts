@@ -1,4 +1,4 @@
-// The opt-in LLM judge (design §1 and §5.2): one call per response with an anchored 1–5 rubric for
+// The opt-in LLM judge (docs/scoring-and-gates.md §1 and §5.2): one call per response with an anchored 1–5 rubric for
 // relevance, coherence and completeness (reasoning before score), structured output in the judge
 // target's native API (OpenAI strict json_schema, Anthropic forced tool call), temperature 0, a text
 // fallback, up to two format repairs, and a content-hash cache. A judge failure is recorded as null
@@ -10,8 +10,8 @@ import {randomBytes} from 'node:crypto'
 import type {z} from 'zod'
 import type {KtConfig} from '../config/types.js'
 import {createClient, estimateCost, estimateRequestTokens, type CallResult, type PriceOverrides, type ProviderClient, type TargetSpec} from '../providers/index.js'
-import {TokenBucket} from '../replay/limits.js'
-import {resolveTarget} from '../replay/targets.js'
+import {TokenBucket} from '../util/limits.js'
+import {resolveTarget} from '../config/targets.js'
 import {sha256, stableStringify} from '../records/hash.js'
 import type {Api} from '../records/types.js'
 import type {DB} from '../store/db.js'
@@ -707,7 +707,7 @@ export interface JudgePass {
   unpriced: number
 }
 
-/** Judge error rate above which judge-based comparisons should not be trusted (design §1). */
+/** Judge error rate above which judge-based comparisons should not be trusted (docs/scoring-and-gates.md §1). */
 export const JUDGE_ERROR_RATE_LIMIT = 0.05
 
 function round6(x: number): number {

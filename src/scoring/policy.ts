@@ -1,5 +1,5 @@
 // Quality policy: how the per-dimension scores combine into an overall score and a per-request
-// pass/fail, and what happens to a request that fails (design §2, `on_fail`).
+// pass/fail, and what happens to a request that fails (docs/scoring-and-gates.md §2, `on_fail`).
 
 import type {Dimension} from './heuristics.js'
 

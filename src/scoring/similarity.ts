@@ -1,4 +1,4 @@
-// Lexical similarity between two responses (design §3). A drift/behaviour-change signal, not
+// Lexical similarity between two responses (docs/scoring-and-gates.md §3). A drift/behaviour-change signal, not
 // quality, and read against the A/A noise floor. This is the ONLY module that imports
 // `string-similarity` (deprecated upstream, pinned, golden-tested in test/scoring-similarity.test.ts),
 // so swapping it later touches one file.

@@ -1,4 +1,4 @@
-// Seeded percentile bootstrap for paired data (design §4.1). Requests are resampled as units:
+// Seeded percentile bootstrap for paired data (docs/scoring-and-gates.md §4.1). Requests are resampled as units:
 // the same index (or the same cluster of indices) is drawn for both arms, so the pairing that
 // makes replay powerful is preserved.
 

@@ -1,5 +1,5 @@
 // Tests and effect sizes reported next to the gates: Holm adjustment, MDE, Cohen's d_z,
-// Wilcoxon signed-rank (robustness check only, never gated; design §4.1).
+// Wilcoxon signed-rank (robustness check only, never gated; docs/scoring-and-gates.md §4.1).
 
 import {mean, sd} from './descriptive.js'
 import {normalCdf, normalQuantile, zCritical} from './distributions.js'

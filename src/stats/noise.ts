@@ -1,4 +1,4 @@
-// Diffy-style A/A noise floor (design §4.6).
+// Diffy-style A/A noise floor (docs/scoring-and-gates.md §4.6).
 
 import {quantile} from './descriptive.js'
 import {wilson} from './proportions.js'

@@ -1,4 +1,4 @@
-// Sequential canary statistics (design §4.5): an asymptotic confidence sequence that can be
+// Sequential canary statistics (docs/scoring-and-gates.md §4.5): an asymptotic confidence sequence that can be
 // checked after every batch, and an mSPRT always-valid p-value for display.
 
 export interface RunningSummary {

@@ -1,5 +1,5 @@
 // A real HTTP server speaking the OpenAI Chat, OpenAI Responses (minimal), Azure OpenAI and Anthropic Messages
-// wire formats (log-formats.md §3–§5), for tests and benchmarks. Answers are deterministic functions of the request;
+// wire formats (docs/log-formats.md §3–§5), for tests and benchmarks. Answers are deterministic functions of the request;
 // faults are scripted. No logging, one JSON.parse and one short sha256 per request, so it is cheap enough for benchmarks.
 import {createHash} from 'node:crypto'
 import {createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse} from 'node:http'

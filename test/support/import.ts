@@ -9,7 +9,7 @@ import {ImportSession, readFile} from '../../src/formats/index.js'
 import type {CanonicalRecord} from '../../src/records/types.js'
 import {openDb} from '../../src/store/db.js'
 import type {EventRow} from '../../src/store/events.js'
-import {importFiles, type ImportSummary} from '../../src/store/import.js'
+import {importFiles, type ImportSummary} from '../../src/app/import/import-files.js'
 import {PUBLIC_DATA, ROOT, tempDir} from './cli.js'
 
 export {PUBLIC_DATA, ROOT}

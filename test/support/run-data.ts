@@ -1,6 +1,6 @@
 // RunData built in the test, for the tests of what reads it (gates, buildReport): one arm's answer and the
 // run around the paired requests. Each test passes what it asserts on (texts, run names, counts).
-import type {ArmData, PairedRequest, RunData} from '../../src/report/data.js'
+import type {ArmData, PairedRequest, RunData} from '../../src/analysis/data.js'
 
 /** A successful simulated answer with `score` from every quality scorer (null: not scored); `over` replaces any field. */
 export function arm(over: Partial<ArmData> = {}, score: number | null = 0.8): ArmData {

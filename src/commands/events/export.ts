@@ -1,6 +1,6 @@
 import {KtCommand} from '../../cli/base.js'
-import {runExportCommand} from '../../events/export-command.js'
-import {exportFlags} from '../../events/flags.js'
+import {runExportCommand} from '../../app/export-events-command.js'
+import {exportFlags} from '../../cli/event-flags.js'
 
 export default class EventsExport extends KtCommand {
   static override summary = 'Export events as CSV, JSON or JSONL (streamed; re-importable with kt import)'

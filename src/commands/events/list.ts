@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../../cli/base.js'
 import {renderTable} from '../../cli/output.js'
-import {streamEvents} from '../../events/export.js'
-import {filterFlags, queryFromFlags} from '../../events/flags.js'
-import {TABLE_HEAD, tableRow} from '../../events/render.js'
+import {streamEvents} from '../../app/export-events.js'
+import {filterFlags, queryFromFlags} from '../../cli/event-flags.js'
+import {TABLE_HEAD, tableRow} from '../../cli/event-render.js'
 import {countEvents, iterateEvents, SUMMARY_COLUMNS} from '../../store/events.js'
 import {KtError} from '../../util/errors.js'
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KtCommand} from '../../cli/base.js'
-import {runExportCommand} from '../../events/export-command.js'
-import {exportFlags} from '../../events/flags.js'
+import {runExportCommand} from '../../app/export-events-command.js'
+import {exportFlags} from '../../cli/event-flags.js'
 
 export default class ExportCreate extends KtCommand {
   static override summary = 'Create an export (same as kt events export, with a description and a manifest)'

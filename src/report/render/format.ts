@@ -1,8 +1,8 @@
 // Number and text formatting shared by every report format, so a value reads the same in the
 // terminal, the Markdown summary and the HTML page.
 import type {JudgeSummary} from '../../scoring/judge.js'
-import {findMetric} from '../../gate/registry.js'
-import type {Decision, GateOutcome, Interval, MetricRow, Verdict} from '../model.js'
+import {findMetric} from '../../analysis/registry.js'
+import type {Decision, GateOutcome, Interval, MetricRow, Verdict} from '../../analysis/model.js'
 
 export type Unit = MetricRow['unit']
 

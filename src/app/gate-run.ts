@@ -1,0 +1,64 @@
+// Gating a stored run end to end, for `kt gate` and `kt replay --gate`: parse the rules, score the
+// run if it has not been scored, build the report, and hand back the model and the exit code.
+import type {KtConfig} from '../config/types.js'
+import {loadRunData} from '../analysis/data.js'
+import {buildReport, type BuildReportOptions} from '../report/build.js'
+import type {ReportModel} from '../analysis/model.js'
+import type {JudgeOptions} from '../scoring/judge.js'
+import {runIsScored, scoreRun, type ScoreRunOutcome} from './score-run.js'
+import type {DB} from '../store/db.js'
+import {getRun} from '../store/runs.js'
+import {KtError} from '../util/errors.js'
+import {DEFAULT_GATES} from '../gate/evaluate.js'
+import {parseGates, type GateInput} from '../gate/parse.js'
+
+export type RunGatesOptions = Omit<BuildReportOptions, 'gates'> & {
+  /** Also grade the answers with an LLM judge (scores the run again when it lacks this judge's results). */
+  judge?: JudgeOptions
+}
+
+export interface RunGatesResult {
+  model: ReportModel
+  exitCode: number
+  /** The run had to be scored first (how many answers were scored). */
+  scored: number | null
+  /** The judge's outcome when `judge` was given. */
+  judge: ScoreRunOutcome['judge']
+}
+
+/**
+ * Which rules apply: `--gate` rules when given, else the config's `gates:` (with file and line for
+ * error messages), else the defaults.
+ */
+export function gateRulesFrom(flagRules: readonly string[] | undefined, config: KtConfig | null): GateInput[] {
+  if (flagRules && flagRules.length) return flagRules.map((rule) => ({rule, source: null}))
+  if (config && config.gates.length) {
+    return config.gates.map((rule, i) => {
+      const src = config.gate_sources[i]
+      return {rule, source: {file: config.file, line: src?.line ?? null, key: src?.path ?? `gates[${i}]`}}
+    })
+  }
+  return DEFAULT_GATES.map((rule) => ({rule, source: null}))
+}
+
+/**
+ * Gates a run. Rules are parsed before anything else (a bad rule is exit 2 with nothing written);
+ * an empty rule list means the default gates. An unscored run is scored with `opts.policy`.
+ */
+export async function runGates(db: DB, runId: string, rules: readonly (string | GateInput)[], options: RunGatesOptions = {}): Promise<RunGatesResult> {
+  const {judge, ...opts} = options
+  const list = rules.length ? rules : DEFAULT_GATES
+  parseGates(list)
+  const run = getRun(db, runId)
+  if (!run) throw new KtError(`no run "${runId}" (see kt runs list)`, 2)
+  let scored: number | null = null
+  let judged: ScoreRunOutcome['judge'] = null
+  if (judge || !runIsScored(db, run.id, opts.policy)) {
+    const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
+    if (!outcome.skipped) scored = outcome.scored
+    judged = outcome.judge
+  }
+  const data = loadRunData(db, run.id)
+  const model = buildReport(data, {...opts, gates: list})
+  return {model, exitCode: model.exit_code, scored, judge: judged}
+}

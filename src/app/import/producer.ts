@@ -1,0 +1,151 @@
+// The database-free half of `kt import`: files → formats → canonical records → event rows (as arrays in
+// EVENT_COLUMNS order), as a stream of messages. The importer (import.ts) stores what this produces; the
+// two halves run in one thread for small imports and in two (import-worker.ts) for large ones, so the
+// same code decides every count, reason and error either way.
+import {basename} from 'node:path'
+import {ImportSession, readFile, requestHash} from '../../formats/index.js'
+import type {Outcome} from '../../formats/index.js'
+import type {StoredColumns} from '../../formats/types.js'
+import type {CanonicalRecord} from '../../records/types.js'
+import {KtError} from '../../util/errors.js'
+import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../store/events.js'
+
+export interface ProducerOptions {
+  format?: string
+  dataset?: string
+  tags?: string[]
+  strict?: boolean
+}
+
+/** A skip or reject: kind, reason, locator, and its place among the batch's outcomes (rows fill the others). */
+export type Note = ['skip' | 'reject', string, string, number]
+
+/** One held-back outcome (cross-file joins), in order: a row or a note. */
+export type PendingEntry = {row: unknown[]; note?: undefined} | {note: Note; row?: undefined}
+
+export type ProducerMessage =
+  /** The file opened and its format is known: the importer starts its transaction. */
+  | {t: 'start'; index: number; file: string; format: string}
+  /** Rows (import_id still to fill in) and notes, and how many outcomes they count for progress. */
+  | {t: 'batch'; index: number; rows: unknown[][]; notes: Note[]; n: number}
+  /** The file was read to its end (or given up, after cancel). */
+  | {t: 'end'; index: number}
+  /** Nothing from the file may be kept: a KtError's message, or another error's message and code. */
+  | {t: 'fail'; index: number; kt: boolean; message: string; code?: string}
+  /** Records held for cross-file joins, for one source file, once every file is read. */
+  | {t: 'pending'; file: string; entries: PendingEntry[]}
+
+/**
+ * Rows per batch (small enough that a batch being filled rarely outlives a young-generation GC, large
+ * enough that messages stay few), and a size bound so that a few huge bodies do not make one batch huge.
+ */
+const BATCH_ROWS = 128
+const BATCH_CHARS = 1024 * 1024
+
+export function datasetName(file: string): string {
+  return basename(file).replace(/(\.(gz|jsonl|json|csv|har|sse|txt|ndjson))+$/i, '') || basename(file)
+}
+
+function rowChars(v: unknown[]): number {
+  let n = 200
+  for (const x of v) if (typeof x === 'string') n += x.length
+  return n
+}
+
+export class ImportProducer {
+  private readonly session = new ImportSession()
+  private readonly tags: string[]
+  private readonly cancelled = new Set<number>()
+
+  constructor(private readonly opts: ProducerOptions) {
+    this.tags = opts.tags ?? []
+  }
+
+  /** The importer gave up on file `index` (a database error): stop reading it at the next batch. */
+  cancel(index: number): void {
+    this.cancelled.add(index)
+  }
+
+  private row(record: CanonicalRecord, dataset: string, columns: StoredColumns | undefined): unknown[] {
+    if (this.tags.length) record.tags = [...new Set([...record.tags, ...this.tags])]
+    const extra = {dataset, import_id: null, request_hash: requestHash(record.api, record.model, record.request.raw)}
+    if (!columns) return recordToValues(record, extra)
+    // kt's own exports carry columns a record cannot express (their dataset, kind, request_hash…).
+    return rowValues(applyStoredColumns(recordToRow(record, extra), columns, this.opts.dataset))
+  }
+
+  async *run(files: string[]): AsyncGenerator<ProducerMessage> {
+    for (let index = 0; index < files.length; index++) yield* this.file(index, files[index]!)
+    yield* this.pending()
+  }
+
+  private async *file(index: number, file: string): AsyncGenerator<ProducerMessage> {
+    const dataset = this.opts.dataset ?? datasetName(file)
+    let rows: unknown[][] = []
+    let notes: Note[] = []
+    let n = 0
+    let chars = 0
+    const batch = (): ProducerMessage => ({t: 'batch', index, rows, notes, n})
+    try {
+      const opened = await readFile(file, this.session, {format: this.opts.format})
+      yield {t: 'start', index, file, format: opened.format.name}
+      for await (const o of opened.outcomes) {
+        if (o.kind === 'record') {
+          const v = this.row(o.record, dataset, o.columns)
+          rows.push(v)
+          chars += rowChars(v)
+        } else {
+          notes.push([o.kind, o.reason, o.locator, n])
+          if (this.opts.strict && o.kind === 'reject') {
+            yield batch()
+            yield {t: 'fail', index, kt: true, message: `${file}:${o.locator.replace(/^line /, '')}: ${o.reason} (--strict: nothing from this file was stored)`}
+            return
+          }
+        }
+        n++
+        if (rows.length >= BATCH_ROWS || notes.length >= BATCH_ROWS || chars >= BATCH_CHARS) {
+          yield batch()
+          rows = []
+          notes = []
+          n = 0
+          chars = 0
+          if (this.cancelled.has(index)) {
+            yield {t: 'end', index}
+            return
+          }
+        }
+      }
+      yield batch()
+      yield {t: 'end', index}
+    } catch (error) {
+      // What was produced before the error still counts its skips and rejects (as when stored one by one).
+      if (rows.length || notes.length || n) yield batch()
+      const e = error as {code?: unknown; message?: unknown}
+      yield {
+        t: 'fail',
+        index,
+        kt: error instanceof KtError,
+        message: typeof e?.message === 'string' ? e.message : String(error),
+        code: typeof e?.code === 'string' ? e.code : undefined,
+      }
+    }
+  }
+
+  /** Records held for cross-file joins (Batch requests without output lines), grouped per source file. */
+  private *pending(): Generator<ProducerMessage> {
+    const pending = [...this.session.finish()]
+    if (!pending.length) return
+    const byFile = new Map<string, Outcome[]>()
+    for (const o of pending) {
+      const f = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
+      byFile.set(f, [...(byFile.get(f) ?? []), o])
+    }
+    for (const [file, outcomes] of byFile) {
+      const dataset = this.opts.dataset ?? datasetName(file)
+      const entries: PendingEntry[] = outcomes.map((o) =>
+        o.kind === 'record' ? {row: this.row(o.record, dataset, o.columns)} : {note: [o.kind, o.reason, o.locator, 0]},
+      )
+      yield {t: 'pending', file, entries}
+    }
+  }
+}

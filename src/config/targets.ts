@@ -1,0 +1,45 @@
+// Turns what the user typed (`--candidate X`) into a target: a config target id, a shorthand
+// (`openai:gpt-4o-mini`, `simulated:terse`), or `recorded` for the primary.
+import type {KtConfig, TargetConfig} from './types.js'
+import {parseTargetShorthand, type TargetSpec} from '../providers/index.js'
+import {KtError} from '../util/errors.js'
+import type {PrimarySpec} from '../replay/engine.js'
+
+export function targetFromConfig(t: TargetConfig): TargetSpec {
+  const spec: TargetSpec = {id: t.id, provider: t.provider, model: t.model}
+  if (t.base_url) spec.base_url = t.base_url
+  if (t.secret_key_ref?.env) spec.api_key_env = t.secret_key_ref.env
+  if (Object.keys(t.headers).length) spec.headers = t.headers
+  if (t.timeout_ms !== undefined) spec.timeout_ms = t.timeout_ms
+  if (t.max_concurrency !== undefined) spec.max_concurrency = t.max_concurrency
+  if (t.rpm !== undefined) spec.rpm = t.rpm
+  if (t.tpm !== undefined) spec.tpm = t.tpm
+  if (t.api_version) spec.api_version = t.api_version
+  if (t.deployment) spec.deployment = t.deployment
+  if (t.simulation) spec.simulation = {...t.simulation}
+  return spec
+}
+
+export function resolveTarget(ref: string, config: KtConfig, flag: string): TargetSpec {
+  const fromConfig = config.targets.find((t) => t.id === ref)
+  if (fromConfig) return targetFromConfig(fromConfig)
+  if (!ref.includes(':')) {
+    const known = config.targets.map((t) => t.id)
+    throw new KtError(
+      `--${flag} "${ref}": no target with that id${config.file ? ` in ${config.file}` : ' (no config file loaded)'}; ` +
+        `use a configured id${known.length ? ` (${known.join(', ')})` : ''} or PROVIDER:MODEL such as openai:gpt-4o-mini or simulated:terse`,
+      2,
+    )
+  }
+  try {
+    return parseTargetShorthand(ref)
+  } catch (error) {
+    if (error instanceof KtError) throw new KtError(`--${flag}: ${error.message}`, 2)
+    throw error
+  }
+}
+
+export function resolvePrimary(ref: string | undefined, config: KtConfig): PrimarySpec {
+  if (!ref || ref === 'recorded') return 'recorded'
+  return resolveTarget(ref, config, 'primary')
+}

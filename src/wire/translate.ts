@@ -1,0 +1,407 @@
+// Request translation between OpenAI Chat Completions and Anthropic Messages bodies (docs/log-formats.md §3, §5).
+// Every field that is dropped or only approximated is named in `losses`: a candidate's behaviour can only be
+// compared fairly when the reader knows what the candidate was NOT asked.
+import {asArray, asObject, asString, isObject, type Json} from './json.js'
+
+export interface Translation {
+  body: Json
+  losses: string[]
+}
+
+export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
+
+/** OpenAI request keys with no Anthropic counterpart: always dropped (and named). */
+const OPENAI_ONLY = [
+  'seed', 'logit_bias', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'store', 'service_tier',
+  'reasoning_effort', 'prediction', 'modalities', 'audio', 'web_search_options', 'verbosity', 'prompt_cache_key',
+  'safety_identifier', 'prompt_cache_retention',
+]
+
+function dataUri(url: string): {media_type: string; data: string} | null {
+  const m = /^data:([^;,]+)?((?:;[^;,]+)*?);base64,(.*)$/s.exec(url)
+  return m ? {media_type: m[1] ?? 'application/octet-stream', data: m[3] ?? ''} : null
+}
+
+function textOfOpenAIContent(content: unknown): {text: string; nonText: number} {
+  if (typeof content === 'string') return {text: content, nonText: 0}
+  let nonText = 0
+  const texts: string[] = []
+  for (const p of asArray(content)) {
+    const o = asObject(p)
+    if (typeof o.text === 'string') texts.push(o.text)
+    else if (o.type === 'refusal' && typeof o.refusal === 'string') texts.push(o.refusal)
+    else nonText++
+  }
+  return {text: texts.join(''), nonText}
+}
+
+/** OpenAI user content parts → Anthropic blocks (strings stay strings). */
+function userContentToAnthropic(content: unknown, at: string, losses: string[]): unknown {
+  if (typeof content === 'string') return content
+  if (content === null || content === undefined) return ''
+  const blocks: Json[] = []
+  asArray(content).forEach((p, j) => {
+    const o = asObject(p)
+    const where = `${at}.content[${j}]`
+    switch (o.type) {
+      case 'text':
+        blocks.push({type: 'text', text: asString(o.text) ?? ''})
+        break
+      case 'image_url': {
+        const iu = asObject(o.image_url)
+        const url = asString(iu.url) ?? asString(o.image_url) ?? ''
+        const d = dataUri(url)
+        if (d) blocks.push({type: 'image', source: {type: 'base64', media_type: d.media_type, data: d.data}})
+        else if (/^https?:\/\//i.test(url)) blocks.push({type: 'image', source: {type: 'url', url}})
+        else {
+          losses.push(`${where}: image reference "${url.slice(0, 40)}" is neither a data URI nor an http(s) URL (dropped)`)
+          break
+        }
+        if (typeof iu.detail === 'string' && iu.detail !== 'auto') losses.push(`${where}.image_url.detail: no Anthropic equivalent (dropped)`)
+        break
+      }
+      case 'file': {
+        const f = asObject(o.file)
+        const fd = asString(f.file_data)
+        if (fd) {
+          const d = dataUri(fd) ?? {media_type: 'application/pdf', data: fd}
+          const block: Json = {type: 'document', source: {type: 'base64', media_type: d.media_type, data: d.data}}
+          if (typeof f.filename === 'string') block.title = f.filename
+          blocks.push(block)
+        } else losses.push(`${where}: file_id reference cannot be sent to Anthropic (dropped)`)
+        break
+      }
+      case 'input_audio':
+        losses.push(`${where}: input_audio has no Anthropic equivalent (dropped)`)
+        break
+      default:
+        losses.push(`${where}: part type "${String(o.type)}" has no Anthropic equivalent (dropped)`)
+    }
+  })
+  return blocks
+}
+
+function parseArguments(args: unknown, where: string, losses: string[]): unknown {
+  if (isObject(args)) return args
+  const s = typeof args === 'string' ? args : ''
+  if (s.trim() === '') return {}
+  try {
+    const v: unknown = JSON.parse(s)
+    if (isObject(v)) return v
+    losses.push(`${where}: arguments are JSON but not an object; wrapped as {"value": …}`)
+    return {value: v}
+  } catch {
+    losses.push(`${where}: arguments are not valid JSON; sent as {} (Anthropic needs an object)`)
+    return {}
+  }
+}
+
+function toolChoiceToAnthropic(tc: unknown, losses: string[], key: string): Json | null {
+  if (tc === 'auto') return {type: 'auto'}
+  if (tc === 'none') return {type: 'none'}
+  if (tc === 'required') return {type: 'any'}
+  const o = asObject(tc)
+  const name = asString(asObject(o.function).name) ?? asString(o.name)
+  if ((o.type === 'function' || key === 'function_call') && name) return {type: 'tool', name}
+  losses.push(`${key}: ${JSON.stringify(tc)} has no Anthropic equivalent (approximated as auto)`)
+  return {type: 'auto'}
+}
+
+export function openaiChatToAnthropic(body: Json, opts: {defaultMaxTokens?: number} = {}): Translation {
+  const losses: string[] = []
+  const out: Json = {}
+  if (body.model !== undefined) out.model = body.model
+  const handled = new Set(['model', 'messages', 'tools', 'functions', 'tool_choice', 'function_call', 'parallel_tool_calls', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'stream_options', 'user', 'metadata', 'response_format', 'n', ...OPENAI_ONLY])
+
+  // Messages: system/developer → top-level system; tool results → user turns of tool_result blocks.
+  const system: string[] = []
+  const messages: Json[] = []
+  const toolResultTurns = new WeakSet<Json>()
+  asArray(body.messages).forEach((raw, i) => {
+    const m = asObject(raw)
+    const role = asString(m.role)
+    const at = `messages[${i}]`
+    if (role !== 'tool' && role !== 'function' && typeof m.name === 'string') losses.push(`${at}.name: no Anthropic equivalent (dropped)`)
+    if (role === 'system' || role === 'developer') {
+      const {text, nonText} = textOfOpenAIContent(m.content)
+      if (nonText) losses.push(`${at}: ${nonText} non-text part(s) of a ${role} message dropped (Anthropic system is text only)`)
+      if (messages.length > 0) losses.push(`${at}: ${role} message inside the conversation moved to the top-level system prompt`)
+      system.push(text)
+      return
+    }
+    if (role === 'tool' || role === 'function') {
+      const {text, nonText} = textOfOpenAIContent(m.content)
+      if (nonText) losses.push(`${at}: ${nonText} non-text part(s) of a tool result dropped`)
+      let id = asString(m.tool_call_id)
+      if (role === 'function') {
+        id = `call_${asString(m.name) ?? i}`.replace(/[^a-zA-Z0-9_-]/g, '_')
+        losses.push(`${at}: legacy function result mapped to a tool_result with a synthetic id`)
+      }
+      const block: Json = {type: 'tool_result', tool_use_id: id ?? '', content: text}
+      const last = messages[messages.length - 1]
+      if (last && toolResultTurns.has(last)) (last.content as Json[]).push(block)
+      else {
+        const turn: Json = {role: 'user', content: [block]}
+        toolResultTurns.add(turn)
+        messages.push(turn)
+      }
+      return
+    }
+    if (role === 'assistant') {
+      const blocks: Json[] = []
+      const {text, nonText} = textOfOpenAIContent(m.content)
+      if (nonText) losses.push(`${at}: ${nonText} non-text part(s) of an assistant message dropped`)
+      if (typeof m.refusal === 'string' && m.refusal && !text) blocks.push({type: 'text', text: m.refusal})
+      if (text) blocks.push({type: 'text', text})
+      asArray(m.tool_calls).forEach((tc, j) => {
+        const t = asObject(tc)
+        const fn = asObject(t.function)
+        blocks.push({type: 'tool_use', id: asString(t.id) ?? `call_${i}_${j}`, name: asString(fn.name) ?? '', input: parseArguments(fn.arguments, `${at}.tool_calls[${j}]`, losses)})
+      })
+      const fc = asObject(m.function_call)
+      if (typeof fc.name === 'string') {
+        blocks.push({type: 'tool_use', id: `call_${fc.name}`.replace(/[^a-zA-Z0-9_-]/g, '_'), name: fc.name, input: parseArguments(fc.arguments, `${at}.function_call`, losses)})
+        losses.push(`${at}.function_call: legacy function call mapped to tool_use with a synthetic id`)
+      }
+      if (blocks.length === 0) {
+        losses.push(`${at}: empty assistant message dropped (Anthropic rejects empty content)`)
+        return
+      }
+      const onlyText = blocks.length === 1 && blocks[0]!.type === 'text' && typeof m.content === 'string'
+      messages.push({role: 'assistant', content: onlyText ? text : blocks})
+      return
+    }
+    if (role !== 'user') losses.push(`${at}: role "${String(role)}" sent as user`)
+    messages.push({role: 'user', content: userContentToAnthropic(m.content, at, losses)})
+  })
+  if (system.length) out.system = system.join('\n\n')
+  out.messages = messages
+
+  // Output budget: required by Anthropic.
+  const maxTokens = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : typeof body.max_tokens === 'number' ? body.max_tokens : null
+  if (maxTokens !== null) out.max_tokens = maxTokens
+  else {
+    out.max_tokens = opts.defaultMaxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS
+    losses.push(`max_tokens: absent in the OpenAI request; set to ${String(out.max_tokens)} (Anthropic requires it)`)
+  }
+  if (typeof body.max_completion_tokens === 'number' && typeof body.max_tokens === 'number' && body.max_tokens !== body.max_completion_tokens) {
+    losses.push('max_tokens: both max_tokens and max_completion_tokens given; max_completion_tokens used')
+  }
+
+  if (typeof body.temperature === 'number') {
+    if (body.temperature > 1) {
+      out.temperature = 1
+      losses.push(`temperature: ${body.temperature} exceeds Anthropic's 0–1 range; clamped to 1`)
+    } else out.temperature = body.temperature
+  }
+  if (body.top_p !== undefined && body.top_p !== null) out.top_p = body.top_p
+  if (typeof body.stop === 'string') out.stop_sequences = [body.stop]
+  else if (Array.isArray(body.stop) && body.stop.length) out.stop_sequences = body.stop
+  if (body.stream === true) out.stream = true
+  const so = asObject(body.stream_options)
+  const otherSo = Object.keys(so).filter((k) => k !== 'include_usage')
+  if (otherSo.length) losses.push(`stream_options.${otherSo.join(', stream_options.')}: no Anthropic equivalent (dropped)`)
+
+  // Tools and tool choice.
+  const tools: Json[] = []
+  asArray(body.tools).forEach((t, k) => {
+    const o = asObject(t)
+    const fn = asObject(o.function)
+    if (o.type !== 'function' && !fn.name) {
+      losses.push(`tools[${k}]: tool type "${String(o.type)}" has no Anthropic equivalent (dropped)`)
+      return
+    }
+    const tool: Json = {name: asString(fn.name) ?? ''}
+    if (typeof fn.description === 'string') tool.description = fn.description
+    tool.input_schema = isObject(fn.parameters) ? fn.parameters : {type: 'object', properties: {}}
+    if (fn.strict !== undefined && fn.strict !== null && fn.strict !== false) losses.push(`tools[${k}].function.strict: no Anthropic equivalent (dropped)`)
+    tools.push(tool)
+  })
+  asArray(body.functions).forEach((f) => {
+    const fn = asObject(f)
+    const tool: Json = {name: asString(fn.name) ?? ''}
+    if (typeof fn.description === 'string') tool.description = fn.description
+    tool.input_schema = isObject(fn.parameters) ? fn.parameters : {type: 'object', properties: {}}
+    tools.push(tool)
+  })
+  if (asArray(body.functions).length) losses.push('functions: legacy functions sent as Anthropic tools')
+  if (tools.length) out.tools = tools
+  const rawChoice = body.tool_choice ?? body.function_call
+  const choiceKey = body.tool_choice !== undefined ? 'tool_choice' : 'function_call'
+  if (rawChoice !== undefined && rawChoice !== null) {
+    if (tools.length) {
+      const choice = toolChoiceToAnthropic(rawChoice, losses, choiceKey)
+      if (choice) out.tool_choice = choice
+    } else losses.push(`${choiceKey}: no tools left to choose from (dropped)`)
+  }
+  if (body.parallel_tool_calls === false && tools.length) {
+    const choice = asObject(out.tool_choice)
+    out.tool_choice = {...(Object.keys(choice).length ? choice : {type: 'auto'}), disable_parallel_tool_use: true}
+  }
+
+  if (typeof body.user === 'string') out.metadata = {user_id: body.user}
+  if (body.metadata !== undefined && body.metadata !== null) losses.push('metadata: OpenAI metadata has no Anthropic equivalent (dropped; only user → metadata.user_id is mapped)')
+
+  const rf = asObject(body.response_format)
+  if (rf.type && rf.type !== 'text') losses.push(`response_format (${String(rf.type)}): no Anthropic equivalent (dropped)`)
+  if (body.n !== undefined && body.n !== null && body.n !== 1) losses.push(`n: ${String(body.n)} choices requested; Anthropic returns one (dropped)`)
+  for (const k of OPENAI_ONLY) if (body[k] !== undefined && body[k] !== null) losses.push(`${k}: no Anthropic equivalent (dropped)`)
+  for (const k of Object.keys(body)) if (!handled.has(k)) losses.push(`${k}: unknown to the OpenAI→Anthropic translation (dropped)`)
+  return {body: out, losses}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function anthropicBlocksText(content: unknown, where: string, losses: string[]): string {
+  if (typeof content === 'string') return content
+  const texts: string[] = []
+  asArray(content).forEach((b, k) => {
+    const o = asObject(b)
+    if (o.type === 'text') texts.push(asString(o.text) ?? '')
+    else losses.push(`${where}[${k}]: ${String(o.type)} block inside a tool result dropped (OpenAI tool results are text)`)
+  })
+  return texts.join('')
+}
+
+function countCacheControl(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + countCacheControl(x), 0)
+  if (!isObject(v)) return 0
+  let n = v.cache_control !== undefined ? 1 : 0
+  for (const [k, x] of Object.entries(v)) if (k !== 'cache_control' && (Array.isArray(x) || isObject(x))) n += countCacheControl(x)
+  return n
+}
+
+export interface AnthropicToOpenAIOptions {
+  /** `max_completion_tokens` for OpenAI/Azure (o-series reject max_tokens); `max_tokens` (default) for compatible servers. */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens'
+}
+
+export function anthropicToOpenAIChat(body: Json, opts: AnthropicToOpenAIOptions = {}): Translation {
+  const losses: string[] = []
+  const out: Json = {}
+  if (body.model !== undefined) out.model = body.model
+  const handled = new Set(['model', 'messages', 'system', 'max_tokens', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'stream', 'tools', 'tool_choice', 'thinking', 'metadata', 'service_tier'])
+  const messages: Json[] = []
+
+  if (body.system !== undefined && body.system !== null) {
+    const text = typeof body.system === 'string' ? body.system : asArray(body.system).map((b) => asString(asObject(b).text) ?? '').join('\n')
+    messages.push({role: 'system', content: text})
+  }
+
+  asArray(body.messages).forEach((raw, i) => {
+    const m = asObject(raw)
+    const role = asString(m.role) ?? 'user'
+    const at = `messages[${i}]`
+    if (typeof m.content === 'string') {
+      messages.push({role: role === 'assistant' ? 'assistant' : 'user', content: m.content})
+      return
+    }
+    const blocks = asArray(m.content)
+    if (role === 'assistant') {
+      const texts: string[] = []
+      const toolCalls: Json[] = []
+      blocks.forEach((b, k) => {
+        const o = asObject(b)
+        if (o.type === 'text') texts.push(asString(o.text) ?? '')
+        else if (o.type === 'tool_use') toolCalls.push({id: asString(o.id) ?? '', type: 'function', function: {name: asString(o.name) ?? '', arguments: JSON.stringify(o.input ?? {})}})
+        else if (o.type === 'thinking' || o.type === 'redacted_thinking') losses.push(`${at}.content[${k}]: ${o.type} block dropped (no OpenAI Chat equivalent)`)
+        else losses.push(`${at}.content[${k}]: ${String(o.type)} block has no OpenAI Chat equivalent (dropped)`)
+      })
+      const msg: Json = {role: 'assistant', content: texts.length ? texts.join('') : null}
+      if (toolCalls.length) msg.tool_calls = toolCalls
+      if (!texts.length && !toolCalls.length) {
+        losses.push(`${at}: assistant turn with nothing translatable dropped`)
+        return
+      }
+      messages.push(msg)
+      return
+    }
+    // User turn: tool results first (they must follow the assistant's tool_calls), then the remaining parts.
+    const parts: Json[] = []
+    blocks.forEach((b, k) => {
+      const o = asObject(b)
+      const where = `${at}.content[${k}]`
+      switch (o.type) {
+        case 'tool_result': {
+          if (o.is_error === true) losses.push(`${where}.is_error: no OpenAI equivalent (content kept, error flag dropped)`)
+          messages.push({role: 'tool', tool_call_id: asString(o.tool_use_id) ?? '', content: anthropicBlocksText(o.content, `${where}.content`, losses)})
+          break
+        }
+        case 'text':
+          parts.push({type: 'text', text: asString(o.text) ?? ''})
+          break
+        case 'image': {
+          const src = asObject(o.source)
+          if (src.type === 'base64') parts.push({type: 'image_url', image_url: {url: `data:${asString(src.media_type) ?? 'image/png'};base64,${asString(src.data) ?? ''}`}})
+          else if (src.type === 'url') parts.push({type: 'image_url', image_url: {url: asString(src.url) ?? ''}})
+          else losses.push(`${where}: image source "${String(src.type)}" has no OpenAI equivalent (dropped)`)
+          break
+        }
+        case 'document': {
+          const src = asObject(o.source)
+          if (src.type === 'base64') {
+            parts.push({type: 'file', file: {filename: asString(o.title) ?? 'document.pdf', file_data: `data:${asString(src.media_type) ?? 'application/pdf'};base64,${asString(src.data) ?? ''}`}})
+          } else if (src.type === 'text') {
+            parts.push({type: 'text', text: asString(src.data) ?? ''})
+            losses.push(`${where}: text document sent as a plain text part (citations and title dropped)`)
+          } else losses.push(`${where}: document source "${String(src.type)}" has no OpenAI equivalent (dropped)`)
+          break
+        }
+        default:
+          losses.push(`${where}: ${String(o.type)} block has no OpenAI Chat equivalent (dropped)`)
+      }
+    })
+    if (parts.length) messages.push({role: 'user', content: parts})
+  })
+  out.messages = messages
+
+  if (typeof body.max_tokens === 'number') out[opts.maxTokensField ?? 'max_tokens'] = body.max_tokens
+  if (body.temperature !== undefined && body.temperature !== null) out.temperature = body.temperature
+  if (body.top_p !== undefined && body.top_p !== null) out.top_p = body.top_p
+  if (body.top_k !== undefined && body.top_k !== null) losses.push('top_k: no OpenAI equivalent (dropped)')
+  const stops = asArray(body.stop_sequences).filter((s): s is string => typeof s === 'string')
+  if (stops.length) {
+    out.stop = stops.slice(0, 4)
+    if (stops.length > 4) losses.push(`stop_sequences: ${stops.length} given, OpenAI accepts 4 (extra dropped)`)
+  }
+  if (body.stream === true) {
+    out.stream = true
+    // Anthropic streams always report usage; ask OpenAI for the same.
+    out.stream_options = {include_usage: true}
+  }
+
+  const tools: Json[] = []
+  asArray(body.tools).forEach((t, k) => {
+    const o = asObject(t)
+    if (o.input_schema === undefined && typeof o.type === 'string' && o.type !== 'custom') {
+      losses.push(`tools[${k}]: server tool "${o.type}" has no OpenAI equivalent (dropped)`)
+      return
+    }
+    const fn: Json = {name: asString(o.name) ?? ''}
+    if (typeof o.description === 'string') fn.description = o.description
+    fn.parameters = isObject(o.input_schema) ? o.input_schema : {type: 'object', properties: {}}
+    tools.push({type: 'function', function: fn})
+  })
+  if (tools.length) out.tools = tools
+  const tc = asObject(body.tool_choice)
+  if (Object.keys(tc).length) {
+    if (!tools.length) losses.push('tool_choice: no tools left to choose from (dropped)')
+    else if (tc.type === 'auto') out.tool_choice = 'auto'
+    else if (tc.type === 'any') out.tool_choice = 'required'
+    else if (tc.type === 'none') out.tool_choice = 'none'
+    else if (tc.type === 'tool' && typeof tc.name === 'string') out.tool_choice = {type: 'function', function: {name: tc.name}}
+    else losses.push(`tool_choice: ${JSON.stringify(body.tool_choice)} has no OpenAI equivalent (dropped)`)
+    if (tc.disable_parallel_tool_use === true && tools.length) out.parallel_tool_calls = false
+  }
+
+  if (body.thinking !== undefined && body.thinking !== null) losses.push(`thinking: ${JSON.stringify(body.thinking)} has no OpenAI Chat equivalent (dropped)`)
+  const md = asObject(body.metadata)
+  if (typeof md.user_id === 'string') out.user = md.user_id
+  const otherMd = Object.keys(md).filter((k) => k !== 'user_id')
+  if (otherMd.length) losses.push(`metadata.${otherMd.join(', metadata.')}: no OpenAI equivalent (dropped)`)
+  if (body.service_tier !== undefined) losses.push('service_tier: Anthropic tiers do not map to OpenAI tiers (dropped)')
+  const cc = countCacheControl(body.system) + countCacheControl(body.messages) + countCacheControl(body.tools)
+  if (cc) losses.push(`cache_control: ${cc} prompt-caching marker(s) dropped (OpenAI caches automatically)`)
+  for (const k of Object.keys(body)) if (!handled.has(k)) losses.push(`${k}: unknown to the Anthropic→OpenAI translation (dropped)`)
+  return {body: out, losses}
+}

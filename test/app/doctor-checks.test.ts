@@ -1,0 +1,66 @@
+// The doctor's checks called directly, for what the CLI cannot vary (the Node version) and the text layout.
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+import {describe, test} from 'node:test'
+import {checkDatabase, checkGateway, checkKey, checkNode, doctorExitCode, formatDoctorText, type DoctorCheck} from '../../src/app/doctor/index.js'
+import {tempDir} from '../support/cli.js'
+
+describe('doctor checks', () => {
+  test('Node: 20 and newer pass, older fails with what to install', () => {
+    assert.equal(checkNode('20.0.0').status, 'ok')
+    assert.equal(checkNode('22.11.0').detail, 'v22.11.0')
+    const old = checkNode('18.19.1')
+    assert.equal(old.status, 'fail')
+    assert.match(old.detail, /v18\.19\.1; kt needs Node 20 or newer/)
+    assert.match(old.fix ?? '', /install Node 20/)
+    assert.equal(checkNode('garbage').status, 'fail')
+  })
+
+  test('key: the variable is named, its value never shown', () => {
+    const t = {id: 'main', provider: 'openai' as const, model: 'gpt-4o-mini'}
+    const set = checkKey(t, {OPENAI_API_KEY: 'sk-secret-value-123456'})
+    assert.deepEqual(set, {check: 'key:main', status: 'ok', detail: 'OPENAI_API_KEY is set', fix: null})
+    const custom = checkKey({...t, api_key_env: 'MY_KEY'}, {OPENAI_API_KEY: 'x'})
+    assert.equal(custom.status, 'fail')
+    assert.equal(custom.detail, 'MY_KEY is not set')
+    assert.equal(checkKey({id: 's', provider: 'simulated', model: 'simulated-terse'}, {}).status, 'ok')
+  })
+
+  test('database: a path under a file cannot work; a directory is not a database', () => {
+    const dir = tempDir()
+    const asDir = checkDatabase(dir)
+    assert.equal(asDir.status, 'fail')
+    assert.match(asDir.detail, /is a directory/)
+    const fresh = checkDatabase(join(dir, 'a', 'b', 'kt.db'))
+    assert.equal(fresh.status, 'ok')
+  })
+
+  test('gateway: an invalid KT_GATEWAY_URL is a warning with a fix, never a failure', async () => {
+    const c = await checkGateway({KT_GATEWAY_URL: 'ftp://nope'}, 200)
+    assert.equal(c.status, 'warn')
+    assert.match(c.detail, /KT_GATEWAY_URL="ftp:\/\/nope" is not an http\(s\) URL/)
+    assert.match(c.fix ?? '', /KT_GATEWAY_URL/)
+  })
+
+  test('text: aligned names, the fix under each ✗, a verdict; exit 1 only on a failure', () => {
+    const checks: DoctorCheck[] = [
+      {check: 'node', status: 'ok', detail: 'v20.1.0', fix: null},
+      {check: 'key:openai-main', status: 'fail', detail: 'OPENAI_API_KEY is not set', fix: 'export OPENAI_API_KEY=…'},
+      {check: 'gateway', status: 'warn', detail: 'not running', fix: null},
+    ]
+    assert.equal(
+      formatDoctorText(checks),
+      [
+        '✓ node             v20.1.0',
+        '✗ key openai-main  OPENAI_API_KEY is not set',
+        '                   → export OPENAI_API_KEY=…',
+        '⚠ gateway          not running',
+        '',
+        '1 problem to fix, 1 warning',
+      ].join('\n'),
+    )
+    assert.equal(doctorExitCode(checks), 1)
+    assert.equal(doctorExitCode([checks[0]!, checks[2]!]), 0)
+    assert.match(formatDoctorText([checks[0]!]), /\nall checks passed$/)
+  })
+})
