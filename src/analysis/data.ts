@@ -1,12 +1,12 @@
 // A scored run as one in-memory structure: for each request, the primary, candidate and (optional)
 // A/A answer side by side with their scores and similarities. Gates and reports read only this.
-import {describeRun, type RunDescription} from '../replay/describe.js'
-import type {DB} from '../store/db.js'
-import {getRun, type Arm} from '../store/runs.js'
-import {KtError} from '../util/errors.js'
-import {judgeSummary, type JudgeSummary} from '../scoring/judge.js'
+import {describeRun, type RunDescription} from '../replay/index.js'
+import type {DB} from '../store/index.js'
+import {getRun, type Arm} from '../store/index.js'
+import {KtError} from '../util/index.js'
+import {judgeSummary, type JudgeSummary} from '../scoring/index.js'
 import {parseStoredRequest, promptOfRequest, toolCallCount} from '../app/score-run.js'
-import type {Api} from '../records/types.js'
+import type {Api} from '../records/index.js'
 
 export interface ArmScores {
   relevance: number | null

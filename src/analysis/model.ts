@@ -1,7 +1,7 @@
 // The report of one scored run (`kt.report/v1`): built once by the metrics/gate engine, rendered
 // by every output format. Renderers read only this structure, so the formats always agree.
-import type {JudgeSummary} from '../scoring/judge.js'
-import type {QualityPolicy} from '../scoring/policy.js'
+import type {JudgeSummary} from '../scoring/index.js'
+import type {QualityPolicy} from '../scoring/index.js'
 
 export type Decision = 'pass' | 'fail' | 'inconclusive' | 'insufficient'
 export type Verdict = Decision | 'none'

@@ -5,16 +5,16 @@ import {existsSync, mkdirSync, readdirSync, rmSync, writeFileSync} from 'node:fs
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {runGates} from './gate-run.js'
-import {loadRunData} from '../analysis/data.js'
+import {loadRunData} from '../analysis/index.js'
 import {renderReport} from '../report/index.js'
-import type {ReportModel} from '../analysis/model.js'
-import {createReplayRun, executeRun, type ReplaySettings} from '../replay/engine.js'
+import type {ReportModel} from '../analysis/index.js'
+import {createReplayRun, executeRun, type ReplaySettings} from '../replay/index.js'
 import type {TargetSpec} from '../providers/index.js'
-import type {QualityPolicy} from '../scoring/policy.js'
-import {openDb} from '../store/db.js'
+import type {QualityPolicy} from '../scoring/index.js'
+import {openDb} from '../store/index.js'
 import {importFiles, type ImportSummary} from './import/import-files.js'
-import {getRun} from '../store/runs.js'
-import {KtError} from '../util/errors.js'
+import {getRun} from '../store/index.js'
+import {KtError} from '../util/index.js'
 
 /** The shipped sample, wherever kt is installed (dist/src/demo → repo root). */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url))

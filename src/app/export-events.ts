@@ -6,12 +6,12 @@ import {randomBytes} from 'node:crypto'
 import {closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
-import type {DB} from '../store/db.js'
-import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, rowToEvent, type EventQuery, type EventRow} from '../store/events.js'
-import {KtError} from '../util/errors.js'
-import {boolCell, neutralize} from '../formats/kt-events/cells.js'
-import {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from '../formats/kt-events/columns.js'
-import {flattenMetadata, metadataColumns} from '../formats/kt-events/metadata.js'
+import type {DB} from '../store/index.js'
+import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, rowToEvent, type EventQuery, type EventRow} from '../store/index.js'
+import {KtError} from '../util/index.js'
+import {boolCell, neutralize} from '../formats/index.js'
+import {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from '../formats/index.js'
+import {flattenMetadata, metadataColumns} from '../formats/index.js'
 
 export const EXPORT_FORMATS = ['csv', 'json', 'jsonl'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]

@@ -1,16 +1,16 @@
 // Gating a stored run end to end, for `kt gate` and `kt replay --gate`: parse the rules, score the
 // run if it has not been scored, build the report, and hand back the model and the exit code.
-import type {KtConfig} from '../config/types.js'
-import {loadRunData} from '../analysis/data.js'
-import {buildReport, type BuildReportOptions} from '../report/build.js'
-import type {ReportModel} from '../analysis/model.js'
-import type {JudgeOptions} from '../scoring/judge.js'
+import type {KtConfig} from '../config/index.js'
+import {loadRunData} from '../analysis/index.js'
+import {buildReport, type BuildReportOptions} from '../report/index.js'
+import type {ReportModel} from '../analysis/index.js'
+import type {JudgeOptions} from '../scoring/index.js'
 import {runIsScored, scoreRun, type ScoreRunOutcome} from './score-run.js'
-import type {DB} from '../store/db.js'
-import {getRun} from '../store/runs.js'
-import {KtError} from '../util/errors.js'
-import {DEFAULT_GATES} from '../gate/evaluate.js'
-import {parseGates, type GateInput} from '../gate/parse.js'
+import type {DB} from '../store/index.js'
+import {getRun} from '../store/index.js'
+import {KtError} from '../util/index.js'
+import {DEFAULT_GATES} from '../gate/index.js'
+import {parseGates, type GateInput} from '../gate/index.js'
 
 export type RunGatesOptions = Omit<BuildReportOptions, 'gates'> & {
   /** Also grade the answers with an LLM judge (scores the run again when it lacks this judge's results). */

@@ -3,16 +3,16 @@
 // has an A/A arm). With `judge`, an LLM judge also grades every answer (scores.judge_json; the
 // heuristic columns are unchanged). Scores are stored, and each scored answer is also written as a
 // `quality_scorer` event so it lists and exports like any other event.
-import {requestFromBody} from '../wire/record.js'
-import {stableStringify, ulid} from '../records/hash.js'
-import type {Api, CanonicalRequest} from '../records/types.js'
-import type {DB} from '../store/db.js'
-import {EventWriter, type EventRow} from '../store/events.js'
-import type {Arm} from '../store/runs.js'
-import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from '../scoring/heuristics.js'
-import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeItem, type JudgeOptions, type JudgePass, type JudgeRecord, type JudgeSummary} from '../scoring/judge.js'
-import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../scoring/policy.js'
-import {similarity} from '../scoring/similarity.js'
+import {requestFromBody} from '../wire/index.js'
+import {stableStringify, ulid} from '../records/index.js'
+import type {Api, CanonicalRequest} from '../records/index.js'
+import type {DB} from '../store/index.js'
+import {EventWriter, type EventRow} from '../store/index.js'
+import type {Arm} from '../store/index.js'
+import {buildIdf, promptFromRequest, responseLength, SCORERS, scoreResponse, type ResponseScores, type ScoreInput, type ScorePrompt} from '../scoring/index.js'
+import {createJudge, judgeItems, judgeKey, judgeModelName, judgeSummary, runIsJudged, type JudgeItem, type JudgeOptions, type JudgePass, type JudgeRecord, type JudgeSummary} from '../scoring/index.js'
+import {applyPolicy, DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../scoring/index.js'
+import {similarity} from '../scoring/index.js'
 
 /** Names every dimension's scorer with its version, so a changed heuristic shows up as a different scorer. */
 export const HEURISTIC_SCORER = Object.values(SCORERS).join(',')

@@ -1,8 +1,8 @@
 // Shared behaviour of every kt command: user errors print one line (no stack) and set the exit code;
 // data goes to stdout, messages and progress to stderr.
 import {Command, Flags} from '@oclif/core'
-import {openDb, resolveDbPath, type DB} from '../store/db.js'
-import {KtError} from '../util/errors.js'
+import {openDb, resolveDbPath, type DB} from '../store/index.js'
+import {KtError} from '../util/index.js'
 
 export const dbFlag = Flags.string({
   description: 'SQLite database file [default: $KT_DB, else $KT_HOME/kt.db, else ~/.kt/kt.db]',

@@ -2,9 +2,9 @@
 // become an EventQuery. (Declarations only; the commands stay thin.)
 import {Flags} from '@oclif/core'
 import {dbFlag} from './base.js'
-import type {EventQuery} from '../store/events.js'
-import {KtError} from '../util/errors.js'
-import {parseTimeFlag} from '../util/time.js'
+import type {EventQuery} from '../store/index.js'
+import {KtError} from '../util/index.js'
+import {parseTimeFlag} from '../util/index.js'
 import {EXPORT_FORMATS} from '../app/export-events.js'
 
 const FILTER = 'FILTER'

@@ -4,7 +4,7 @@ import {Progress} from '../cli/progress.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
 import {runDemo} from '../app/demo.js'
-import {resolveTarget} from '../config/targets.js'
+import {resolveTarget} from '../config/index.js'
 
 export default class Demo extends KtCommand {
   static override summary = 'Run the whole story offline: import the shipped sample, replay, score, report and gate'

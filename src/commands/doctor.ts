@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../cli/base.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
 import {DEFAULT_DOCTOR_TIMEOUT_MS, DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MAJOR, doctorExitCode, formatDoctorText, runDoctor} from '../app/doctor/index.js'
-import {resolveDbPath} from '../store/db.js'
+import {resolveDbPath} from '../store/index.js'
 
 export default class Doctor extends KtCommand {
   static override summary = 'Check that kt can run here: Node, database, config, API keys, targets, gateway'

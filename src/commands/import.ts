@@ -4,7 +4,7 @@ import {renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
 import {formats} from '../formats/index.js'
 import {importFiles, type ImportSummary} from '../app/import/import-files.js'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 
 export default class Import extends KtCommand {
   static override summary = 'Import LLM request logs into the kt database'

@@ -3,19 +3,19 @@ import {KtCommand, dbFlag} from '../cli/base.js'
 import {judgeFlags} from '../cli/judge-flags.js'
 import {fmtCost, fmtNum, renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
-import {loadConfigFromFlag} from '../config/load.js'
-import {qualityPolicyFrom} from '../config/quality.js'
-import {gateJson, gateLines, verdictLine} from '../report/render/gate-text.js'
-import {parseGates} from '../gate/parse.js'
+import {loadConfigFromFlag} from '../config/index.js'
+import {qualityPolicyFrom} from '../config/index.js'
+import {gateJson, gateLines, verdictLine} from '../report/index.js'
+import {parseGates} from '../gate/index.js'
 import {runGates} from '../app/gate-run.js'
-import {formatJudgeSummary, judgeFromFlags} from '../scoring/judge.js'
+import {formatJudgeSummary, judgeFromFlags} from '../scoring/index.js'
 import {scoreRun} from '../app/score-run.js'
-import {createReplayRun, estimateRun, executeRun, parsePlan, type ReplaySettings, type RunPlan} from '../replay/engine.js'
-import {summarizeRun, type ArmSummary} from '../replay/summary.js'
-import {resolvePrimary, resolveTarget} from '../config/targets.js'
-import {getRun} from '../store/runs.js'
-import {KtError} from '../util/errors.js'
-import {parseTimeFlag} from '../util/time.js'
+import {createReplayRun, estimateRun, executeRun, parsePlan, type ReplaySettings, type RunPlan} from '../replay/index.js'
+import {summarizeRun, type ArmSummary} from '../replay/index.js'
+import {resolvePrimary, resolveTarget} from '../config/index.js'
+import {getRun} from '../store/index.js'
+import {KtError} from '../util/index.js'
+import {parseTimeFlag} from '../util/index.js'
 
 export const configFlag = Flags.string({
   aliases: ['config'],
@@ -245,7 +245,7 @@ Exit status: 0 when the run completed, 1 on errors, 2 on usage errors, 130 when 
   }
 }
 
-function dryRun(db: import('../store/db.js').DB, plan: RunPlan, name: string | undefined) {
+function dryRun(db: import('../store/index.js').DB, plan: RunPlan, name: string | undefined) {
   db.exec('SAVEPOINT dry_run')
   try {
     const {runId} = createReplayRun(db, {...plan, name})

@@ -23,3 +23,4 @@ export {
   type ConfigSummary,
   type LintResult,
 } from './lint.js'
+export {resolvePrimary, resolveTarget, targetFromConfig} from './targets.js'

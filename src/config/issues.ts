@@ -1,5 +1,5 @@
 import {isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node} from 'yaml'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import type {ConfigIssue, Severity} from './types.js'
 
 export type PathSeg = string | number

@@ -2,8 +2,8 @@
 // (`openai:gpt-4o-mini`, `simulated:terse`), or `recorded` for the primary.
 import type {KtConfig, TargetConfig} from './types.js'
 import {parseTargetShorthand, type TargetSpec} from '../providers/index.js'
-import {KtError} from '../util/errors.js'
-import type {PrimarySpec} from '../replay/engine.js'
+import {KtError} from '../util/index.js'
+import type {PrimarySpec} from '../replay/index.js'
 
 export function targetFromConfig(t: TargetConfig): TargetSpec {
   const spec: TargetSpec = {id: t.id, provider: t.provider, model: t.model}

@@ -1,11 +1,11 @@
 // Anthropic Message Batches (docs/log-formats.md §5): request lines `{custom_id, params}` and result lines
 // `{custom_id, result:{type: succeeded|errored|canceled|expired, message|error}}`, in separate files and in any
 // order. Joined on custom_id across the files of one import session, like OpenAI Batch.
-import type {RecordError} from '../records/types.js'
-import {asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
+import type {RecordError} from '../records/index.js'
+import {asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
 import {BatchJoiner, joinedContext, type Half} from './openai-batch.js'
 import {draftFromBodies} from './provider-bodies.js'
-import {buildRecord} from '../wire/record.js'
+import {buildRecord} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 const RESULT_TYPES = new Set(['succeeded', 'errored', 'canceled', 'expired'])

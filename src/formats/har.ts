@@ -2,12 +2,12 @@
 // LLM generation endpoint becomes a record; every other entry is counted as a skip with its reason.
 // Credentials never leave this file: only a short allowlist of harmless headers is kept in metadata.
 import {brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync} from 'node:zlib'
-import {num, toIso} from '../records/normalize.js'
-import {stripSecretHeaders} from '../records/redact.js'
-import type {Api} from '../records/types.js'
-import {asArray, asObject, asString, isObject, type Json} from '../wire/json.js'
+import {num, toIso} from '../records/index.js'
+import {stripSecretHeaders} from '../records/index.js'
+import type {Api} from '../records/index.js'
+import {asArray, asObject, asString, isObject, type Json} from '../wire/index.js'
 import {applyHttpStatus, draftForApi, endpointOf} from './openai-batch.js'
-import {buildRecord, providerFromUrl, type RecordDraft} from '../wire/record.js'
+import {buildRecord, providerFromUrl, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 /** Request headers worth keeping (none carries a credential). */

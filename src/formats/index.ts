@@ -1,14 +1,13 @@
 // Public face of the formats part: the registry, detection, and `readFile` which turns one log file
 // into a stream of outcomes (records, skips, rejections). It knows nothing of the store.
 import {statSync} from 'node:fs'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {formats} from './registry.js'
 import {JsonLineError, openItems} from './reader.js'
 import type {Format, FormatParser, Item, Outcome, Shape} from './types.js'
 
 export type {Format, Outcome} from './types.js'
 export {formats} from './registry.js'
-export {buildRecord, requestHash} from '../wire/record.js'
 
 /** How many leading records must agree on a format before a JSONL file is accepted. */
 const AGREE = 5
@@ -133,3 +132,7 @@ export async function readFile(path: string, session: ImportSession, opts: ReadO
 function describeShape(shape: Shape): string {
   return {jsonl: 'JSON lines', json: 'a JSON document', csv: 'CSV or plain text', sse: 'an SSE stream'}[shape]
 }
+export {boolCell, neutralize} from './kt-events/cells.js'
+export {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from './kt-events/columns.js'
+export {flattenMetadata, metadataColumns} from './kt-events/metadata.js'
+export type {FormatContext, StoredColumns} from './types.js'

@@ -5,13 +5,13 @@
 // This module also holds the helpers the LiteLLM and OTel importers share (messages in any of the
 // OpenAI / Anthropic / OTel-parts shapes → an OpenAI chat body, time and id helpers). It imports neither
 // of them, so there is no import cycle.
-import {sha256} from '../records/hash.js'
-import {num, toIso} from '../records/normalize.js'
-import type {Api, Usage} from '../records/types.js'
-import {isAnthropicResponse, parseAnthropicResponse} from '../wire/anthropic.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
-import {argString, isOpenAIChatResponse, looksAnthropicMessages, parseOpenAIChatResponse, type ParsedResponse} from '../wire/openai-chat.js'
-import {buildRecord, requestFromBody, type RecordDraft} from '../wire/record.js'
+import {sha256} from '../records/index.js'
+import {num, toIso} from '../records/index.js'
+import type {Api, Usage} from '../records/index.js'
+import {isAnthropicResponse, parseAnthropicResponse} from '../wire/index.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
+import {argString, isOpenAIChatResponse, looksAnthropicMessages, parseOpenAIChatResponse, type ParsedResponse} from '../wire/index.js'
+import {buildRecord, requestFromBody, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome, Shape} from './types.js'
 
 // ---------------------------------------------------------------------------------------------

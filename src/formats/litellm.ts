@@ -2,13 +2,13 @@
 // JSONL from the S3/GCS/blob/generic-API loggers), and rows of the LiteLLM_SpendLogs table (JSON, JSONL, CSV).
 // LiteLLM logs the messages and the optional params separately, so a replayable request body is synthesised
 // from them (flagged `request_synthesized`), except when SpendLogs kept the client's original body.
-import {num, usageFromOpenAIChat} from '../records/normalize.js'
-import type {Api, CanonicalResponse, Provider, Usage} from '../records/types.js'
-import {isAnthropicResponse, parseAnthropicResponse} from '../wire/anthropic.js'
-import {asArray, asObject, isObject, type Json} from '../wire/json.js'
-import {parseOpenAIChatResponse, type ParsedResponse} from '../wire/openai-chat.js'
+import {num, usageFromOpenAIChat} from '../records/index.js'
+import type {Api, CanonicalResponse, Provider, Usage} from '../records/index.js'
+import {isAnthropicResponse, parseAnthropicResponse} from '../wire/index.js'
+import {asArray, asObject, isObject, type Json} from '../wire/index.js'
+import {parseOpenAIChatResponse, type ParsedResponse} from '../wire/index.js'
 import {decode, epochMs, hashIdentifier, isoFromMs, msBetween, str, strings, synthBody, toChatMessages} from './langfuse.js'
-import {buildRecord, requestFromBody, responseFromBody, type RecordDraft} from '../wire/record.js'
+import {buildRecord, requestFromBody, responseFromBody, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome, Shape} from './types.js'
 
 /** What LiteLLM writes in place of prompts and completions when message logging is off. */

@@ -4,15 +4,15 @@
 // custom_id across the files of one import session; halves without a partner are emitted by finish().
 //
 // It also holds `endpointOf` and `draftForApi`, which HAR and recordings reuse.
-import {num} from '../records/normalize.js'
-import type {Api, RecordError} from '../records/types.js'
-import {emptyRequest} from '../records/types.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
-import {parseSse} from '../wire/openai-chat.js'
-import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from '../wire/openai-completions.js'
-import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from '../wire/openai-responses.js'
+import {num} from '../records/index.js'
+import type {Api, RecordError} from '../records/index.js'
+import {emptyRequest} from '../records/index.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
+import {parseSse} from '../wire/index.js'
+import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from '../wire/index.js'
+import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from '../wire/index.js'
 import {applyParsedResponse, draftFromBodies, markStreamed} from './provider-bodies.js'
-import {buildRecord, type RecordDraft} from '../wire/record.js'
+import {buildRecord, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@
 // Timing: OTLP nanos are 19-digit integers. Quoted ones go through BigInt exactly; unquoted ones have already
 // lost precision in JSON.parse (a double is exact to ~256 ns at that size), which is far below the 1 µs
 // resolution kt keeps, so converting the parsed number to ms is accurate enough.
-import {nanosToMs, normalizeFinishReason, num} from '../records/normalize.js'
-import type {Api, Provider, Usage} from '../records/types.js'
-import {asArray, asObject, isObject, type Json} from '../wire/json.js'
-import {argString} from '../wire/openai-chat.js'
+import {nanosToMs, normalizeFinishReason, num} from '../records/index.js'
+import type {Api, Provider, Usage} from '../records/index.js'
+import {asArray, asObject, isObject, type Json} from '../wire/index.js'
+import {argString} from '../wire/index.js'
 import {
   decode,
   epochMs,
@@ -29,7 +29,7 @@ import {
   toChatMessages,
   type OutputShape,
 } from './langfuse.js'
-import {buildRecord, requestFromBody, type RecordDraft} from '../wire/record.js'
+import {buildRecord, requestFromBody, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 interface SpanEvent {

@@ -1,10 +1,10 @@
 // Bare provider bodies as in-house loggers write them: a request body, a response body, or a pair
 // `{request, response, timestamp?, latency_ms?, ...}`, one per JSONL line or as a JSON document/array.
 // Also a raw SSE capture (one streamed response, OpenAI or Anthropic).
-import {num, toIso} from '../records/normalize.js'
-import type {Api} from '../records/types.js'
-import {isAnthropicResponse, isAnthropicSse, assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from '../wire/anthropic.js'
-import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/json.js'
+import {num, toIso} from '../records/index.js'
+import type {Api} from '../records/index.js'
+import {isAnthropicResponse, isAnthropicSse, assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from '../wire/index.js'
+import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
 import {
   assembleOpenAIChatStream,
   isOpenAIChatRequest,
@@ -16,8 +16,8 @@ import {
   parseSse,
   type AssembledStream,
   type ParsedResponse,
-} from '../wire/openai-chat.js'
-import {buildRecord, type RecordDraft} from '../wire/record.js'
+} from '../wire/index.js'
+import {buildRecord, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 type Which = 'openai' | 'anthropic'

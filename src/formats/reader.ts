@@ -5,7 +5,7 @@ import {open} from 'node:fs/promises'
 import type {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {parse as parseCsv} from 'csv-parse'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import type {Item, Shape} from './types.js'
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024

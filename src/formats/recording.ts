@@ -2,14 +2,14 @@
 // is the JSON text (or object) or the SSE text of an OpenAI/Anthropic response. There is no request, so the
 // record is response-only and not replayable. Detection is narrow: the body itself must be a provider response,
 // so this format never takes files meant for another.
-import {num, toIso} from '../records/normalize.js'
-import type {Api} from '../records/types.js'
-import {isAnthropicSse} from '../wire/anthropic.js'
-import {asObject, isObject, type Json} from '../wire/json.js'
-import {isOpenAIChatSse, parseSse} from '../wire/openai-chat.js'
-import {isResponsesSse} from '../wire/openai-responses.js'
+import {num, toIso} from '../records/index.js'
+import type {Api} from '../records/index.js'
+import {isAnthropicSse} from '../wire/index.js'
+import {asObject, isObject, type Json} from '../wire/index.js'
+import {isOpenAIChatSse, parseSse} from '../wire/index.js'
+import {isResponsesSse} from '../wire/index.js'
 import {apiOfResponseBody, applyHttpStatus, draftForApi} from './openai-batch.js'
-import {buildRecord} from '../wire/record.js'
+import {buildRecord} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
 interface Classified {

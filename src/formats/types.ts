@@ -1,4 +1,4 @@
-import type {CanonicalRecord} from '../records/types.js'
+import type {CanonicalRecord} from '../records/index.js'
 
 /** How a file is laid out; the reader turns each shape into items. */
 export type Shape = 'jsonl' | 'json' | 'csv' | 'sse'

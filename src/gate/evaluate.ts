@@ -4,8 +4,8 @@
 //   harm (`--decision harm`): FAIL only when no value satisfies the rule, else PASS.
 // Below the §4.3 minimum sample a gate is INSUFFICIENT, never PASS, in both modes. All gates must
 // pass to ship: an intersection–union test, so each gate runs at its own level (§4.2).
-import type {Decision, GateOutcome, Interval, Verdict} from '../analysis/model.js'
-import {describeExclusions, MetricEngine, type Measurement} from '../analysis/metrics.js'
+import type {Decision, GateOutcome, Interval, Verdict} from '../analysis/index.js'
+import {describeExclusions, MetricEngine, type Measurement} from '../analysis/index.js'
 import type {GateOp, GateRule} from './parse.js'
 
 export type DecisionMode = 'non-inferiority' | 'harm'

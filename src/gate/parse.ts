@@ -7,8 +7,8 @@
 //           | "primary" [ ("+"|"-") number ["%"] ] additive margin: candidate − primary
 //           | number "x"                          ratio: candidate / primary
 //   level  := number ["%"]                        95%, 95 or 0.95; default the report's level
-import {KtError} from '../util/errors.js'
-import {findMetric, suggestMetrics, type GateKind, type MetricSpec} from '../analysis/registry.js'
+import {KtError} from '../util/index.js'
+import {findMetric, suggestMetrics, type GateKind, type MetricSpec} from '../analysis/index.js'
 
 export type GateOp = '>' | '>=' | '<' | '<='
 

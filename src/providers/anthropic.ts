@@ -2,12 +2,12 @@
 // (auth, anthropic-version, ANTHROPIC_BASE_URL, error classes), kt reads and parses the raw body. The SDK is loaded
 // and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
 import type {Anthropic} from '@anthropic-ai/sdk'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadAnthropic} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {openaiChatToAnthropic} from '../wire/translate.js'
+import {openaiChatToAnthropic} from '../wire/index.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type MessageParams = Parameters<Anthropic['messages']['create']>[0]

@@ -1,6 +1,6 @@
 // Faithful replay: the stored body goes out as it was, with only `model` replaced (and the stream flag when the
 // caller asks for a different mode than the stored one).
-import {emptyUsage} from '../records/types.js'
+import {emptyUsage} from '../records/index.js'
 import type {CallResult, TargetSpec} from './types.js'
 
 export function prepareBody(body: Record<string, unknown>, model: string, stream: boolean, openaiChat: boolean): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // Turns whatever a call ended with (SDK errors, aborts, cut streams) into CallResult fields. Never throws.
 import type * as AnthropicErrors from '@anthropic-ai/sdk'
 import type * as OpenAIErrors from 'openai'
-import type {RecordError} from '../records/types.js'
+import type {RecordError} from '../records/index.js'
 import {loadedSdks} from './sdk.js'
 
 export interface Classified {

@@ -1,6 +1,6 @@
 // createClient: validates a target, resolves its key from the environment BEFORE any request, and picks the
 // SDK-backed (or simulated) client. The key value is never put into a message.
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {createAnthropicClient} from './anthropic.js'
 import {createOpenAIFamilyClient} from './openai.js'
 import {createSimulatedClient} from './simulated.js'

@@ -3,12 +3,12 @@
 // error classes; kt reads the raw body (`.asResponse()`) so that its own parsers assemble streams byte for byte.
 // The SDK is loaded and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
 import type {OpenAI} from 'openai'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {prepareBody, unsupportedApi} from './body.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadOpenAI} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {anthropicToOpenAIChat} from '../wire/translate.js'
+import {anthropicToOpenAIChat} from '../wire/index.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type ChatParams = Parameters<OpenAI['chat']['completions']['create']>[0]

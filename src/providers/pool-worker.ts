@@ -1,7 +1,7 @@
 // Worker thread of a CallPool (pool.ts): holds real provider clients (official SDKs on its own keep-alive sockets)
 // and runs the calls it is sent. The main thread keeps scheduling, limits, retries and the database.
 import {parentPort} from 'node:worker_threads'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {createClient, keyEnvFor} from './client.js'
 import type {CallResult, ProviderClient, TargetSpec} from './types.js'
 

@@ -1,7 +1,7 @@
 // Shipped list prices (USD per million tokens) for cost estimates. Dated variants match by prefix
 // (gpt-4o-mini-2024-07-18 → gpt-4o-mini). Prices change: a `pricing` map in the config overrides any entry.
 // Source: the providers' public pricing pages (OpenAI API pricing, Anthropic "Pricing"), checked 2025.
-import type {Usage} from '../records/types.js'
+import type {Usage} from '../records/index.js'
 
 export interface ModelPrice {
   /** Uncached input. */

@@ -1,12 +1,12 @@
 // One upstream call, whatever the SDK: deadline + caller abort, timing, reading the raw body (JSON or SSE) and
 // handing it to the wire-format parsers, and classifying every failure. The SDK call itself is injected as `send`.
-import {assembleAnthropicStream, parseAnthropicResponse} from '../wire/anthropic.js'
-import type {Json} from '../wire/json.js'
-import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../wire/openai-chat.js'
-import {emptyUsage} from '../records/types.js'
+import {assembleAnthropicStream, parseAnthropicResponse} from '../wire/index.js'
+import type {Json} from '../wire/index.js'
+import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../wire/index.js'
+import {emptyUsage} from '../records/index.js'
 import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
-import {assembleResponsesStream, parseResponsesResponse} from '../wire/openai-responses.js'
-import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from '../wire/sse.js'
+import {assembleResponsesStream, parseResponsesResponse} from '../wire/index.js'
+import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from '../wire/index.js'
 import {bodyComplete, readBodyText, sentAt} from './transport.js'
 import {emptyResult} from './body.js'
 import type {CallResult} from './types.js'

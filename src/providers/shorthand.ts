@@ -1,6 +1,6 @@
 // `provider:model[@base_url]` targets for the command line: openai:gpt-4o-mini, anthropic:claude-sonnet-4-20250514,
 // simulated:terse, openai-compatible:llama3@http://127.0.0.1:11434/v1, azure-openai:my-deployment@https://res.openai.azure.com
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {SIMULATED_STYLES} from './simulated.js'
 import {PROVIDER_KINDS, type ProviderKind, type SimulationStyle, type TargetSpec} from './types.js'
 

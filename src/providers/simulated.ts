@@ -6,12 +6,12 @@
 // demos over thousands of records stay fast. A drawn latency above the call's timeout is a timeout result either way. Errors (`error_rate`) are drawn per request AND per attempt on this client, so a
 // retried request can succeed while a fresh client replays the same sequence.
 import {createHash} from 'node:crypto'
-import {asArray, asObject, asString, isObject, type Json} from '../wire/json.js'
-import {parseAnthropicRequest, parseAnthropicResponse} from '../wire/anthropic.js'
-import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from '../wire/openai-chat.js'
-import {emptyUsage, type CanonicalRequest, type Message} from '../records/types.js'
-import {parseResponsesResponse} from '../wire/openai-responses.js'
-import {rng} from '../stats/rng.js'
+import {asArray, asObject, asString, isObject, type Json} from '../wire/index.js'
+import {parseAnthropicRequest, parseAnthropicResponse} from '../wire/index.js'
+import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from '../wire/index.js'
+import {emptyUsage, type CanonicalRequest, type Message} from '../records/index.js'
+import {parseResponsesResponse} from '../wire/index.js'
+import {rng} from '../stats/index.js'
 import {estimateRequestTokens} from './pricing.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, SimulationStyle, TargetSpec} from './types.js'
 

@@ -1,5 +1,5 @@
 // Public types of the provider layer: what a target is, what one call returns.
-import type {CanonicalResponse, RecordError, Usage} from '../records/types.js'
+import type {CanonicalResponse, RecordError, Usage} from '../records/index.js'
 
 export type ProviderKind = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'simulated'
 

@@ -1,6 +1,6 @@
 // A run as people read it: targets by name, settings, how far it got.
-import type {DB} from '../store/db.js'
-import {resultCounts, type RunRow} from '../store/runs.js'
+import type {DB} from '../store/index.js'
+import {resultCounts, type RunRow} from '../store/index.js'
 import {liveArms, parsePlan, type ReplaySettings} from './engine.js'
 
 export interface RunDescription {

@@ -1,6 +1,6 @@
 // Per-arm totals of a run, read back from the results table.
-import type {DB} from '../store/db.js'
-import type {Arm} from '../store/runs.js'
+import type {DB} from '../store/index.js'
+import type {Arm} from '../store/index.js'
 
 export interface ArmSummary {
   arm: Arm

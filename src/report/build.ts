@@ -1,17 +1,17 @@
 // Builds the ReportModel of a scored run (docs/scoring-and-gates.md §5.4): per-arm statistics, every metric row with
 // its paired interval, the gate outcomes and verdict, the A/A noise floor, the worst regressions
 // and the raw distributions. Pure and deterministic: same RunData, seed and B → byte-identical JSON.
-import {evaluateGates, exitCodeOf, verdictOf, DEFAULT_GATES, type DecisionMode} from '../gate/evaluate.js'
-import {describeExclusions, MetricEngine} from '../analysis/metrics.js'
-import {parseGates, type GateInput, type GateRule} from '../gate/parse.js'
-import {findMetric, QUALITY_DIMENSIONS} from '../analysis/registry.js'
-import {DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../scoring/policy.js'
+import {evaluateGates, exitCodeOf, verdictOf, DEFAULT_GATES, type DecisionMode} from '../gate/index.js'
+import {describeExclusions, MetricEngine} from '../analysis/index.js'
+import {parseGates, type GateInput, type GateRule} from '../gate/index.js'
+import {findMetric, QUALITY_DIMENSIONS} from '../analysis/index.js'
+import {DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../scoring/index.js'
 import {HEURISTIC_SCORER} from '../app/score-run.js'
-import {SIMILARITY_VERSION} from '../scoring/similarity.js'
+import {SIMILARITY_VERSION} from '../scoring/index.js'
 import {mean, pairedBootstrapMean, quantile, sd, sum} from '../stats/index.js'
-import {KtError} from '../util/errors.js'
-import type {ArmData, PairedRequest, RunData} from '../analysis/data.js'
-import type {ArmStats, Distributions, ExampleRow, NoiseFloor, ReportModel} from '../analysis/model.js'
+import {KtError} from '../util/index.js'
+import type {ArmData, PairedRequest, RunData} from '../analysis/index.js'
+import type {ArmStats, Distributions, ExampleRow, NoiseFloor, ReportModel} from '../analysis/index.js'
 
 export interface BuildReportOptions {
   /** Gate rules (strings, or with their config source). Undefined → the default gates; [] → no gates. */

@@ -1,15 +1,12 @@
 // Public face of reporting: load a scored run, build its model once, render it in any format.
-import type {RunData} from '../analysis/data.js'
-import type {ReportModel} from '../analysis/model.js'
+import type {RunData} from '../analysis/index.js'
+import type {ReportModel} from '../analysis/index.js'
 import {renderCsv} from './render/csv.js'
 import {renderHtml} from './render/html.js'
 import {renderJson} from './render/json.js'
 import {renderMarkdown} from './render/markdown.js'
 import {renderTable} from './render/table.js'
 
-export type * from '../analysis/model.js'
-export type {ArmData, ArmScores, PairedRequest, RunData, Similarity} from '../analysis/data.js'
-export {loadRunData} from '../analysis/data.js'
 export {buildReport, type BuildReportOptions} from './build.js'
 export {renderTable, type TableOptions} from './render/table.js'
 export {renderCsv, CSV_COLUMNS} from './render/csv.js'
@@ -57,3 +54,7 @@ export function renderReport(format: ReportFormat, model: ReportModel, data: Run
       return renderHtml(model)
   }
 }
+export {normalizeLevel} from './build.js'
+export {gateJson, gateLines, verdictLine} from './render/gate-text.js'
+export {junitXml} from './render/junit.js'
+export {defaultColor} from './render/table.js'

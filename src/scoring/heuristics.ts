@@ -3,7 +3,7 @@
 // No clock, no randomness, no network. Every dimension carries `heuristic/<dim>@<version>`;
 // change the version when a formula or threshold here changes.
 
-import type {CanonicalRequest, Part} from '../records/types.js'
+import type {CanonicalRequest, Part} from '../records/index.js'
 import {contentStems, scriptProfile, splitSentences, stripCode, wordTokens} from './text.js'
 import type {Script, ScriptProfile} from './text.js'
 

@@ -2,8 +2,8 @@
 // no network, no clock. Change RUBRIC_VERSION / PAIRWISE_VERSION whenever a prompt, anchor or schema
 // here changes: both are part of the cache key, so old cached verdicts are not reused for a new rubric.
 import {z} from 'zod'
-import {requestFromBody} from '../wire/record.js'
-import type {Api, CanonicalRequest, Part} from '../records/types.js'
+import {requestFromBody} from '../wire/index.js'
+import type {Api, CanonicalRequest, Part} from '../records/index.js'
 
 export const RUBRIC_VERSION = 'kt-rubric@1'
 export const PAIRWISE_VERSION = 'kt-pairwise@1'

@@ -8,15 +8,15 @@ import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:f
 import {basename, dirname, join, resolve} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import type {z} from 'zod'
-import type {KtConfig} from '../config/types.js'
+import type {KtConfig} from '../config/index.js'
 import {createClient, estimateCost, estimateRequestTokens, type CallResult, type PriceOverrides, type ProviderClient, type TargetSpec} from '../providers/index.js'
-import {TokenBucket} from '../util/limits.js'
-import {resolveTarget} from '../config/targets.js'
-import {sha256, stableStringify} from '../records/hash.js'
-import type {Api} from '../records/types.js'
-import type {DB} from '../store/db.js'
-import type {Arm} from '../store/runs.js'
-import {KtError} from '../util/errors.js'
+import {TokenBucket} from '../util/index.js'
+import {resolveTarget} from '../config/index.js'
+import {sha256, stableStringify} from '../records/index.js'
+import type {Api} from '../records/index.js'
+import type {DB} from '../store/index.js'
+import type {Arm} from '../store/index.js'
+import {KtError} from '../util/index.js'
 import {
   conversationFromRequest,
   JUDGE_DIMENSIONS,

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
-import {KtError} from '../util/errors.js'
+import {KtError} from '../util/index.js'
 import {migrations} from './migrations.js'
 
 export type DB = Database.Database

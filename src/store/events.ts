@@ -1,6 +1,6 @@
 import type {Statement} from 'better-sqlite3'
-import type {StoredColumns} from '../formats/types.js'
-import type {CanonicalRecord, EventFields, Usage} from '../records/types.js'
+import type {StoredColumns} from '../formats/index.js'
+import type {CanonicalRecord, EventFields, Usage} from '../records/index.js'
 import type {DB} from './db.js'
 
 /** One row of the events table, column for column. */

@@ -1,7 +1,7 @@
 // Anthropic Messages wire format (docs/log-formats.md §5): request/response bodies to canonical, and the
 // `event:`/`data:` stream assembled into one `message` object.
-import {normalizeFinishReason, usageFromAnthropic} from '../records/normalize.js'
-import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/types.js'
+import {normalizeFinishReason, usageFromAnthropic} from '../records/index.js'
+import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
 import {imagePart, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 

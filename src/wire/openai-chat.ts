@@ -1,7 +1,7 @@
 // OpenAI Chat Completions wire format (docs/log-formats.md §3): request and response bodies to the
 // canonical shape, and SSE chunk streams assembled into one `chat.completion` object.
-import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/normalize.js'
-import type {CanonicalRequest, CanonicalResponse, Message, Part, ToolCall, ToolDef, Usage} from '../records/types.js'
+import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
+import type {CanonicalRequest, CanonicalResponse, Message, Part, ToolCall, ToolDef, Usage} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
 
 const PARAM_KEYS = [

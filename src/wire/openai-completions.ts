@@ -1,6 +1,6 @@
 // Legacy OpenAI Completions (`/v1/completions`): prompt in, text out. Imported for reports, never replayed.
-import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/normalize.js'
-import type {CanonicalRequest} from '../records/types.js'
+import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
+import type {CanonicalRequest} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
 import {readOpenAIChunks, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 

@@ -1,7 +1,7 @@
 // OpenAI Responses API wire format (docs/log-formats.md §4): request bodies to canonical, the response object
 // to canonical (§1.2 finish reasons), and typed SSE events reduced to the terminal response object.
-import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/normalize.js'
-import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/types.js'
+import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
+import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, isObject, type Json} from './json.js'
 import {argString, imagePart, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 

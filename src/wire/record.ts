@@ -1,16 +1,16 @@
 // One place that turns what a format parser found into a complete CanonicalRecord, so every format
 // gets the same defaults, ids, request hashes and secret scrubbing.
-import {finishUsage} from '../records/normalize.js'
-import {scrubSecrets} from '../records/redact.js'
-import {sha256, stableStringify} from '../records/hash.js'
-import type {Api, CanonicalRecord, CanonicalRequest, CanonicalResponse, EventFields, Provider, RecordError, Status, Usage} from '../records/types.js'
-import {emptyEventFields, emptyRequest, emptyUsage} from '../records/types.js'
+import {finishUsage} from '../records/index.js'
+import {scrubSecrets} from '../records/index.js'
+import {sha256, stableStringify} from '../records/index.js'
+import type {Api, CanonicalRecord, CanonicalRequest, CanonicalResponse, EventFields, Provider, RecordError, Status, Usage} from '../records/index.js'
+import {emptyEventFields, emptyRequest, emptyUsage} from '../records/index.js'
 import {parseAnthropicRequest, parseAnthropicResponse} from './anthropic.js'
 import type {Json} from './json.js'
 import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from './openai-chat.js'
 import {parseCompletionsRequest, parseCompletionsResponse} from './openai-completions.js'
 import {parseResponsesRequest, parseResponsesResponse} from './openai-responses.js'
-import type {FormatContext} from '../formats/types.js'
+import type {FormatContext} from '../formats/index.js'
 
 export interface RecordDraft {
   format: string

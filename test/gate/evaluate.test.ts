@@ -2,7 +2,8 @@
 // family of metric, harm mode, levels, verdicts and exit codes.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {decide, DEFAULT_GATES, evaluateGate, exitCodeOf, MetricEngine, parseGate, verdictOf} from '../../src/gate/index.js'
+import {MetricEngine} from '../../src/analysis/index.js'
+import {decide, DEFAULT_GATES, evaluateGate, exitCodeOf, parseGate, verdictOf} from '../../src/gate/index.js'
 import {buildReport} from '../../src/report/build.js'
 import type {ArmData, PairedRequest, RunData} from '../../src/analysis/data.js'
 import type {GateOutcome} from '../../src/analysis/model.js'

@@ -1,7 +1,8 @@
 // The gate language: every form of §5.3, and errors that name the rule, the column and a fix.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {editDistance, parseGate, parseGates, suggestMetrics, GateSyntaxError, METRICS} from '../../src/gate/index.js'
+import {editDistance, METRICS, suggestMetrics} from '../../src/analysis/index.js'
+import {parseGate, parseGates, GateSyntaxError} from '../../src/gate/index.js'
 import {KtError} from '../../src/util/errors.js'
 
 function parseError(rule: string): GateSyntaxError {

@@ -1,7 +1,7 @@
 // Request translation both ways: every dropped or approximated field is named in `losses`.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {anthropicToOpenAIChat, openaiChatToAnthropic} from '../../src/providers/index.js'
+import {anthropicToOpenAIChat, openaiChatToAnthropic} from '../../src/wire/index.js'
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
 

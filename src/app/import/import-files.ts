@@ -8,9 +8,9 @@
 import {existsSync, statSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
-import {KtError} from '../../util/errors.js'
-import {describeSqliteError, type DB} from '../../store/db.js'
-import {EventWriter, IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../store/events.js'
+import {KtError} from '../../util/index.js'
+import {describeSqliteError, type DB} from '../../store/index.js'
+import {EventWriter, IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../store/index.js'
 import {datasetName, ImportProducer, type Note, type ProducerMessage, type ProducerOptions} from './producer.js'
 import type {FromWorker, ToWorker, WorkerInput} from './worker.js'
 

@@ -3,12 +3,13 @@
 // two halves run in one thread for small imports and in two (import-worker.ts) for large ones, so the
 // same code decides every count, reason and error either way.
 import {basename} from 'node:path'
-import {ImportSession, readFile, requestHash} from '../../formats/index.js'
+import {ImportSession, readFile} from '../../formats/index.js'
+import {requestHash} from '../../wire/index.js'
 import type {Outcome} from '../../formats/index.js'
-import type {StoredColumns} from '../../formats/types.js'
-import type {CanonicalRecord} from '../../records/types.js'
-import {KtError} from '../../util/errors.js'
-import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../store/events.js'
+import type {StoredColumns} from '../../formats/index.js'
+import type {CanonicalRecord} from '../../records/index.js'
+import {KtError} from '../../util/index.js'
+import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../store/index.js'
 
 export interface ProducerOptions {
   format?: string

@@ -2,7 +2,7 @@
 // hashing) and posts its messages to the importer, which only stores rows. At most MAX_IN_FLIGHT messages
 // wait unacknowledged, so memory stays flat however far ahead reading could get.
 import {parentPort, workerData} from 'node:worker_threads'
-import {KtError} from '../../util/errors.js'
+import {KtError} from '../../util/index.js'
 import {ImportProducer, type ProducerMessage, type ProducerOptions} from './producer.js'
 
 export interface WorkerInput {

@@ -4,8 +4,8 @@ import {renderTable} from '../../cli/output.js'
 import {streamEvents} from '../../app/export-events.js'
 import {filterFlags, queryFromFlags} from '../../cli/event-flags.js'
 import {TABLE_HEAD, tableRow} from '../../cli/event-render.js'
-import {countEvents, iterateEvents, SUMMARY_COLUMNS} from '../../store/events.js'
-import {KtError} from '../../util/errors.js'
+import {countEvents, iterateEvents, SUMMARY_COLUMNS} from '../../store/index.js'
+import {KtError} from '../../util/index.js'
 
 const TABLE_LIMIT = 100
 

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../../cli/base.js'
 import {renderTable} from '../../cli/output.js'
-import {describeRun} from '../../replay/describe.js'
-import {listRuns} from '../../store/runs.js'
+import {describeRun} from '../../replay/index.js'
+import {listRuns} from '../../store/index.js'
 
 export default class RunsList extends KtCommand {
   static override summary = 'List replay runs, newest first'

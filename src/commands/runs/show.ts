@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {KtCommand, dbFlag} from '../../cli/base.js'
 import {fmtCost, fmtNum, renderTable} from '../../cli/output.js'
-import {describeRun} from '../../replay/describe.js'
-import {summarizeRun} from '../../replay/summary.js'
-import {getRun} from '../../store/runs.js'
-import {KtError} from '../../util/errors.js'
+import {describeRun} from '../../replay/index.js'
+import {summarizeRun} from '../../replay/index.js'
+import {getRun} from '../../store/index.js'
+import {KtError} from '../../util/index.js'
 
 export default class RunsShow extends KtCommand {
   static override summary = 'Describe one replay run: targets, settings, counts and status'

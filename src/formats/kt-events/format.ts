@@ -3,10 +3,10 @@
 // dataset (unless --dataset is given) and, when the file has them, bodies parsed by `api` so the event is
 // replayable again. Rows without a request body are metrics-only.
 import {EventInputError, eventInputFromCsv, eventInputFromJson, isKtEventObject, isKtEventsCsvRow, type EventInput} from './parse.js'
-import {scrubSecrets} from '../../records/redact.js'
-import type {Api, CanonicalRequest, CanonicalResponse, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/types.js'
-import {emptyRequest} from '../../records/types.js'
-import {buildRecord, requestFromBody, responseFromBody} from '../../wire/record.js'
+import {scrubSecrets} from '../../records/index.js'
+import type {Api, CanonicalRequest, CanonicalResponse, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
+import {emptyRequest} from '../../records/index.js'
+import {buildRecord, requestFromBody, responseFromBody} from '../../wire/index.js'
 import type {Format, FormatContext, Item, Outcome, StoredColumns} from '../types.js'
 
 const FORMAT = 'kt-events'

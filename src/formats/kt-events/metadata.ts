@@ -2,7 +2,7 @@
 // filter on it, and unflattened back into the same object on import. Cells hold the text of a string value,
 // or JSON for anything else (numbers, booleans, null, arrays, empty objects) and for strings that would
 // otherwise read back as something else (`"42"`, `"true"`, `""`).
-import type {DB} from '../../store/db.js'
+import type {DB} from '../../store/index.js'
 
 export const METADATA_PREFIX = 'metadata'
 

@@ -5,8 +5,8 @@
 // primary matters only for the similarity row, and a warning says when the primaries differ.
 import Table from 'cli-table3'
 import {mean, newcombePairedDiff, pairedBootstrapMean, pairedBootstrapRatio, quantile, sum} from '../../stats/index.js'
-import type {ArmData, PairedRequest, RunData} from '../../analysis/data.js'
-import type {Interval} from '../../analysis/model.js'
+import type {ArmData, PairedRequest, RunData} from '../../analysis/index.js'
+import type {Interval} from '../../analysis/index.js'
 import {DIRECTION_MARK, direction, excerpt, fmtComparison, fmtLevel, fmtValue, type Unit} from './format.js'
 import {mdText} from './markdown.js'
 

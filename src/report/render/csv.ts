@@ -3,8 +3,8 @@
 // formula are neutralised.
 import {stringify} from 'csv-stringify/sync'
 import {neutralizeCell} from '../../cli/output.js'
-import type {ArmData, PairedRequest, RunData, Similarity} from '../../analysis/data.js'
-import type {ReportModel} from '../../analysis/model.js'
+import type {ArmData, PairedRequest, RunData, Similarity} from '../../analysis/index.js'
+import type {ReportModel} from '../../analysis/index.js'
 
 export const CSV_COLUMNS = [
   'event_id',

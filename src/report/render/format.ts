@@ -1,8 +1,8 @@
 // Number and text formatting shared by every report format, so a value reads the same in the
 // terminal, the Markdown summary and the HTML page.
-import type {JudgeSummary} from '../../scoring/judge.js'
-import {findMetric} from '../../analysis/registry.js'
-import type {Decision, GateOutcome, Interval, MetricRow, Verdict} from '../../analysis/model.js'
+import type {JudgeSummary} from '../../scoring/index.js'
+import {findMetric} from '../../analysis/index.js'
+import type {Decision, GateOutcome, Interval, MetricRow, Verdict} from '../../analysis/index.js'
 
 export type Unit = MetricRow['unit']
 

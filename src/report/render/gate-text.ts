@@ -3,9 +3,9 @@
 //   ✗ FAIL          latency.p95 <= 1.2x                 ratio 1.31 [1.22, 1.44] n=412
 //   ? INCONCLUSIVE  error_rate <= primary+0.01          diff 0.002 [-0.004, 0.012] n=412
 //   · INSUFFICIENT  latency.p99 <= 1.2x                 ratio 1.05 n=412 (need 1000 pairs, have 412)
-import type {Decision, GateOutcome, ReportModel} from '../../analysis/model.js'
-import {fmtValue, valueStyle} from '../../gate/evaluate.js'
-import {findMetric} from '../../analysis/registry.js'
+import type {Decision, GateOutcome, ReportModel} from '../../analysis/index.js'
+import {fmtValue, valueStyle} from '../../gate/index.js'
+import {findMetric} from '../../analysis/index.js'
 
 const MARK: Record<Decision, string> = {pass: '✓', fail: '✗', inconclusive: '?', insufficient: '·'}
 

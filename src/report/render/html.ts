@@ -2,7 +2,7 @@
 // Content-Security-Policy forbids loading anything, as a second line of defence behind the escaping
 // of every piece of run text (answers routinely contain HTML).
 import {quantile} from '../../stats/index.js'
-import type {ArmStats, GateOutcome, ReportModel, Verdict} from '../../analysis/model.js'
+import type {ArmStats, GateOutcome, ReportModel, Verdict} from '../../analysis/index.js'
 import {
   DECISION_SYMBOL,
   DECISION_WORD,

@@ -1,6 +1,6 @@
 // `report.json`: the model itself, with a fixed key order (independent of how the model object was
 // built), 2-space indent and a final newline, so the same run, seed and B give byte-identical files.
-import type {ReportModel} from '../../analysis/model.js'
+import type {ReportModel} from '../../analysis/index.js'
 
 /** Key order per object kind: the order of the ReportModel interfaces. Unlisted keys follow, sorted. */
 const ORDER: Record<string, readonly string[]> = {

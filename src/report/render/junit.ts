@@ -1,7 +1,7 @@
 // JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one testcase per gate rule;
 // FAIL is a <failure>, INCONCLUSIVE and INSUFFICIENT are <skipped> (they are not known to be bad,
 // and exit 3 already stops the pipeline unless --allow-inconclusive).
-import type {ReportModel} from '../../analysis/model.js'
+import type {ReportModel} from '../../analysis/index.js'
 import {gateLines} from './gate-text.js'
 
 function esc(s: string): string {

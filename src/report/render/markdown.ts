@@ -1,7 +1,7 @@
 // Markdown for a CI job summary (GitHub `$GITHUB_STEP_SUMMARY`, GitLab, PR comments): verdict headline,
 // gates, metrics, noise floor, and the worst regressions folded in <details>. All text from the run
 // (prompts, answers, names) is escaped: it must not turn into HTML, links or table columns.
-import type {Decision, ReportModel, Verdict} from '../../analysis/model.js'
+import type {Decision, ReportModel, Verdict} from '../../analysis/index.js'
 import {
   DECISION_WORD,
   DIRECTION_MARK,

@@ -1,7 +1,7 @@
 // The terminal summary: a header, the per-metric table (cli-table3), one line per gate, the verdict,
 // the noise floor and the worst regressions. Colour only when asked (the command asks when stdout is a TTY).
 import Table from 'cli-table3'
-import type {Decision, ReportModel, Verdict} from '../../analysis/model.js'
+import type {Decision, ReportModel, Verdict} from '../../analysis/index.js'
 import {
   DECISION_SYMBOL,
   DECISION_WORD,

@@ -1,0 +1,9 @@
+// Public face of src/wire/.
+export {assembleAnthropicStream, isAnthropicResponse, isAnthropicSse, parseAnthropicRequest, parseAnthropicResponse} from './anthropic.js'
+export {type Json, asArray, asObject, asString, isObject, maybeJson} from './json.js'
+export {type AssembledStream, type ParsedResponse, type SseEvent, argString, assembleOpenAIChatStream, isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseOpenAIChatRequest, parseOpenAIChatResponse, parseSse} from './openai-chat.js'
+export {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from './openai-completions.js'
+export {assembleResponsesStream, isResponsesResponse, isResponsesSse, parseResponsesRequest, parseResponsesResponse} from './openai-responses.js'
+export {type RecordDraft, buildRecord, providerFromUrl, requestFromBody, requestHash, responseFromBody} from './record.js'
+export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
+export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation, anthropicToOpenAIChat, openaiChatToAnthropic} from './translate.js'
