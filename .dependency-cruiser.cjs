@@ -51,7 +51,7 @@ module.exports = {
       comment: 'only src/store/ talks to SQLite',
       severity: 'error',
       from: {path: '^src/', pathNot: '^src/store/'},
-      to: {path: 'node_modules/better-sqlite3/'},
+      to: {path: 'node_modules/(@types/)?better-sqlite3/'},
     },
     {
       name: 'no-src-to-tests',
@@ -64,6 +64,6 @@ module.exports = {
     doNotFollow: {path: 'node_modules'},
     tsPreCompilationDeps: true,
     tsConfig: {fileName: 'tsconfig.json'},
-    exclude: {path: '^(dist|node_modules)/'},
+    exclude: {path: '^dist/'},
   },
 }

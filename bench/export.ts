@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {streamEvents, type ExportFormat} from '../src/app/export-events.js'
 import {openDb, type DB} from '../src/store/db.js'
-import {EVENT_COLUMNS, type EventRow} from '../src/store/events.js'
+import {EVENT_COLUMNS, type EventRow} from '../src/records/index.js'
 
 const MODELS: [string, string, string][] = [
   ['openai', 'openai.chat', 'gpt-4o-mini'],

@@ -18,7 +18,7 @@ import {fileURLToPath} from 'node:url'
 import Database from 'better-sqlite3'
 import {rng} from '../src/stats/rng.js'
 import {openDb} from '../src/store/db.js'
-import {EVENT_COLUMNS} from '../src/store/events.js'
+import {EVENT_COLUMNS} from '../src/records/index.js'
 import {importFiles} from '../src/app/import/import-files.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))

@@ -26,11 +26,10 @@ import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {createClient, type CallResult, type ProviderClient, type TargetSpec} from '../src/providers/index.js'
-import {createReplayRun, executeRun, type ReplaySettings} from '../src/replay/engine.js'
+import {createReplayRun, executeRun, type ReplaySettings} from '../src/replay/index.js'
 import {rng} from '../src/stats/rng.js'
 import {openDb, type DB} from '../src/store/db.js'
 import {importFiles} from '../src/app/import/import-files.js'
-import {getRun} from '../src/store/runs.js'
 import {benchLine, summarizeProfile, type CpuProfile, type HotSpot, type ProfileNode} from './import.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -269,11 +268,12 @@ function gc(): (() => void) | null {
 async function ktRun(db: DB, upstream: Upstream, concurrency: number, opts: {limit?: number; clientFor?: (t: TargetSpec) => ProviderClient} = {}): Promise<KtSide> {
   const {primary, candidate} = targets(upstream.url)
   const served0 = await upstream.served()
-  const {runId} = createReplayRun(db, {primary, candidate, settings: settings(concurrency, opts.limit)})
+  const planned = createReplayRun(db, {primary, candidate, settings: settings(concurrency, opts.limit)})
+  const runId = planned.runId
   gc()?.()
   const rssBefore = process.memoryUsage().rss
   const m = meter()
-  const out = await executeRun(db, getRun(db, runId)!, opts.clientFor ? {clientFor: opts.clientFor} : {})
+  const out = await executeRun(db, planned, opts.clientFor ? {clientFor: opts.clientFor} : {})
   const result = side(m, out.sent, out.errors, db.prepare('SELECT latency_ms FROM results WHERE run_id = ?').pluck().all(runId) as number[])
   const rssAfter = process.memoryUsage().rss
   const served1 = await upstream.served()

@@ -13,7 +13,6 @@ import type {TargetSpec} from '../providers/index.js'
 import type {QualityPolicy} from '../scoring/index.js'
 import {openDb} from '../store/index.js'
 import {importFiles, type ImportSummary} from './import/import-files.js'
-import {getRun} from '../store/index.js'
 import {KtError} from '../util/index.js'
 
 /** The shipped sample, wherever kt is installed (dist/src/demo → repo root). */
@@ -67,8 +66,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     stage(`2/4 replaying against the recorded primary and candidate ${opts.candidate.id} (offline)`)
     const settings: ReplaySettings = {selection: {}, modelMap: {}, concurrency: opts.concurrency ?? 16, rps: null, tpm: null, timeoutMs: 60_000, retries: 2, maxCost: null, aa: 0, seed: 1}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate: opts.candidate, settings, name: 'demo'})
-    await executeRun(db, getRun(db, runId)!, {onProgress: (p) => opts.onProgress?.(p.done, p.total, p.errors)})
+    const run = createReplayRun(db, {primary: 'recorded', candidate: opts.candidate, settings}, {name: 'demo'})
+    const runId = run.runId
+    await executeRun(db, run, {onProgress: (p) => opts.onProgress?.(p.done, p.total, p.errors)})
 
     stage('3/4 scoring both answers of every request and gating the swap')
     const {model} = await runGates(db, runId, opts.gates, {policy: opts.policy})

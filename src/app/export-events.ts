@@ -7,7 +7,8 @@ import {closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, s
 import {basename, dirname, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
 import type {DB} from '../store/index.js'
-import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, rowToEvent, type EventQuery, type EventRow} from '../store/index.js'
+import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, metadataNodes, readSnapshot, type EventQuery} from '../store/index.js'
+import {rowToEvent, type EventRow} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {boolCell, neutralize} from '../formats/index.js'
 import {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from '../formats/index.js'
@@ -163,9 +164,8 @@ export async function streamEvents(db: DB, query: EventQuery, out: NodeJS.Writab
   const storedReplayable = Boolean(opts.storedReplayable)
   const columns = selectedColumns(includeBodies)
   const sink = new Sink(out)
-  const began = !db.inTransaction
-  if (began) db.exec('BEGIN')
   try {
+    return await readSnapshot(db, async () => {
     let metaCols: string[] = []
     let count = 0
     const each = async <R>(rows: Iterable<R>, enc: Encoder<R>) => {
@@ -179,7 +179,7 @@ export async function streamEvents(db: DB, query: EventQuery, out: NodeJS.Writab
       sink.push(enc.tail(count))
     }
     if (opts.format === 'csv') {
-      metaCols = metadataColumns(db, eventSelect(query, ['metadata_json']))
+      metaCols = metadataColumns(metadataNodes(db, eventSelect(query, ['metadata_json'])))
       await each(iterateEventsRaw(db, query, columns), csvEncoder(columns, metaCols, includeBodies, storedReplayable))
     } else {
       await each(iterateEvents(db, query, columns), jsonEncoder(includeBodies, storedReplayable, opts.format === 'json'))
@@ -187,9 +187,9 @@ export async function streamEvents(db: DB, query: EventQuery, out: NodeJS.Writab
     await sink.flush()
     opts.onProgress?.(count)
     return {count, bytes: sink.bytes, metadataColumns: metaCols}
+    })
   } finally {
     sink.detach()
-    if (began && db.inTransaction) db.exec('COMMIT')
   }
 }
 

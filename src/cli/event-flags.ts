@@ -2,7 +2,7 @@
 // become an EventQuery. (Declarations only; the commands stay thin.)
 import {Flags} from '@oclif/core'
 import {dbFlag} from './base.js'
-import type {EventQuery} from '../store/index.js'
+import {wantsScores, type EventQuery} from '../store/index.js'
 import {KtError} from '../util/index.js'
 import {parseTimeFlag} from '../util/index.js'
 import {EXPORT_FORMATS} from '../app/export-events.js'
@@ -54,7 +54,7 @@ export function queryFromFlags(f: FilterFlagValues, now = Date.now()): EventQuer
   const q: EventQuery = {}
   if (f.since !== undefined) q.from = parseTimeFlag('since', f.since, now)
   if (f.from !== undefined) q.from = parseTimeFlag('from', f.from, now)
-  if (f.to !== undefined) q.to = parseTimeFlag('to', f.to, now)
+  if (f.to !== undefined) q.to = parseTimeFlag('to', f.to, now, true)
   if (q.from && q.to && q.from > q.to) throw new KtError(`the start time ${q.from} is after the end time ${q.to}`, 2)
   for (const t of f.tag ?? []) if (!/^[^=\s]+=.*$/.test(t)) throw new KtError(`--tag "${t}": expected key=value`, 2)
   if (f.model?.length) q.model = f.model
@@ -62,6 +62,7 @@ export function queryFromFlags(f: FilterFlagValues, now = Date.now()): EventQuer
   if (f.dataset?.length) q.dataset = f.dataset
   if (f.tag?.length) q.tags = f.tag
   if (f.filter?.length) q.filter = f.filter
+  if (wantsScores(f.filter)) q.scores = true
   return q
 }
 

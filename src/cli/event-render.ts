@@ -2,7 +2,7 @@
 // `tail --follow` (appends only, never redraws). Text from logs is stripped of control characters so a
 // model name cannot move the cursor or inject escape sequences.
 import {fmtCost} from './output.js'
-import type {EventRow} from '../store/index.js'
+import type {EventRow} from '../records/index.js'
 
 export const TABLE_HEAD = ['time (UTC)', 'id', 'kind', 'model', 'status', 'latency', 'in', 'out', 'cost', 'dataset']
 

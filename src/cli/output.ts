@@ -1,6 +1,7 @@
 // Rendering helpers for listings: every listing can be a table, JSON (one array), JSONL or CSV.
 import Table from 'cli-table3'
 import {stringify} from 'csv-stringify/sync'
+import {neutralize} from '../util/index.js'
 
 export type ListFormat = 'table' | 'json' | 'jsonl' | 'csv'
 
@@ -10,13 +11,9 @@ export function renderTable(head: string[], rows: (string | number | null | unde
   return table.toString()
 }
 
-/** Spreadsheets run cells starting with = + - @ (and tab/CR) as formulas; prefix them with a quote. */
-export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-}
 
 export function csvLine(cells: (string | number | boolean | null | undefined)[]): string {
-  return stringify([cells.map((c) => (c === null || c === undefined ? '' : typeof c === 'string' ? neutralizeCell(c) : String(c)))])
+  return stringify([cells.map((c) => (c === null || c === undefined ? '' : typeof c === 'string' ? neutralize(c) : String(c)))])
 }
 
 /** Writes to stdout honouring backpressure, so huge exports stay in flat memory. */

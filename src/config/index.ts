@@ -1,4 +1,5 @@
-// Public API of the configuration layer. Import from here: `import {loadConfig} from './index.js'`.
+// The policy config file: loading, validation with YAML paths and lines, lint, and resolving targets.
+// May import providers/ (target types), records/ and util/.
 export * from './types.js'
 export {ConfigError, formatIssue, formatPath} from './issues.js'
 export {
@@ -23,4 +24,4 @@ export {
   type ConfigSummary,
   type LintResult,
 } from './lint.js'
-export {resolvePrimary, resolveTarget, targetFromConfig} from './targets.js'
+export {resolvePrimary, resolveTarget, targetFromConfig, type PrimarySpec} from './targets.js'

@@ -3,7 +3,7 @@
 import type {KtConfig, TargetConfig} from './types.js'
 import {parseTargetShorthand, type TargetSpec} from '../providers/index.js'
 import {KtError} from '../util/index.js'
-import type {PrimarySpec} from '../replay/index.js'
+
 
 export function targetFromConfig(t: TargetConfig): TargetSpec {
   const spec: TargetSpec = {id: t.id, provider: t.provider, model: t.model}
@@ -38,6 +38,9 @@ export function resolveTarget(ref: string, config: KtConfig, flag: string): Targ
     throw error
   }
 }
+
+/** The primary of a replay: a live target, or the answers recorded in the log (which cost nothing). */
+export type PrimarySpec = TargetSpec | 'recorded'
 
 export function resolvePrimary(ref: string | undefined, config: KtConfig): PrimarySpec {
   if (!ref || ref === 'recorded') return 'recorded'

@@ -1,5 +1,5 @@
-// Public face of the formats part: the registry, detection, and `readFile` which turns one log file
-// into a stream of outcomes (records, skips, rejections). It knows nothing of the store.
+// Log formats → canonical records: sniffing, one reader per format, kt's own events export format.
+// Knows nothing of the store. May import wire/, records/ and util/.
 import {statSync} from 'node:fs'
 import {KtError} from '../util/index.js'
 import {formats} from './registry.js'

@@ -1,4 +1,6 @@
-import type {CanonicalRecord} from '../records/index.js'
+import type {CanonicalRecord, FormatContext, StoredColumns} from '../records/index.js'
+
+export type {FormatContext, StoredColumns}
 
 /** How a file is laid out; the reader turns each shape into items. */
 export type Shape = 'jsonl' | 'json' | 'csv' | 'sse'
@@ -19,24 +21,7 @@ export type Outcome =
   /** Malformed or unusable: counted with its reason and location; fails the file under --strict. */
   | {kind: 'reject'; reason: string; locator: string}
 
-/**
- * Stored columns that kt's own exports carry but a CanonicalRecord cannot express (kt-events sets them so a
- * round trip is exact). The importer puts them over the stored row; a `--dataset` the user passed still wins.
- */
-export interface StoredColumns {
-  dataset?: string | null
-  kind?: string
-  request_hash?: string | null
-  stream?: boolean | null
-  provider?: string | null
-  api?: string | null
-}
 
-export interface FormatContext {
-  file: string
-  /** File mtime, the timestamp of last resort (records then carry timestamp_inferred). */
-  fileMtime: string
-}
 
 export interface Format {
   /** The name users pass to `--format`. */

@@ -3,8 +3,9 @@
 import {emptyUsage} from '../records/index.js'
 import type {CallResult, TargetSpec} from './types.js'
 
-export function prepareBody(body: Record<string, unknown>, model: string, stream: boolean, openaiChat: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = {...body, model}
+export function prepareBody(body: Record<string, unknown>, model: string | undefined, stream: boolean, openaiChat: boolean): Record<string, unknown> {
+  // A target without a model serves whatever model the request names.
+  const out: Record<string, unknown> = model === undefined ? {...body} : {...body, model}
   if (stream && body.stream !== true) {
     out.stream = true
     // We turned streaming on ourselves, so also ask for the usage chunk the stored call never needed.

@@ -32,7 +32,7 @@ export function validateTarget(target: TargetSpec): void {
   if (!PROVIDER_KINDS.includes(target.provider)) {
     throw new KtError(`target "${id}": unknown provider "${String(target.provider)}"; expected one of ${PROVIDER_KINDS.join(', ')}`)
   }
-  if (typeof target.model !== 'string' || target.model.trim() === '') throw new KtError(`target "${id}": model is required`)
+  if (target.model !== undefined && (typeof target.model !== 'string' || target.model.trim() === '')) throw new KtError(`target "${id}": model must be a non-empty string when given`)
   if (target.timeout_ms !== undefined && !(typeof target.timeout_ms === 'number' && target.timeout_ms > 0)) {
     throw new KtError(`target "${id}": timeout_ms must be a positive number of milliseconds`)
   }

@@ -1,4 +1,6 @@
-// Public face of the provider layer. Everything else under src/providers is internal.
+// Calling models: SDK clients for OpenAI, Anthropic, Azure and OpenAI-compatible targets, the keep-alive
+// transport, the call-thread pool, the offline simulated target and the price table. May import wire/,
+// records/, stats/ and util/.
 export type {
   CallOptions,
   CallRequest,

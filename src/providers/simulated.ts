@@ -345,7 +345,7 @@ interface SimAnswer {
 function styleOf(target: TargetSpec): SimulationStyle {
   const s = target.simulation?.style
   if (s) return s
-  const fromModel = target.model.replace(/^sim(ulated)?[-:]/, '')
+  const fromModel = (target.model ?? '').replace(/^sim(ulated)?[-:]/, '')
   return (SIMULATED_STYLES as readonly string[]).includes(fromModel) ? (fromModel as SimulationStyle) : 'faithful'
 }
 
@@ -493,6 +493,8 @@ export function createSimulatedClient(target: TargetSpec): ProviderClient {
     nativeApi: 'any',
     async call(req: CallRequest, opts: CallOptions = {}): Promise<CallResult> {
       const api = req.api === 'anthropic.messages' || req.api === 'openai.responses' ? req.api : 'openai.chat'
+      // A target without a model answers as the model the request names.
+      const model = target.model ?? (typeof req.body.model === 'string' ? req.body.model : `simulated-${styleOf(target)}`)
       const base: CallResult = {
         status: 'ok',
         http_status: 200,
@@ -501,7 +503,7 @@ export function createSimulatedClient(target: TargetSpec): ProviderClient {
         retry_after_ms: null,
         response: null,
         usage: emptyUsage(),
-        response_model: target.model,
+        response_model: model,
         request_id: null,
         latency_ms: 0,
         ttft_ms: null,
@@ -552,7 +554,7 @@ export function createSimulatedClient(target: TargetSpec): ProviderClient {
       }
       if (sim.sleep && !(await abortable(latency, opts.signal))) return {...base, status: 'error', http_status: null, error: {type: 'aborted', code: null, message: 'call aborted by the caller'}}
 
-      const raw = rawFor(api, target.model, `${digest.slice(0, 20)}${seed ? `_${seed}` : ''}`, answer, inTokens, outTokens)
+      const raw = rawFor(api, model, `${digest.slice(0, 20)}${seed ? `_${seed}` : ''}`, answer, inTokens, outTokens)
       const parsed = parseRaw(api, raw)
       return {
         ...base,

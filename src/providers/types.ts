@@ -23,7 +23,8 @@ export interface SimulationSpec {
 export interface TargetSpec {
   id: string
   provider: ProviderKind
-  model: string
+  /** The model to call; without one, a call uses the model its request body names. */
+  model?: string
   base_url?: string
   api_key_env?: string
   headers?: Record<string, string>

@@ -175,3 +175,27 @@ export function emptyEventFields(): EventFields {
 export function emptyRequest(): CanonicalRequest {
   return {system: null, messages: [], tools: [], params: {}, stream: false, raw: null}
 }
+
+/**
+ * Stored columns that kt's own exports carry but a CanonicalRecord cannot express (kt-events sets them so a
+ * round trip is exact). The importer puts them over the stored row; a `--dataset` the user passed still wins.
+ */
+export interface StoredColumns {
+  dataset?: string | null
+  kind?: string
+  request_hash?: string | null
+  stream?: boolean | null
+  provider?: string | null
+  api?: string | null
+}
+
+/** Where the records of one file come from. */
+export interface FormatContext {
+  file: string
+  /** File mtime, the timestamp of last resort (records then carry timestamp_inferred). */
+  fileMtime: string
+}
+
+/** The arms of a replay: the primary (live or recorded), the candidate, and the primary again for the A/A noise floor. */
+export type Arm = 'primary' | 'candidate' | 'primary_aa'
+export const ARMS: readonly Arm[] = ['primary', 'candidate', 'primary_aa']

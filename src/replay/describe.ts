@@ -1,7 +1,6 @@
 // A run as people read it: targets by name, settings, how far it got.
-import type {DB} from '../store/index.js'
-import {resultCounts, type RunRow} from '../store/index.js'
-import {liveArms, parsePlan, type ReplaySettings} from './engine.js'
+import {aaItemCount, resultCounts, type DB, type RunRow} from '../store/index.js'
+import {liveArms, readPlanRecord, type ReplaySettings} from './plan.js'
 
 export interface RunDescription {
   id: string
@@ -20,12 +19,12 @@ export interface RunDescription {
 }
 
 export function describeRun(db: DB, run: RunRow): RunDescription {
-  const plan = parsePlan(run)
+  const plan = readPlanRecord(run)
   const counts = resultCounts(db, run.id)
-  const aa = (db.prepare('SELECT count(*) AS n FROM run_items WHERE run_id = ? AND aa = 1').get(run.id) as {n: number}).n
+  const aa = aaItemCount(db, run.id)
   const arms = plan.primary === 'recorded' ? ['primary', ...liveArms(plan)] : liveArms(plan)
   const expected = arms.reduce((acc, a) => acc + (a === 'primary_aa' ? aa : run.total), 0)
-  const label = (t: typeof plan.primary) => (t === 'recorded' ? 'recorded (logged responses)' : `${t.id} (${t.provider}:${t.model})`)
+  const label = (t: typeof plan.primary) => (t === 'recorded' ? 'recorded (logged responses)' : `${t.id} (${t.provider}:${t.model ?? 'model of each request'})`)
   return {
     id: run.id,
     name: run.name,

@@ -1,6 +1,7 @@
 // Per-arm totals of a run, read back from the results table.
-import type {DB} from '../store/index.js'
-import type {Arm} from '../store/index.js'
+import type {Arm} from '../records/index.js'
+import {quantileSorted} from '../stats/index.js'
+import {resultSummaryRows, type DB} from '../store/index.js'
 
 export interface ArmSummary {
   arm: Arm
@@ -14,21 +15,17 @@ export interface ArmSummary {
   input_tokens: number
   output_tokens: number
   cost_usd: number | null
+  /** The first error message, to say why calls failed. */
+  first_error: string | null
 }
 
-/** Linear-interpolation (type 7) quantile of an ascending array. */
+/** A type-7 quantile of an ascending array, null when empty. */
 function q(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null
-  const h = (sorted.length - 1) * p
-  const lo = Math.floor(h)
-  const hi = Math.ceil(h)
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (h - lo)
+  return sorted.length ? quantileSorted(sorted, p) : null
 }
 
 export function summarizeRun(db: DB, runId: string): ArmSummary[] {
-  const rows = db
-    .prepare('SELECT arm, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd FROM results WHERE run_id = ?')
-    .all(runId) as {arm: Arm; status: string; latency_ms: number | null; ttft_ms: number | null; input_tokens: number | null; output_tokens: number | null; cost_usd: number | null}[]
+  const rows = resultSummaryRows(db, runId)
   const order: Arm[] = ['primary', 'candidate', 'primary_aa']
   const out: ArmSummary[] = []
   for (const arm of order) {
@@ -50,6 +47,7 @@ export function summarizeRun(db: DB, runId: string): ArmSummary[] {
       input_tokens: rs.reduce((a, r) => a + (r.input_tokens ?? 0), 0),
       output_tokens: rs.reduce((a, r) => a + (r.output_tokens ?? 0), 0),
       cost_usd: costs.every((c) => c === null) ? null : costs.reduce<number>((a, c) => a + (c ?? 0), 0),
+      first_error: rs.find((r) => r.status !== 'ok')?.error_message ?? null,
     })
   }
   return out

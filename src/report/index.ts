@@ -1,4 +1,5 @@
-// Public face of reporting: load a scored run, build its model once, render it in any format.
+// Rendering: the report model with its gate outcomes as a terminal table, JSON, CSV, Markdown, HTML and JUnit,
+// and run comparisons. May import analysis/, gate/, scoring/, records/, stats/ and util/.
 import type {RunData} from '../analysis/index.js'
 import type {ReportModel} from '../analysis/index.js'
 import {renderCsv} from './render/csv.js'

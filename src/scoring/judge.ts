@@ -14,8 +14,7 @@ import {TokenBucket} from '../util/index.js'
 import {resolveTarget} from '../config/index.js'
 import {sha256, stableStringify} from '../records/index.js'
 import type {Api} from '../records/index.js'
-import type {DB} from '../store/index.js'
-import type {Arm} from '../store/index.js'
+import type {Arm} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {
   conversationFromRequest,
@@ -121,9 +120,9 @@ export function judgeModelName(target: TargetSpec): string {
  * Where cached verdicts go: `cacheDir` when given, else `.kt/judge-cache` next to the database (just
  * `judge-cache` when the database already lives in a `.kt` folder). null for an in-memory database.
  */
-export function judgeCacheDir(db: DB, explicit?: string): string | null {
+export function judgeCacheDir(dbFile: string, explicit?: string): string | null {
   if (explicit) return resolve(explicit)
-  const file = db.name
+  const file = dbFile
   if (!file || file === ':memory:') return null
   const dir = dirname(resolve(file))
   return basename(dir) === '.kt' ? join(dir, 'judge-cache') : join(dir, '.kt', 'judge-cache')
@@ -625,9 +624,9 @@ export async function judgeItems(items: readonly JudgeItem[], judge: Judge, opts
   return out
 }
 
-/** The judge and its cache for a run stored in `db`. */
-export function createJudge(opts: JudgeOptions, db: DB): Judge {
-  return new Judge(opts, judgeCacheDir(db, opts.cacheDir))
+/** The judge and its cache for a run stored in the database file `dbFile`. */
+export function createJudge(opts: JudgeOptions, dbFile: string): Judge {
+  return new Judge(opts, judgeCacheDir(dbFile, opts.cacheDir))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,12 +643,11 @@ export function parseJudgeJson(text: string | null): JudgeRecord | null {
 }
 
 /**
- * True when every result of the run carries a usable judge record from `model` (judge errors do not
+ * True when every result of the run (`rows`: its stored judge record, or null) carries a usable judge record from `model` (judge errors do not
  * count, so asking again retries them; cached answers make that cheap) and, in pairwise mode, a
  * head-to-head record on the candidate.
  */
-export function runIsJudged(db: DB, runId: string, model: string, pairwise: boolean): boolean {
-  const rows = db.prepare('SELECT r.arm, s.judge_json FROM results r LEFT JOIN scores s ON s.run_id = r.run_id AND s.event_id = r.event_id AND s.arm = r.arm WHERE r.run_id = ?').all(runId) as {arm: Arm; judge_json: string | null}[]
+export function runIsJudged(rows: readonly {arm: Arm; judge_json: string | null}[], model: string, pairwise: boolean): boolean {
   if (rows.length === 0) return false
   return rows.every((r) => {
     const j = parseJudgeJson(r.judge_json)
@@ -714,9 +712,8 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6
 }
 
-/** Per-arm judge means and error rates, and the pairwise win rate, from a scored run. */
-export function judgeSummary(db: DB, runId: string): JudgeSummary {
-  const rows = db.prepare('SELECT arm, judge_json FROM scores WHERE run_id = ? ORDER BY event_id, arm').all(runId) as {arm: Arm; judge_json: string | null}[]
+/** Per-arm judge means and error rates, and the head-to-head summary, from a run's stored judge records. */
+export function judgeSummary(rows: readonly {arm: Arm; judge_json: string | null}[]): JudgeSummary {
   const models = new Set<string>()
   const arms: Partial<Record<Arm, JudgeArmSummary>> = {}
   const sums: Partial<Record<Arm, Record<keyof JudgeScores, {sum: number; n: number}>>> = {}

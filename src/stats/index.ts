@@ -1,5 +1,5 @@
-// Public face of kt's statistics. Everything here is pure and deterministic: the only
-// randomness is the seeded generator, so a recorded seed reproduces every interval.
+// kt's statistics: seeded bootstrap, proportions, hypothesis tests, noise floor, sequential bounds. Pure and
+// deterministic (the only randomness is the seeded generator). May import util/ only.
 
 export {rng} from './rng.js'
 export {mean, sd, sum, median, quantile, quantileSorted} from './descriptive.js'

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import {mkdirSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {KtError} from '../util/index.js'
@@ -105,5 +105,63 @@ export function withWriteTransaction<T>(db: DB, path: string, fn: () => T): T {
     const code = (error as {code?: string}).code
     if (code && code.startsWith('SQLITE_')) throw new KtError(`database ${path}: ${describeSqliteError(error)}`)
     throw error
+  }
+}
+
+/**
+ * Whether the database file can really be written: a schema change inside a transaction that is rolled back
+ * (a write to the main file that leaves no trace). Throws the SQLite error when it cannot.
+ */
+export function probeWrite(db: DB): void {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    db.exec('CREATE TABLE kt_doctor_probe (x); INSERT INTO kt_doctor_probe VALUES (1)')
+  } finally {
+    db.exec('ROLLBACK')
+  }
+}
+
+/**
+ * Runs fn (which may await) inside one read transaction, so every query it makes sees the same snapshot even
+ * while others write (an export's CSV header pass and its row pass agree). Nested in an open transaction, it
+ * simply runs.
+ */
+export async function readSnapshot<T>(db: DB, fn: () => Promise<T>): Promise<T> {
+  const began = !db.inTransaction
+  if (began) db.exec('BEGIN')
+  try {
+    return await fn()
+  } finally {
+    if (began && db.inTransaction) db.exec('COMMIT')
+  }
+}
+
+/** Version on disk before openDb migrates it; null when unreadable. */
+export function versionOnDisk(path: string): number | null {
+  try {
+    const ro = new Database(path, {readonly: true, fileMustExist: true})
+    try {
+      return ro.pragma('user_version', {simple: true}) as number
+    } finally {
+      ro.close()
+    }
+  } catch {
+    // A WAL database in a directory we cannot write cannot be opened even read-only (no -shm): the header still
+    // says its version (user_version is bytes 60..63), possibly behind an unmerged WAL, which is fine for a message.
+    return headerVersion(path)
+  }
+}
+
+function headerVersion(path: string): number | null {
+  let fd: number | null = null
+  try {
+    fd = openSync(path, 'r')
+    const header = Buffer.alloc(100)
+    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return null
+    return header.readUInt32BE(60)
+  } catch {
+    return null
+  } finally {
+    if (fd !== null) closeSync(fd)
   }
 }

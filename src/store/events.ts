@@ -1,221 +1,7 @@
+// The events table: writing rows and querying them. Rows and their mapping from records live in records/event.ts.
 import type {Statement} from 'better-sqlite3'
-import type {StoredColumns} from '../formats/index.js'
-import type {CanonicalRecord, EventFields, Usage} from '../records/index.js'
+import {EVENT_COLUMNS, type EventRow} from '../records/index.js'
 import type {DB} from './db.js'
-
-/** One row of the events table, column for column. */
-export interface EventRow {
-  event_id: string
-  kind: string
-  timestamp: string
-  timestamp_inferred: number
-  source_id: string | null
-  source_format: string | null
-  source_file: string | null
-  source_locator: string | null
-  dataset: string | null
-  import_id: number | null
-  trace_id: string | null
-  session_id: string | null
-  user_id_hash: string | null
-  app: string | null
-  route: string | null
-  environment: string | null
-  provider: string | null
-  api: string | null
-  model: string | null
-  response_model: string | null
-  traffic_role: string | null
-  mirror_group_id: string | null
-  primary_event_id: string | null
-  shadow_event_id: string | null
-  decision: string | null
-  policy_id: string | null
-  decision_reason: string | null
-  status: string
-  http_status: number | null
-  error_type: string | null
-  error_code: string | null
-  error_message: string | null
-  stream: number | null
-  finish_reason: string | null
-  finish_reason_raw: string | null
-  latency_ms: number | null
-  ttft_ms: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  cached_input_tokens: number | null
-  cache_write_tokens: number | null
-  reasoning_tokens: number | null
-  total_tokens: number | null
-  cost_usd: number | null
-  cost_source: string | null
-  comparison_metric: string | null
-  comparison_score: number | null
-  comparison_verdict: string | null
-  tags: string
-  request_hash: string | null
-  replayable: number
-  request_json: string | null
-  response_json: string | null
-  response_text: string | null
-  metadata_json: string
-}
-
-export const EVENT_COLUMNS: (keyof EventRow)[] = [
-  'event_id', 'kind', 'timestamp', 'timestamp_inferred', 'source_id', 'source_format', 'source_file', 'source_locator',
-  'dataset', 'import_id', 'trace_id', 'session_id', 'user_id_hash', 'app', 'route', 'environment', 'provider', 'api',
-  'model', 'response_model', 'traffic_role', 'mirror_group_id', 'primary_event_id', 'shadow_event_id', 'decision',
-  'policy_id', 'decision_reason', 'status', 'http_status', 'error_type', 'error_code', 'error_message', 'stream',
-  'finish_reason', 'finish_reason_raw', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
-  'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'cost_source',
-  'comparison_metric', 'comparison_score', 'comparison_verdict', 'tags', 'request_hash', 'replayable',
-  'request_json', 'response_json', 'response_text', 'metadata_json',
-]
-
-/** Columns without the (possibly large) bodies, for listings. */
-export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'request_json' && c !== 'response_json')
-
-function boolInt(v: boolean | null | undefined): number | null {
-  return v === null || v === undefined ? null : v ? 1 : 0
-}
-
-/** Positions in EVENT_COLUMNS order of the columns the importer reads or fills in a row array. */
-export const IMPORT_ID_INDEX = EVENT_COLUMNS.indexOf('import_id')
-export const REPLAYABLE_INDEX = EVENT_COLUMNS.indexOf('replayable')
-
-/** A row as an array in EVENT_COLUMNS order (what EventWriter.writeValues binds; cheap to post to another thread). */
-export function rowValues(row: EventRow): unknown[] {
-  const out = new Array<unknown>(EVENT_COLUMNS.length)
-  for (let i = 0; i < EVENT_COLUMNS.length; i++) out[i] = row[EVENT_COLUMNS[i]!]
-  return out
-}
-
-export function recordToRow(r: CanonicalRecord, extra: {dataset?: string | null; import_id?: number | null; kind?: string; request_hash?: string | null}): EventRow {
-  return {
-    event_id: r.id,
-    kind: extra.kind ?? 'request',
-    timestamp: r.timestamp,
-    timestamp_inferred: r.timestamp_inferred ? 1 : 0,
-    source_id: r.source_id,
-    source_format: r.source.format,
-    source_file: r.source.file,
-    source_locator: r.source.locator,
-    dataset: extra.dataset ?? null,
-    import_id: extra.import_id ?? null,
-    trace_id: r.event.trace_id,
-    session_id: r.event.session_id,
-    user_id_hash: r.event.user_id_hash,
-    app: r.event.app,
-    route: r.event.route,
-    environment: r.event.environment,
-    provider: r.provider,
-    api: r.api,
-    model: r.model,
-    response_model: r.response_model,
-    traffic_role: r.event.traffic_role,
-    mirror_group_id: r.event.mirror_group_id,
-    primary_event_id: r.event.primary_event_id,
-    shadow_event_id: r.event.shadow_event_id,
-    decision: r.event.decision,
-    policy_id: r.event.policy_id,
-    decision_reason: r.event.decision_reason,
-    status: r.status,
-    http_status: r.http_status,
-    error_type: r.error?.type ?? null,
-    error_code: r.error?.code ?? null,
-    error_message: r.error?.message ?? null,
-    stream: boolInt(r.request.stream),
-    finish_reason: r.response?.finish_reason ?? null,
-    finish_reason_raw: r.response?.finish_reason_raw ?? null,
-    latency_ms: r.latency_ms,
-    ttft_ms: r.ttft_ms,
-    input_tokens: r.usage.input_tokens,
-    output_tokens: r.usage.output_tokens,
-    cached_input_tokens: r.usage.cached_input_tokens,
-    cache_write_tokens: r.usage.cache_write_tokens,
-    reasoning_tokens: r.usage.reasoning_tokens,
-    total_tokens: r.usage.total_tokens,
-    cost_usd: r.cost_usd,
-    cost_source: r.cost_source,
-    comparison_metric: r.event.comparison_metric,
-    comparison_score: r.event.comparison_score,
-    comparison_verdict: r.event.comparison_verdict,
-    tags: JSON.stringify(r.tags),
-    request_hash: extra.request_hash ?? null,
-    replayable: r.replayable ? 1 : 0,
-    request_json: r.request.raw ? JSON.stringify(r.request.raw) : null,
-    response_json: r.response?.raw ? JSON.stringify(r.response.raw) : null,
-    response_text: r.response?.text ?? null,
-    // The same text as a copy's would be ({...metadata}), without making the copy.
-    metadata_json: JSON.stringify(r.metadata),
-  }
-}
-
-/**
- * rowValues(recordToRow(r, extra)) without the object in between: the importer's hot path. The two must
- * stay in step (same values, EVENT_COLUMNS order).
- */
-export function recordToValues(r: CanonicalRecord, extra: {dataset?: string | null; import_id?: number | null; kind?: string; request_hash?: string | null}): unknown[] {
-  return [
-    r.id, // event_id
-    extra.kind ?? 'request', // kind
-    r.timestamp, // timestamp
-    r.timestamp_inferred ? 1 : 0, // timestamp_inferred
-    r.source_id, // source_id
-    r.source.format, // source_format
-    r.source.file, // source_file
-    r.source.locator, // source_locator
-    extra.dataset ?? null, // dataset
-    extra.import_id ?? null, // import_id
-    r.event.trace_id, // trace_id
-    r.event.session_id, // session_id
-    r.event.user_id_hash, // user_id_hash
-    r.event.app, // app
-    r.event.route, // route
-    r.event.environment, // environment
-    r.provider, // provider
-    r.api, // api
-    r.model, // model
-    r.response_model, // response_model
-    r.event.traffic_role, // traffic_role
-    r.event.mirror_group_id, // mirror_group_id
-    r.event.primary_event_id, // primary_event_id
-    r.event.shadow_event_id, // shadow_event_id
-    r.event.decision, // decision
-    r.event.policy_id, // policy_id
-    r.event.decision_reason, // decision_reason
-    r.status, // status
-    r.http_status, // http_status
-    r.error?.type ?? null, // error_type
-    r.error?.code ?? null, // error_code
-    r.error?.message ?? null, // error_message
-    boolInt(r.request.stream), // stream
-    r.response?.finish_reason ?? null, // finish_reason
-    r.response?.finish_reason_raw ?? null, // finish_reason_raw
-    r.latency_ms, // latency_ms
-    r.ttft_ms, // ttft_ms
-    r.usage.input_tokens, // input_tokens
-    r.usage.output_tokens, // output_tokens
-    r.usage.cached_input_tokens, // cached_input_tokens
-    r.usage.cache_write_tokens, // cache_write_tokens
-    r.usage.reasoning_tokens, // reasoning_tokens
-    r.usage.total_tokens, // total_tokens
-    r.cost_usd, // cost_usd
-    r.cost_source, // cost_source
-    r.event.comparison_metric, // comparison_metric
-    r.event.comparison_score, // comparison_score
-    r.event.comparison_verdict, // comparison_verdict
-    JSON.stringify(r.tags), // tags
-    extra.request_hash ?? null, // request_hash
-    r.replayable ? 1 : 0, // replayable
-    r.request.raw ? JSON.stringify(r.request.raw) : null, // request_json
-    r.response?.raw ? JSON.stringify(r.response.raw) : null, // response_json
-    r.response?.text ?? null, // response_text
-    // The same text as a copy's would be ({...metadata}), without making the copy.
-    JSON.stringify(r.metadata), // metadata_json
-  ]
-}
 
 export class EventWriter {
   private readonly insert: Statement
@@ -241,129 +27,6 @@ export class EventWriter {
   }
 }
 
-/**
- * The event as kt shows it in JSON: every stored column (so a JSON export imports back losslessly),
- * with `usage`, `error`, `source`, `tags` and `metadata` as nested values. `import_id` is local to one
- * database and left out. Bodies only with `withBodies`.
- */
-export interface EventObject extends Omit<EventFields, 'traffic_role'> {
-  id: string
-  kind: string
-  timestamp: string
-  timestamp_inferred: boolean
-  dataset: string | null
-  provider: string | null
-  api: string | null
-  model: string | null
-  response_model: string | null
-  status: string
-  http_status: number | null
-  error: {type: string | null; code: string | null; message: string | null} | null
-  stream: boolean | null
-  finish_reason: string | null
-  finish_reason_raw: string | null
-  latency_ms: number | null
-  ttft_ms: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  usage: Usage
-  cost: number | null
-  cost_source: string | null
-  /** As stored: an imported export may hold a role kt does not know. */
-  traffic_role: string | null
-  source: {format: string | null; file: string | null; locator: string | null; id: string | null}
-  request_hash: string | null
-  replayable: boolean
-  tags: string[]
-  metadata: Record<string, unknown>
-  request?: unknown
-  response?: unknown
-  response_text?: string | null
-}
-
-function parseJsonColumn<T>(text: string | null, fallback: T): T {
-  if (text === null || text === '') return fallback
-  try {
-    return JSON.parse(text) as T
-  } catch {
-    // A hand-edited or foreign row must not break a listing; the raw text is still visible in CSV.
-    return fallback
-  }
-}
-
-export function rowToEvent(row: EventRow, withBodies = false): EventObject {
-  const ev: EventObject = {
-    id: row.event_id,
-    kind: row.kind,
-    timestamp: row.timestamp,
-    timestamp_inferred: row.timestamp_inferred === 1,
-    dataset: row.dataset,
-    provider: row.provider,
-    api: row.api,
-    model: row.model,
-    response_model: row.response_model,
-    status: row.status,
-    http_status: row.http_status,
-    error: row.error_type !== null || row.error_message !== null || row.error_code !== null ? {type: row.error_type, code: row.error_code, message: row.error_message} : null,
-    stream: row.stream === null ? null : row.stream === 1,
-    finish_reason: row.finish_reason,
-    finish_reason_raw: row.finish_reason_raw,
-    latency_ms: row.latency_ms,
-    ttft_ms: row.ttft_ms,
-    input_tokens: row.input_tokens,
-    output_tokens: row.output_tokens,
-    usage: {
-      input_tokens: row.input_tokens,
-      output_tokens: row.output_tokens,
-      cached_input_tokens: row.cached_input_tokens,
-      cache_write_tokens: row.cache_write_tokens,
-      reasoning_tokens: row.reasoning_tokens,
-      total_tokens: row.total_tokens,
-    },
-    cost: row.cost_usd,
-    cost_source: row.cost_source,
-    traffic_role: row.traffic_role,
-    trace_id: row.trace_id,
-    session_id: row.session_id,
-    user_id_hash: row.user_id_hash,
-    app: row.app,
-    route: row.route,
-    environment: row.environment,
-    mirror_group_id: row.mirror_group_id,
-    primary_event_id: row.primary_event_id,
-    shadow_event_id: row.shadow_event_id,
-    decision: row.decision,
-    policy_id: row.policy_id,
-    decision_reason: row.decision_reason,
-    comparison_metric: row.comparison_metric,
-    comparison_score: row.comparison_score,
-    comparison_verdict: row.comparison_verdict,
-    source: {format: row.source_format, file: row.source_file, locator: row.source_locator, id: row.source_id},
-    request_hash: row.request_hash,
-    replayable: row.replayable === 1,
-    tags: parseJsonColumn<string[]>(row.tags, []),
-    metadata: parseJsonColumn<Record<string, unknown>>(row.metadata_json, {}),
-  }
-  if (withBodies) {
-    ev.request = parseJsonColumn<unknown>(row.request_json, null)
-    ev.response = parseJsonColumn<unknown>(row.response_json, null)
-    ev.response_text = row.response_text
-  }
-  return ev
-}
-
-/** Puts the columns a kt export carried (see StoredColumns) over a row; a `--dataset` the user passed still wins. */
-export function applyStoredColumns(row: EventRow, c: StoredColumns | undefined, userDataset: string | undefined): EventRow {
-  if (!c) return row
-  if (userDataset === undefined && c.dataset !== undefined) row.dataset = c.dataset
-  if (c.kind !== undefined) row.kind = c.kind
-  if (c.request_hash !== undefined) row.request_hash = c.request_hash
-  if (c.stream !== undefined) row.stream = c.stream === null ? null : c.stream ? 1 : 0
-  if (c.provider !== undefined) row.provider = c.provider
-  if (c.api !== undefined) row.api = c.api
-  return row
-}
-
 export interface EventQuery {
   from?: string
   to?: string
@@ -374,6 +37,11 @@ export interface EventQuery {
   /** `key=value` matches that column exactly; bare text matches ids, names, tags and metadata. */
   filter?: string[]
   kind?: string[]
+  /**
+   * Also list the quality-scorer verdicts of replay runs (see SCORE_EVENTS). They are not traffic, so listings
+   * leave them out unless asked (`--filter quality_scorer`, `--filter kind=score`).
+   */
+  scores?: boolean
   replayableOnly?: boolean
   /** Keep only the newest N (the result is still in time order). */
   last?: number
@@ -384,6 +52,95 @@ export interface EventQuery {
   /** `rowid` = insertion order (for --follow); default time order. */
   order?: 'time' | 'rowid'
   limit?: number
+}
+
+
+/**
+ * The quality-scorer verdicts of replay runs, as event rows (kind `score`, policy `quality_scorer`): one per
+ * scored answer, with the arm's own model, latency, tokens and cost. Derived from the scores table when asked
+ * for, never stored as events, so listings and aggregates of traffic stay traffic.
+ */
+const SCORE_EVENT_VALUES: Record<keyof EventRow, string> = {
+  event_id: "'sc_' || s.run_id || '_' || s.arm || '_' || s.event_id",
+  kind: "'score'",
+  timestamp: 'r.created_at',
+  timestamp_inferred: '0',
+  source_id: 's.event_id',
+  source_format: "'kt-score'",
+  source_file: 'NULL',
+  source_locator: 'NULL',
+  dataset: 'e.dataset',
+  import_id: 'NULL',
+  // The run id doubles as the trace id, so `--filter trace_id=RUN` finds a run's verdicts.
+  trace_id: 's.run_id',
+  session_id: 'e.session_id',
+  user_id_hash: 'NULL',
+  app: 'e.app',
+  route: 'e.route',
+  environment: 'e.environment',
+  provider:
+    "CASE WHEN r.target_id IS NULL OR r.target_id = 'recorded' THEN e.provider WHEN r.simulated = 1 THEN 'simulated' WHEN r.api LIKE 'anthropic.%' THEN 'anthropic' ELSE 'openai' END",
+  api: 'r.api',
+  model: 'r.model',
+  response_model: 'r.response_model',
+  traffic_role: "'comparison'",
+  mirror_group_id: 'NULL',
+  primary_event_id: 's.event_id',
+  shadow_event_id: 'NULL',
+  decision: "CASE WHEN s.pass IS NULL THEN 'unscored' WHEN s.pass = 1 THEN 'pass' ELSE 'fail' END",
+  policy_id: "'quality_scorer'",
+  decision_reason:
+    "CASE WHEN s.pass = 0 THEN 'below min_score: ' || (SELECT group_concat(json_extract(value, '$.dimension'), ', ') FROM json_each(s.on_fail_json)) END",
+  status: "CASE WHEN r.status = 'ok' THEN 'ok' ELSE 'error' END",
+  http_status: 'r.http_status',
+  error_type: 'r.error_type',
+  error_code: 'r.error_code',
+  error_message: 'r.error_message',
+  stream: 'NULL',
+  finish_reason: 'r.finish_reason',
+  finish_reason_raw: 'r.finish_reason_raw',
+  latency_ms: 'r.latency_ms',
+  ttft_ms: 'r.ttft_ms',
+  input_tokens: 'r.input_tokens',
+  output_tokens: 'r.output_tokens',
+  cached_input_tokens: 'r.cached_input_tokens',
+  cache_write_tokens: 'NULL',
+  reasoning_tokens: 'r.reasoning_tokens',
+  total_tokens: 'r.total_tokens',
+  cost_usd: 'r.cost_usd',
+  cost_source: "CASE WHEN r.cost_usd IS NULL THEN NULL ELSE 'computed' END",
+  comparison_metric: "'quality.overall'",
+  comparison_score: 's.overall',
+  comparison_verdict: "CASE WHEN s.pass IS NULL THEN NULL WHEN s.pass = 1 THEN 'same' ELSE 'worse' END",
+  tags: "json_array('arm=' || s.arm, 'run=' || s.run_id)",
+  request_hash: 'e.request_hash',
+  replayable: '0',
+  request_json: 'NULL',
+  response_json: 'NULL',
+  response_text: 'r.response_text',
+  metadata_json: `json_remove(json_object(
+      'run_id', s.run_id, 'arm', s.arm, 'scorer', s.scorer,
+      'dimensions', json_object('relevance', s.relevance, 'coherence', s.coherence, 'completeness', s.completeness),
+      'overall', s.overall, 'on_fail', json(s.on_fail_json), 'flags', json(s.flags_json),
+      'judge', CASE WHEN json_valid(s.judge_json) THEN json_object('model', json_extract(s.judge_json, '$.model'),
+        'rubric', json_extract(s.judge_json, '$.rubric'), 'status', json_extract(s.judge_json, '$.status'),
+        'scores', json_extract(s.judge_json, '$.scores'), 'pairwise_verdict', json_extract(s.judge_json, '$.pairwise.verdict')) END
+    ), CASE WHEN json_valid(s.judge_json) THEN '$.none' ELSE '$.judge' END)`,
+}
+
+const SCORE_EVENTS = `SELECT -s.rowid AS rowid, ${EVENT_COLUMNS.map((c) => `${SCORE_EVENT_VALUES[c]} AS ${c}`).join(', ')}
+  FROM scores s
+  JOIN results r ON r.run_id = s.run_id AND r.event_id = s.event_id AND r.arm = s.arm
+  JOIN events e ON e.event_id = s.event_id`
+
+/** Whether filters ask for the quality-scorer verdicts: `quality_scorer` (or `quality-scorer`) as text, `kind=score`, `policy_id=quality_scorer`. */
+export function wantsScores(filter: readonly string[] | undefined): boolean {
+  return (filter ?? []).some((f) => /^(kind=score|policy_id=quality_scorer)$/.test(f) || (!/^[a-z_]+!?=/.test(f) && /quality[_-]scorer/i.test(f)))
+}
+
+/** The table (or, with verdicts, the union) a query reads; aliased `events` so every clause reads the same. */
+function sourceOf(q: EventQuery): string {
+  return q.scores ? `(SELECT rowid, ${EVENT_COLUMNS.join(', ')} FROM events UNION ALL ${SCORE_EVENTS}) AS events` : 'events'
 }
 
 const FILTER_COLUMNS = new Set<string>([
@@ -449,10 +206,10 @@ export function eventSelect(q: EventQuery, columns: readonly string[] = EVENT_CO
   const cols = `rowid, ${columns.join(',')}`
   let sql: string
   if (q.last !== undefined) {
-    sql = `SELECT * FROM (SELECT ${cols} FROM events ${where} ORDER BY timestamp DESC, rowid DESC LIMIT ${Math.max(0, Math.floor(q.last))}) ORDER BY timestamp, rowid`
+    sql = `SELECT * FROM (SELECT ${cols} FROM ${sourceOf(q)} ${where} ORDER BY timestamp DESC, rowid DESC LIMIT ${Math.max(0, Math.floor(q.last))}) ORDER BY timestamp, rowid`
   } else {
     const order = q.order === 'rowid' ? 'rowid' : 'timestamp, rowid'
-    sql = `SELECT ${cols} FROM events ${where} ORDER BY ${order}${q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : ''}`
+    sql = `SELECT ${cols} FROM ${sourceOf(q)} ${where} ORDER BY ${order}${q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : ''}`
   }
   return {sql, params}
 }
@@ -471,7 +228,7 @@ export function* iterateEventsRaw(db: DB, q: EventQuery, columns: readonly strin
 
 export function countEvents(db: DB, q: EventQuery): number {
   const {where, params} = buildEventWhere(q)
-  return (db.prepare(`SELECT count(*) AS n FROM events ${where}`).get(...params) as {n: number}).n
+  return (db.prepare(`SELECT count(*) AS n FROM ${sourceOf(q)} ${where}`).get(...params) as {n: number}).n
 }
 
 /** Highest rowid so far (0 for an empty table): where `--follow` starts. */
@@ -481,4 +238,18 @@ export function maxRowid(db: DB): number {
 
 export function getEvent(db: DB, id: string): EventRow | undefined {
   return db.prepare('SELECT * FROM events WHERE event_id = ?').get(id) as EventRow | undefined
+}
+
+/**
+ * Every distinct node of the metadata JSON of the events `select` returns (json_tree lists each once), for the
+ * kt-events CSV header. Array elements are not listed separately by the caller.
+ */
+export function metadataNodes(db: DB, select: {sql: string; params: unknown[]}): {fullkey: string; path: string; key: string; branch: number}[] {
+  return db
+    .prepare(
+      `SELECT DISTINCT t.fullkey AS fullkey, t.path AS path, t.key AS key, (t.type = 'object' AND t.value <> '{}') AS branch
+       FROM (${select.sql}) e, json_tree(e.metadata_json) t
+       WHERE json_valid(e.metadata_json) AND t.fullkey <> '$' AND typeof(t.key) = 'text'`,
+    )
+    .all(...select.params) as {fullkey: string; path: string; key: string; branch: number}[]
 }

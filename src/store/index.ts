@@ -1,5 +1,9 @@
-// Public face of src/store/.
-export {type DB, describeSqliteError, openDb, resolveDbPath, schemaVersion} from './db.js'
-export {type EventQuery, type EventRow, EventWriter, IMPORT_ID_INDEX, REPLAYABLE_INDEX, SUMMARY_COLUMNS, applyStoredColumns, buildEventWhere, countEvents, eventSelect, iterateEvents, iterateEventsRaw, maxRowid, recordToRow, recordToValues, rowToEvent, rowValues} from './events.js'
+// The SQLite store: the only part that speaks SQL. One module per table (events, imports, runs and results,
+// scores and pairs), migrations, opening and locking. May import records/ and util/.
+export {type DB, describeSqliteError, openDb, probeWrite, readSnapshot, resolveDbPath, schemaVersion, versionOnDisk} from './db.js'
+export {type EventQuery, EventWriter, buildEventWhere, countEvents, eventSelect, getEvent, iterateEvents, iterateEventsRaw, maxRowid, metadataNodes, wantsScores} from './events.js'
 export {migrations} from './migrations.js'
-export {type Arm, type PendingItem, type ResultRow, ResultWriter, type RunRow, type RunStatus, createRun, getRun, listRuns, pendingWork, resultCounts, setRunStatus} from './runs.js'
+export {aaItemCount, createRun, findRuns, getRun, inTransaction, listRuns, recordedAnswers, replayableEventIds, setRunOptions, setRunStatus, withRollback, type RecordedAnswer, type RunRow, type RunStatus} from './runs.js'
+export {pendingWork, resultCounts, resultsFor, resultSummaryRows, ResultWriter, type PendingItem, type ResultRow, type ResultSummaryRow} from './results.js'
+export {judgeRows, judgeRowsOfResults, resultsToScore, resultsWithScores, runItemsWithPairs, type RunItemWithPair, type ScoredResult, scoringState, storedJudgeRecords, writeScores, type JudgeRow, type PairRow, type ResultToScore, type ScoreRow} from './scores.js'
+export {ImportStore, type ImportCounts} from './imports.js'

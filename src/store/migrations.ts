@@ -144,4 +144,9 @@ export const migrations: string[] = [
   `
   ALTER TABLE runs ADD COLUMN scored_policy TEXT;
   `,
+  // v5: scores are not traffic. Quality-scorer verdicts were also stored as events (kind 'score'); they are now
+  // derived from the scores table when a listing asks for them (store/events.ts SCORE_EVENTS).
+  `
+  DELETE FROM events WHERE kind = 'score';
+  `,
 ]

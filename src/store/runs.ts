@@ -1,8 +1,8 @@
-// Replay runs, their fixed request sets, and one result per (request, arm).
+// Replay runs and their fixed request sets (run_items). A run's plan is stored as a record (JSON, no secrets)
+// for `kt runs show` and for resume; results live in results.ts.
+import type {Api} from '../records/index.js'
 import type {DB} from './db.js'
-
-export type Arm = 'primary' | 'candidate' | 'primary_aa'
-export const ARMS: Arm[] = ['primary', 'candidate', 'primary_aa']
+import {buildEventWhere, type EventQuery} from './events.js'
 
 export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed'
 
@@ -19,45 +19,6 @@ export interface RunRow {
   total: number
 }
 
-export interface ResultRow {
-  run_id: string
-  event_id: string
-  arm: Arm
-  target_id: string | null
-  api: string | null
-  model: string | null
-  response_model: string | null
-  status: string
-  http_status: number | null
-  error_type: string | null
-  error_code: string | null
-  error_message: string | null
-  attempts: number
-  latency_ms: number | null
-  ttft_ms: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  cached_input_tokens: number | null
-  reasoning_tokens: number | null
-  total_tokens: number | null
-  cost_usd: number | null
-  finish_reason: string | null
-  finish_reason_raw: string | null
-  response_text: string | null
-  tool_calls_json: string | null
-  response_json: string | null
-  translation_losses_json: string
-  simulated: number
-  created_at: string
-}
-
-const RESULT_COLUMNS: (keyof ResultRow)[] = [
-  'run_id', 'event_id', 'arm', 'target_id', 'api', 'model', 'response_model', 'status', 'http_status', 'error_type',
-  'error_code', 'error_message', 'attempts', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
-  'cached_input_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'finish_reason', 'finish_reason_raw',
-  'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at',
-]
-
 export function createRun(db: DB, run: Omit<RunRow, 'updated_at'>, items: {event_id: string; aa: boolean}[]): void {
   db.transaction(() => {
     db.prepare(
@@ -73,77 +34,93 @@ export function setRunStatus(db: DB, id: string, status: RunStatus): void {
   db.prepare('UPDATE runs SET status = ?, updated_at = ? WHERE id = ?').run(status, new Date().toISOString(), id)
 }
 
-/** A run by id, name, unique id prefix, or `last`. */
-export function getRun(db: DB, idOrName: string): RunRow | undefined {
-  if (idOrName === 'last') return db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as RunRow | undefined
-  const exact = db.prepare('SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY created_at DESC LIMIT 1').get(idOrName, idOrName)
-  if (exact) return exact as RunRow
-  const prefix = db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 2").all(idOrName) as RunRow[]
-  return prefix.length === 1 ? prefix[0] : undefined
+/** Settings changed on resume (limits, budget) are saved, so `kt runs show` tells what the run now uses. */
+export function setRunOptions(db: DB, id: string, optionsJson: string): void {
+  db.prepare('UPDATE runs SET options_json = ?, updated_at = ? WHERE id = ?').run(optionsJson, new Date().toISOString(), id)
+}
+
+/**
+ * Runs a reference can mean, newest first: `last`, an exact id, every run with that name, or the one run
+ * whose id starts with it.
+ */
+export function findRuns(db: DB, ref: string): RunRow[] {
+  if (ref === 'last') return db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').all() as RunRow[]
+  const exact = db.prepare('SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY created_at DESC, rowid DESC').all(ref, ref) as RunRow[]
+  if (exact.length) return exact
+  const prefix = db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' LIMIT 2").all(ref) as RunRow[]
+  return prefix.length === 1 ? prefix : []
+}
+
+/** A run by id, name (the newest of that name), unique id prefix, or `last`. */
+export function getRun(db: DB, ref: string): RunRow | undefined {
+  return findRuns(db, ref)[0]
 }
 
 export function listRuns(db: DB, limit = 50): RunRow[] {
   return db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[]
 }
 
-export class ResultWriter {
-  private readonly stmt
-  private readonly many
-  constructor(db: DB) {
-    // OR IGNORE: the primary key already guarantees one result per arm; a late duplicate is dropped, never doubled.
-    this.stmt = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS.join(',')}) VALUES (${RESULT_COLUMNS.map(() => '?').join(',')})`)
-    this.many = db.transaction((rows: ResultRow[]) => {
-      for (const row of rows) this.write(row)
-    })
-  }
-
-  write(row: ResultRow): boolean {
-    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c])).changes > 0
-  }
-
-  /** Several results in one transaction (one commit instead of one per row). */
-  writeMany(rows: ResultRow[]): void {
-    if (rows.length === 1) this.write(rows[0]!)
-    else if (rows.length > 1) this.many(rows)
-  }
+/** How many of a run's requests also go to the primary's A/A repeat. */
+export function aaItemCount(db: DB, runId: string): number {
+  return (db.prepare('SELECT count(*) AS n FROM run_items WHERE run_id = ? AND aa = 1').get(runId) as {n: number}).n
 }
 
-export interface PendingItem {
-  seq: number
+/** Ids of the replayable primary traffic a query selects, in time order (imported or gateway requests, never shadows). */
+export function replayableEventIds(db: DB, q: EventQuery): string[] {
+  const {where, params} = buildEventWhere({...q, replayableOnly: true, kind: ['request']})
+  const extra = "(traffic_role IS NULL OR traffic_role = 'primary')"
+  const sql = `SELECT event_id FROM events ${where ? `${where} AND ${extra}` : `WHERE ${extra}`} ORDER BY timestamp, rowid`
+  return db.prepare(sql).pluck().all(...params) as string[]
+}
+
+/** The logged answer of each request of a run, in the shape of a result (the recorded primary's results). */
+export interface RecordedAnswer {
   event_id: string
-  aa: number
-  api: string
+  api: Api
   model: string | null
-  request_json: string | null
+  response_model: string | null
+  status: string
+  http_status: number | null
+  error_type: string | null
+  error_code: string | null
+  error_message: string | null
+  latency_ms: number | null
+  ttft_ms: number | null
+  input_tokens: number | null
   output_tokens: number | null
+  cached_input_tokens: number | null
+  reasoning_tokens: number | null
+  total_tokens: number | null
+  cost_usd: number | null
+  finish_reason: string | null
+  finish_reason_raw: string | null
+  response_text: string | null
+  response_json: string | null
 }
 
-/** Items of a run with the arms that still have no result; the request body comes from the event. */
-export function pendingWork(db: DB, runId: string, arms: Arm[]): {item: PendingItem; arms: Arm[]}[] {
-  const rows = db
+export function recordedAnswers(db: DB, runId: string): RecordedAnswer[] {
+  return db
     .prepare(
-      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,
-              (SELECT group_concat(arm) FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id) AS done
-       FROM run_items i JOIN events e ON e.event_id = i.event_id
-       WHERE i.run_id = ? ORDER BY i.seq`,
+      `SELECT e.event_id, e.api, e.model, e.response_model, e.status, e.http_status, e.error_type, e.error_code, e.error_message,
+              e.latency_ms, e.ttft_ms, e.input_tokens, e.output_tokens, e.cached_input_tokens, e.reasoning_tokens, e.total_tokens,
+              e.cost_usd, e.finish_reason, e.finish_reason_raw, e.response_text, e.response_json
+       FROM run_items i JOIN events e ON e.event_id = i.event_id WHERE i.run_id = ?`,
     )
-    .all(runId) as (PendingItem & {done: string | null})[]
-  const out: {item: PendingItem; arms: Arm[]}[] = []
-  for (const r of rows) {
-    const done = new Set((r.done ?? '').split(',').filter(Boolean))
-    const need = arms.filter((a) => !done.has(a) && (a !== 'primary_aa' || r.aa === 1))
-    if (need.length) out.push({item: r, arms: need})
+    .all(runId) as RecordedAnswer[]
+}
+
+/** Runs fn in one transaction (nested in a savepoint when one is open). */
+export function inTransaction<T>(db: DB, fn: () => T): T {
+  return db.transaction(fn)()
+}
+
+/** Runs fn and then undoes everything it wrote (`--dry-run` plans a run without leaving it behind). */
+export function withRollback<T>(db: DB, fn: () => T): T {
+  db.exec('SAVEPOINT kt_dry_run')
+  try {
+    return fn()
+  } finally {
+    db.exec('ROLLBACK TO kt_dry_run')
+    db.exec('RELEASE kt_dry_run')
   }
-  return out
-}
-
-export function resultsFor(db: DB, runId: string): ResultRow[] {
-  return db.prepare('SELECT * FROM results WHERE run_id = ? ORDER BY event_id, arm').all(runId) as ResultRow[]
-}
-
-export function resultCounts(db: DB, runId: string): Record<string, {done: number; errors: number}> {
-  const rows = db
-    .prepare("SELECT arm, count(*) AS done, sum(status != 'ok') AS errors FROM results WHERE run_id = ? GROUP BY arm")
-    .all(runId) as {arm: string; done: number; errors: number}[]
-  return Object.fromEntries(rows.map((r) => [r.arm, {done: r.done, errors: r.errors}]))
 }

@@ -1,4 +1,6 @@
-// Public face of src/util/.
+// Small helpers every part may use: errors meant for users, time flags, rate limiters, CSV cell safety.
+// Owns nothing stateful; imports nothing else in src/.
 export {KtError, errorMessage} from './errors.js'
 export {Semaphore, TokenBucket, sleep} from './limits.js'
 export {parseTimeFlag} from './time.js'
+export {neutralize, unneutralize} from './csv.js'

@@ -1,4 +1,6 @@
-// Public face of src/wire/.
+// The providers' wire formats (OpenAI Chat, Responses, Completions, Anthropic Messages): request and response
+// bodies to canonical form, SSE assembly, translation between the two APIs. Used by formats, providers and the
+// gateway. May import records/ and util/.
 export {assembleAnthropicStream, isAnthropicResponse, isAnthropicSse, parseAnthropicRequest, parseAnthropicResponse} from './anthropic.js'
 export {type Json, asArray, asObject, asString, isObject, maybeJson} from './json.js'
 export {type AssembledStream, type ParsedResponse, type SseEvent, argString, assembleOpenAIChatStream, isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseOpenAIChatRequest, parseOpenAIChatResponse, parseSse} from './openai-chat.js'

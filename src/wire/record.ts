@@ -10,7 +10,7 @@ import type {Json} from './json.js'
 import {parseOpenAIChatRequest, parseOpenAIChatResponse, type ParsedResponse} from './openai-chat.js'
 import {parseCompletionsRequest, parseCompletionsResponse} from './openai-completions.js'
 import {parseResponsesRequest, parseResponsesResponse} from './openai-responses.js'
-import type {FormatContext} from '../formats/index.js'
+import type {FormatContext} from '../records/index.js'
 
 export interface RecordDraft {
   format: string

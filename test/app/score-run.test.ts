@@ -3,12 +3,11 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
-import {createReplayRun, executeRun} from '../../src/replay/engine.js'
+import {createReplayRun, executeRun} from '../../src/replay/index.js'
 import {DEFAULT_QUALITY_POLICY, type QualityPolicy} from '../../src/scoring/policy.js'
 import {runIsScored, scoreRun} from '../../src/app/score-run.js'
 import {openDb} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
-import {getRun} from '../../src/store/runs.js'
 import {tempDir} from '../support/cli.js'
 
 test('changing the quality policy re-scores the run', async () => {
@@ -24,12 +23,13 @@ test('changing the quality policy re-scores the run', async () => {
   const path = join(dir, 'kt.db')
   const db = openDb(path)
   await importFiles(db, path, [file])
-  const {runId} = createReplayRun(db, {
+  const planned = createReplayRun(db, {
     primary: 'recorded',
     candidate: {id: 'sim', provider: 'simulated', model: 'simulated-terse', simulation: {style: 'terse'}},
     settings: {selection: {}, modelMap: {}, concurrency: 4, rps: null, tpm: null, timeoutMs: 1000, retries: 0, maxCost: null, aa: 0, seed: 1},
   })
-  await executeRun(db, getRun(db, runId)!)
+  const runId = planned.runId
+  await executeRun(db, planned)
   const first = await scoreRun(db, runId)
   assert.equal(first.skipped, false)
   assert.equal(runIsScored(db, runId), true)

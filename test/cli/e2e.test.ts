@@ -144,17 +144,25 @@ describe('kt end to end', () => {
       assert.match(missing.stderr, /no run "nope"/)
     })
 
-    test('a missing API key fails before any request is sent, naming only the variable', async () => {
+    test('a missing API key fails before any request is sent or any run is created, naming only the variable', async () => {
       up.reset()
-      const r = await ktAsync(['replay', '--candidate', 'openai:gpt-4o-mini', '--db', db], {env: {OPENAI_API_KEY: undefined, OPENAI_BASE_URL: `${up.url}/v1`}})
+      const before = JSON.parse((await ktAsync(['runs', 'list', '--db', db, '--json'])).stdout) as unknown[]
+      const r = await ktAsync(['replay', '--candidate', 'openai:gpt-4o-mini', '--name', 'keyless', '--db', db], {env: {OPENAI_API_KEY: undefined, OPENAI_BASE_URL: `${up.url}/v1`}})
       assert.equal(r.code, 1)
       assert.match(r.stderr, /environment variable OPENAI_API_KEY is not set/)
       assert.equal(up.callCount(), 0)
-      // The run it created is not left "running": it is interrupted, to resume once the key is set.
-      const id = /resume with: kt replay --resume (\S+)/.exec(r.stderr)?.[1]
-      assert.ok(id, r.stderr)
-      const show = await ktAsync(['runs', 'show', id, '--db', db])
-      assert.match(show.stdout, /status\s+interrupted/)
+      const after = JSON.parse((await ktAsync(['runs', 'list', '--db', db, '--json'])).stdout) as unknown[]
+      assert.equal(after.length, before.length, 'no run is left behind')
+    })
+
+    test('run names are unique: a second --name is refused and says which run has it', async () => {
+      up.reset()
+      const first = await ktAsync(['replay', '--candidate', `openai-compatible:m@${up.url}/v1`, '--limit', '2', '--name', 'once', '--db', db, '--json'])
+      assert.equal(first.code, 0, first.stderr)
+      const id = (JSON.parse(first.stdout) as {run_id: string}).run_id
+      const again = await ktAsync(['replay', '--candidate', `openai-compatible:m@${up.url}/v1`, '--limit', '2', '--name', 'once', '--db', db])
+      assert.equal(again.code, 2)
+      assert.match(again.stderr, new RegExp(`a run named "once" already exists \\(${id}\\)`))
     })
   })
 

@@ -11,7 +11,7 @@ import {neutralize, splitTags, joinTags, unneutralize} from '../../src/formats/k
 import {exportEventsToFile, streamEvents} from '../../src/app/export-events.js'
 import {decodeMetaCell, encodeMetaCell, flattenMetadata, metadataColumns, unflattenMetadata} from '../../src/formats/kt-events/metadata.js'
 import {openDb} from '../../src/store/db.js'
-import {eventSelect} from '../../src/store/events.js'
+import {eventSelect, metadataNodes} from '../../src/store/events.js'
 import {KtError} from '../../src/util/errors.js'
 import {kt, ROOT, tempDir} from '../support/cli.js'
 
@@ -84,8 +84,8 @@ describe('cells', () => {
     ins.run('bad', '{not json')
     const expected = new Set<string>()
     for (const m of metas) for (const k of flattenMetadata(m).keys()) expected.add(k)
-    assert.deepEqual(metadataColumns(db, eventSelect({}, ['metadata_json'])), [...expected].sort())
-    assert.deepEqual(metadataColumns(db, eventSelect({filter: ['event_id=e1']}, ['metadata_json'])), ['metadata.a', 'metadata.arr', 'metadata.d\\.e.f'])
+    assert.deepEqual(metadataColumns(metadataNodes(db, eventSelect({}, ['metadata_json']))), [...expected].sort())
+    assert.deepEqual(metadataColumns(metadataNodes(db, eventSelect({filter: ['event_id=e1']}, ['metadata_json']))), ['metadata.a', 'metadata.arr', 'metadata.d\\.e.f'])
     db.close()
   })
 })

@@ -8,6 +8,7 @@ import {after, before, describe, test} from 'node:test'
 import type {TargetSpec} from '../../src/providers/index.js'
 import {formatJudgeSummary, runIsJudged, judgeModelName} from '../../src/scoring/judge.js'
 import {scoreRun} from '../../src/app/score-run.js'
+import {judgeRowsOfResults} from '../../src/store/index.js'
 import type {DB} from '../../src/store/db.js'
 import {ktAsync, tempDir} from '../support/cli.js'
 import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
@@ -54,7 +55,7 @@ describe('LLM judge with a budget', () => {
     assert.ok(j.spent_usd > 0 && j.spent_usd <= budget, `spent ${j.spent_usd} within ${budget}`)
     assert.equal(j.max_cost, budget)
     assert.equal(judgeRecords(db, runId), j.calls, 'answers left over have no judge record')
-    assert.equal(runIsJudged(db, runId, judgeModelName(judgeTarget()), false), false)
+    assert.equal(runIsJudged(judgeRowsOfResults(db, runId), judgeModelName(judgeTarget()), false), false)
     assert.match(formatJudgeSummary(j).join('\n'), new RegExp(`budget: \\$${j.spent_usd.toFixed(4)} of \\$1\\.3000 spent; ${j.over_budget} judge calls not made`))
 
     up.reset()
@@ -63,7 +64,7 @@ describe('LLM judge with a budget', () => {
     assert.equal(second.judge!.cache_hits, j.calls)
     assert.equal(second.judge!.over_budget, 0)
     assert.equal(judgeRecords(db, runId), 12)
-    assert.equal(runIsJudged(db, runId, judgeModelName(judgeTarget()), false), true)
+    assert.equal(runIsJudged(judgeRowsOfResults(db, runId), judgeModelName(judgeTarget()), false), true)
     db.close()
   })
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {openDb} from '../../src/store/db.js'
-import type {EventRow} from '../../src/store/events.js'
+import type {EventRow} from '../../src/records/index.js'
 import {kt, tempDir} from '../support/cli.js'
 import {closeWithin, DATA, detected, h16, importRows, json, PUBLIC_DATA, row} from '../support/import.js'
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import type {EventRow} from '../../src/store/events.js'
+import type {EventRow} from '../../src/records/index.js'
 import {kt, tempDir} from '../support/cli.js'
 import {DATA, detected, h16, importRows, json, PUBLIC_DATA, row, tmpFile} from '../support/import.js'
 

@@ -22,7 +22,7 @@ import type {ArmData, PairedRequest, RunData} from '../../src/analysis/data.js'
 import type {GateOutcome} from '../../src/analysis/model.js'
 import {buildIdf, scoreResponse} from '../../src/scoring/heuristics.js'
 import {applyPolicy, DEFAULT_QUALITY_POLICY} from '../../src/scoring/policy.js'
-import {promptInfo, type PromptInfo} from '../../src/app/score-run.js'
+import {promptInfo, type PromptInfo} from '../../src/scoring/index.js'
 import {rng} from '../../src/stats/index.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))

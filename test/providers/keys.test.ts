@@ -132,7 +132,9 @@ describe('target validation and shorthand', () => {
 
   test('validateTarget', () => {
     assert.throws(() => validateTarget({id: 't', provider: 'cohere' as never, model: 'x'}), /unknown provider "cohere"/)
-    assert.throws(() => validateTarget({id: 't', provider: 'openai', model: ''}), /model is required/)
+    assert.throws(() => validateTarget({id: 't', provider: 'openai', model: ''}), /model must be a non-empty string when given/)
+    // Without a model a target is valid: it serves the model each request names.
+    assert.doesNotThrow(() => validateTarget({id: 't', provider: 'openai'}))
     assert.throws(() => validateTarget({id: 't', provider: 'openai', model: 'm', base_url: 'ftp://x'}), /not an http\(s\) URL/)
     assert.throws(() => validateTarget({id: 't', provider: 'simulated', model: 'm', simulation: {error_rate: 2}}), /error_rate must be between 0 and 1/)
     assert.doesNotThrow(() => validateTarget({id: 't', provider: 'openai', model: 'm', timeout_ms: 1000}))

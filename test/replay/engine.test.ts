@@ -6,8 +6,8 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import Database from 'better-sqlite3'
-import {createReplayRun, executeRun, type ReplaySettings} from '../../src/replay/engine.js'
-import {getRun, resultsFor} from '../../src/store/runs.js'
+import {createReplayRun, executeRun, type ReplaySettings} from '../../src/replay/index.js'
+import {getRun, resultsFor} from '../../src/store/index.js'
 import {openDb, type DB} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
 import {BIN, ktAsync, tempDir} from '../support/cli.js'
@@ -69,8 +69,9 @@ describe('replay engine against a fake upstream', () => {
     up.setFaults(undefined)
     const {db} = await seedDb(tempDir(), 6)
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'llama-3.1-8b', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings()})
-    const out = await executeRun(db, getRun(db, runId)!, {retryBaseMs: 5})
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings()})
+    const runId = planned.runId
+    const out = await executeRun(db, planned, {retryBaseMs: 5})
     assert.equal(out.status, 'completed')
     assert.equal(up.callCount('/v1/chat/completions'), 6)
     const stored = db.prepare('SELECT request_json FROM events ORDER BY timestamp').pluck().all() as string[]
@@ -112,8 +113,9 @@ describe('replay engine against a fake upstream', () => {
     })
     const {db} = await seedDb(tempDir(), 3)
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 1, retries: 5})})
-    await executeRun(db, getRun(db, runId)!, {retryBaseMs: 5})
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 1, retries: 5})})
+    const runId = planned.runId
+    await executeRun(db, planned, {retryBaseMs: 5})
     const rows = resultsFor(db, runId).filter((r) => r.arm === 'candidate')
     const byPrompt = (n: number) => {
       const id = db.prepare('SELECT event_id FROM events WHERE request_json LIKE ?').pluck().get(`%number ${n}?%`) as string
@@ -141,8 +143,9 @@ describe('replay engine against a fake upstream', () => {
     up.setFaults(() => ({type: 'slow', ms: 3000}))
     const {db} = await seedDb(tempDir(), 1)
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({timeoutMs: 200, retries: 1})})
-    await executeRun(db, getRun(db, runId)!, {retryBaseMs: 5})
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({timeoutMs: 200, retries: 1})})
+    const runId = planned.runId
+    await executeRun(db, planned, {retryBaseMs: 5})
     const r = resultsFor(db, runId).find((x) => x.arm === 'candidate')!
     assert.equal(r.status, 'timeout')
     assert.equal(r.attempts, 2)
@@ -162,8 +165,8 @@ describe('replay engine against a fake upstream', () => {
     try {
       const {db} = await seedDb(tempDir(), 24)
       const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${slow.url}/v1`}
-      const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 3})})
-      await executeRun(db, getRun(db, runId)!)
+      const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 3})})
+      await executeRun(db, planned)
       starts.sort((a, b) => a - b)
       // Each call holds its slot for >= 80 ms, so no 70 ms window can contain more than 3 starts.
       let max = 0
@@ -182,8 +185,9 @@ describe('replay engine against a fake upstream', () => {
     const dir = tempDir()
     const {db} = await seedDb(dir, 3, 'anthropic')
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'default-model', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({modelMap: {'claude-3-5-haiku-20241022': 'mapped-model'}})})
-    await executeRun(db, getRun(db, runId)!)
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({modelMap: {'claude-3-5-haiku-20241022': 'mapped-model'}})})
+    const runId = planned.runId
+    await executeRun(db, planned)
     const sent = up.calls.filter((c) => c.path === '/v1/chat/completions').map((c) => c.body!)
     assert.equal(sent.length, 3)
     assert.ok(sent.every((b) => b.model === 'mapped-model'))
@@ -202,9 +206,10 @@ describe('replay engine against a fake upstream', () => {
     const {db} = await seedDb(tempDir(), 10)
     const primary = {id: 'prim', provider: 'openai-compatible' as const, model: 'p', base_url: `${up.url}/v1`}
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'c', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary, candidate, settings: settings({aa: 0.5, seed: 3})})
+    const planned = createReplayRun(db, {primary, candidate, settings: settings({aa: 0.5, seed: 3})})
+    const runId = planned.runId
     const aa = (db.prepare('SELECT count(*) FROM run_items WHERE run_id = ? AND aa = 1').pluck().get(runId) as number)
-    await executeRun(db, getRun(db, runId)!)
+    await executeRun(db, planned)
     const rows = resultsFor(db, runId)
     assert.equal(rows.filter((r) => r.arm === 'primary').length, 10)
     assert.equal(rows.filter((r) => r.arm === 'candidate').length, 10)
@@ -219,17 +224,18 @@ describe('replay engine against a fake upstream', () => {
     up.setFaults(undefined)
     const {db} = await seedDb(tempDir(), 12)
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 2})})
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings: settings({concurrency: 2})})
+    const runId = planned.runId
     // A full disk, as far as the results table can tell: the 6th candidate result is refused.
     db.exec(`CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.results
              WHEN (SELECT count(*) FROM main.results WHERE arm = 'candidate') >= 5
              BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
-    await assert.rejects(executeRun(db, getRun(db, runId)!, {retryBaseMs: 5}), /disk is full/)
+    await assert.rejects(executeRun(db, planned, {retryBaseMs: 5}), /disk is full/)
     assert.equal(getRun(db, runId)!.status, 'interrupted')
     const saved = resultsFor(db, runId).filter((r) => r.arm === 'candidate').length
     assert.equal(saved, 5)
     db.exec('DROP TRIGGER temp.refuse')
-    const out = await executeRun(db, getRun(db, runId)!, {retryBaseMs: 5})
+    const out = await executeRun(db, planned, {retryBaseMs: 5})
     assert.equal(out.status, 'completed')
     assert.equal(resultsFor(db, runId).filter((r) => r.arm === 'candidate').length, 12)
     db.close()

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import {createReplayRun, executeRun, type ReplaySettings} from '../../src/replay/engine.js'
+import {createReplayRun, executeRun, type PlannedRun, type ReplaySettings} from '../../src/replay/index.js'
 import {createPacer, DEFAULT_PACE} from '../../src/replay/pace.js'
 import {openDb, type DB} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
@@ -83,7 +83,7 @@ describe('a replay whose calling thread is saturated', () => {
     await up.close()
   })
 
-  const setup = async (): Promise<{db: DB; runId: string}> => {
+  const setup = async (): Promise<{db: DB; planned: PlannedRun}> => {
     const dir = tempDir()
     const file = join(dir, 'pairs.jsonl')
     const line = (i: number) =>
@@ -98,19 +98,19 @@ describe('a replay whose calling thread is saturated', () => {
     await importFiles(db, path, [file])
     const settings: ReplaySettings = {selection: {}, modelMap: {}, concurrency: 64, rps: null, tpm: null, timeoutMs: 30_000, retries: 0, maxCost: null, aa: 0, seed: 1}
     const candidate = {id: 'cand', provider: 'openai-compatible' as const, model: 'm', base_url: `${up.url}/v1`}
-    const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings})
-    return {db, runId}
+    const planned = createReplayRun(db, {primary: 'recorded', candidate, settings})
+    return {db, planned}
   }
 
   const replay = async (pace: '0' | undefined): Promise<number | null> => {
-    const {db, runId} = await setup()
+    const {db, planned} = await setup()
     // Something else keeps this thread busy 49 ms of every 50: its event loop is saturated.
     const hog = setInterval(() => {
       const end = performance.now() + 49
       while (performance.now() < end);
     }, 50)
     try {
-      const out = await withEnv({KT_REPLAY_THREADS: '0', KT_REPLAY_PACE: pace}, () => executeRun(db, getRun(db, runId)!))
+      const out = await withEnv({KT_REPLAY_THREADS: '0', KT_REPLAY_PACE: pace}, () => executeRun(db, planned))
       assert.equal(out.status, 'completed')
       assert.equal(out.errors, 0)
       return out.pacedTo
@@ -130,11 +130,11 @@ describe('a replay whose calling thread is saturated', () => {
   })
 
   test('a bad KT_REPLAY_PACE is refused before anything is sent; the run is left interrupted, to resume', async () => {
-    const {db, runId} = await setup()
+    const {db, planned} = await setup()
     const before = up.callCount()
     try {
-      await withEnv({KT_REPLAY_PACE: 'yes'}, () => assert.rejects(executeRun(db, getRun(db, runId)!), /KT_REPLAY_PACE must be 0 or 1, got "yes"/))
-      assert.equal(getRun(db, runId)!.status, 'interrupted')
+      await withEnv({KT_REPLAY_PACE: 'yes'}, () => assert.rejects(executeRun(db, planned), /KT_REPLAY_PACE must be 0 or 1, got "yes"/))
+      assert.equal(getRun(db, planned.runId)!.status, 'interrupted')
       assert.equal(up.callCount(), before)
     } finally {
       db.close()

@@ -7,10 +7,10 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {createCallPool, createClient, type CallPool, type CallResult, type TargetSpec} from '../../src/providers/index.js'
-import {callThreads, createReplayRun, executeRun, liveArms, type ReplaySettings, type RunPlan} from '../../src/replay/engine.js'
+import {callThreads, createReplayRun, executeRun, liveArms, type ReplaySettings, type RunPlan} from '../../src/replay/index.js'
 import {openDb, type DB} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
-import {getRun, resultsFor} from '../../src/store/runs.js'
+import {resultsFor} from '../../src/store/index.js'
 import {tempDir} from '../support/cli.js'
 import {startFakeUpstream, withEnv, type FakeUpstream} from '../support/fake-upstream.js'
 
@@ -179,8 +179,9 @@ describe('replay on worker threads', () => {
     const runs: {threads: number; rows: Record<string, unknown>[]}[] = []
     for (const threads of ['2', '0']) {
       up.reset()
-      const {runId} = createReplayRun(db, {primary, candidate, settings: settings()})
-      const out = await withEnv({KT_REPLAY_THREADS: threads}, () => executeRun(db, getRun(db, runId)!, {retryBaseMs: 5}))
+      const planned = createReplayRun(db, {primary, candidate, settings: settings()})
+      const runId = planned.runId
+      const out = await withEnv({KT_REPLAY_THREADS: threads}, () => executeRun(db, planned, {retryBaseMs: 5}))
       assert.equal(out.status, 'completed')
       assert.equal(out.sent, 160)
       assert.equal(up.callCount('/v1/chat/completions'), 160, 'one call per request and arm')

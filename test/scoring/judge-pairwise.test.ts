@@ -5,6 +5,7 @@ import {after, before, describe, test} from 'node:test'
 import type {TargetSpec} from '../../src/providers/index.js'
 import {combineOrders, judgeSummary, type JudgeRecord} from '../../src/scoring/judge.js'
 import {scoreRun} from '../../src/app/score-run.js'
+import {judgeRows as storeJudgeRows} from '../../src/store/index.js'
 import type {DB} from '../../src/store/db.js'
 import {tempDir} from '../support/cli.js'
 import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
@@ -91,7 +92,7 @@ describe('LLM judge, pairwise in both orders', () => {
     assert.equal(cands.length, n)
     for (const r of cands) assert.deepEqual({...r.pairwise, reason: null}, {verdict: 'candidate', g1: 'B', g2: 'A', consistent: true, status: 'ok', reason: null, cached: false})
     assert.ok(prims.every((r) => r.pairwise === undefined), 'the pairwise verdict sits on the candidate record only')
-    const sum = judgeSummary(db, runId)
+    const sum = judgeSummary(storeJudgeRows(db, runId))
     assert.deepEqual(sum.pairwise, {n, candidate_wins: n, primary_wins: 0, ties: 0, inconsistent: 0, errors: 0, error_rate: 0, win_rate: 1})
     db.close()
   })

@@ -7,7 +7,9 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import type {TargetSpec} from '../../src/providers/index.js'
 import {judgeSummary, type JudgeRecord} from '../../src/scoring/judge.js'
-import {HEURISTIC_SCORER, scoreRun} from '../../src/app/score-run.js'
+import {scoreRun} from '../../src/app/score-run.js'
+import {HEURISTIC_SCORER} from '../../src/scoring/index.js'
+import {iterateEvents, judgeRows as storeJudgeRows} from '../../src/store/index.js'
 import type {DB} from '../../src/store/db.js'
 import {tempDir} from '../support/cli.js'
 import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
@@ -100,15 +102,15 @@ describe('LLM judge, pointwise', () => {
         assert.deepEqual(r.judge.scores, {relevance: 0.25, coherence: 0.25, completeness: 0.25, overall: 0.25})
       }
     }
-    const sum = judgeSummary(db, runId)
+    const sum = judgeSummary(storeJudgeRows(db, runId))
     assert.equal(sum.arms.primary?.means.overall, 0.775)
     assert.equal(sum.arms.candidate?.means.relevance, 0.25)
     assert.equal(sum.arms.primary?.error_rate, 0)
     assert.equal(sum.arms.candidate?.error_rate, 0)
     assert.equal(sum.pairwise, null)
     assert.deepEqual(sum.warnings, [])
-    // The scoring events carry the judge outcome too.
-    const meta = db.prepare("SELECT metadata_json FROM events WHERE kind = 'score' AND trace_id = ?").pluck().all(runId) as string[]
+    // The quality-scorer verdicts listed as events carry the judge outcome too.
+    const meta = [...iterateEvents(db, {scores: true, kind: ['score'], filter: [`trace_id=${runId}`]})].map((r) => r.metadata_json)
     assert.equal(meta.length, 8)
     assert.equal((JSON.parse(meta[0]!) as {judge: {status: string}}).judge.status, 'ok')
     db.close()
@@ -129,7 +131,7 @@ describe('LLM judge, pointwise', () => {
     assert.equal(msgs[3]!.role, 'user')
     assert.match(String(msgs[3]!.content), /could not be used: .*Reply again with only the JSON object/s)
     for (const r of judgeRows(db, runId)) assert.equal(r.judge.status, 'ok')
-    assert.equal(judgeSummary(db, runId).arms.primary?.means.relevance, 1)
+    assert.equal(judgeSummary(storeJudgeRows(db, runId)).arms.primary?.means.relevance, 1)
     db.close()
   })
 

@@ -5,7 +5,7 @@ import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 import {ImportSession, readFile} from '../../src/formats/index.js'
-import {recordToRow, recordToValues, rowValues} from '../../src/store/events.js'
+import {recordToRow, recordToValues, rowValues} from '../../src/records/index.js'
 import {PUBLIC_DATA, ROOT} from '../support/cli.js'
 
 test('recordToValues and recordToRow agree on every shipped and public sample record', async () => {

@@ -8,7 +8,7 @@ import {after} from 'node:test'
 import {ImportSession, readFile} from '../../src/formats/index.js'
 import type {CanonicalRecord} from '../../src/records/types.js'
 import {openDb} from '../../src/store/db.js'
-import type {EventRow} from '../../src/store/events.js'
+import type {EventRow} from '../../src/records/index.js'
 import {importFiles, type ImportSummary} from '../../src/app/import/import-files.js'
 import {PUBLIC_DATA, ROOT, tempDir} from './cli.js'
 

@@ -4,10 +4,9 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {SimulationSpec, TargetSpec} from '../../src/providers/index.js'
-import {createReplayRun, executeRun} from '../../src/replay/engine.js'
+import {createReplayRun, executeRun} from '../../src/replay/index.js'
 import {openDb, type DB} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
-import {getRun} from '../../src/store/runs.js'
 
 export type Json = Record<string, unknown>
 
@@ -44,8 +43,9 @@ export async function seededRun(dir: string, n: number, candidateSim: Simulation
   assert.equal(s.totals.imported, n)
   const candidate: TargetSpec = {id: 'cand', provider: 'simulated', model: 'simulated-terse', simulation: candidateSim}
   const settings = {selection: {}, modelMap: {}, concurrency: 4, rps: null, tpm: null, timeoutMs: 5000, retries: 0, maxCost: null, aa: 0, seed: 1}
-  const {runId} = createReplayRun(db, {primary: 'recorded', candidate, settings})
-  const out = await executeRun(db, getRun(db, runId)!, {retryBaseMs: 1})
+  const planned = createReplayRun(db, {primary: 'recorded', candidate, settings})
+  const runId = planned.runId
+  const out = await executeRun(db, planned, {retryBaseMs: 1})
   assert.equal(out.status, 'completed')
   return {db, dbPath, runId}
 }

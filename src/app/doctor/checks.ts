@@ -1,11 +1,10 @@
 // The individual `kt doctor` checks. None throws: whatever goes wrong becomes a failed check with a fix.
-import {accessSync, closeSync, constants, existsSync, openSync, readSync, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
-import Database from 'better-sqlite3'
 import {formatIssue, lintConfigFile, resolveConfigPath, type ResolvedConfigPath} from '../../config/index.js'
 import {keyEnvFor, type TargetSpec} from '../../providers/index.js'
 import {targetFromConfig} from '../../config/index.js'
-import {openDb, schemaVersion} from '../../store/index.js'
+import {openDb, probeWrite, schemaVersion, versionOnDisk, type DB} from '../../store/index.js'
 import {migrations} from '../../store/index.js'
 import {errorMessage} from '../../util/index.js'
 import {describeProbeFailure, probe, shownUrl} from './probe.js'
@@ -50,36 +49,6 @@ function databaseFix(path: string, message: string): string {
   return `check the path and its permissions, or pass --db FILE`
 }
 
-/** Version on disk before openDb migrates it; null when unreadable. */
-function versionOnDisk(path: string): number | null {
-  try {
-    const ro = new Database(path, {readonly: true, fileMustExist: true})
-    try {
-      return ro.pragma('user_version', {simple: true}) as number
-    } finally {
-      ro.close()
-    }
-  } catch {
-    // A WAL database in a directory we cannot write cannot be opened even read-only (no -shm): the header still
-    // says its version (user_version is bytes 60..63), possibly behind an unmerged WAL, which is fine for a message.
-    return headerVersion(path)
-  }
-}
-
-function headerVersion(path: string): number | null {
-  let fd: number | null = null
-  try {
-    fd = openSync(path, 'r')
-    const header = Buffer.alloc(100)
-    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return null
-    return header.readUInt32BE(60)
-  } catch {
-    return null
-  } finally {
-    if (fd !== null) closeSync(fd)
-  }
-}
-
 /**
  * Opens (and so migrates) the database the way every command does, then proves it is writable: a write inside
  * BEGIN IMMEDIATE, rolled back. A missing file is not created: kt creates it on the first import.
@@ -98,7 +67,7 @@ export function checkDatabase(path: string, busyTimeoutMs = 1000): DoctorCheck {
   }
   if (statSync(path).isDirectory()) return fail(name, `${path} is a directory`, 'pass --db with a file path (e.g. ~/.kt/kt.db)')
   const before = versionOnDisk(path)
-  let db: Database.Database
+  let db: DB
   try {
     db = openDb(path, {busyTimeoutMs})
   } catch (error) {
@@ -109,13 +78,7 @@ export function checkDatabase(path: string, busyTimeoutMs = 1000): DoctorCheck {
   try {
     const version = schemaVersion(db)
     try {
-      db.exec('BEGIN IMMEDIATE')
-      try {
-        // A schema change is a real write to the main file, and the rollback leaves no trace of it.
-        db.exec('CREATE TABLE kt_doctor_probe (x); INSERT INTO kt_doctor_probe VALUES (1)')
-      } finally {
-        db.exec('ROLLBACK')
-      }
+      probeWrite(db)
     } catch (error) {
       const message = describeWriteError(error)
       return fail(name, `${path} (schema v${version}) opens but cannot be written: ${message}`, databaseFix(path, message))

@@ -9,7 +9,7 @@ import type {Outcome} from '../../formats/index.js'
 import type {StoredColumns} from '../../formats/index.js'
 import type {CanonicalRecord} from '../../records/index.js'
 import {KtError} from '../../util/index.js'
-import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../store/index.js'
+import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../records/index.js'
 
 export interface ProducerOptions {
   format?: string

@@ -1,5 +1,5 @@
 import {KtCommand} from '../../cli/base.js'
-import {runExportCommand} from '../../app/export-events-command.js'
+import {runExportCommand} from '../../cli/export-command.js'
 import {exportFlags} from '../../cli/event-flags.js'
 
 export default class EventsExport extends KtCommand {

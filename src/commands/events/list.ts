@@ -4,7 +4,8 @@ import {renderTable} from '../../cli/output.js'
 import {streamEvents} from '../../app/export-events.js'
 import {filterFlags, queryFromFlags} from '../../cli/event-flags.js'
 import {TABLE_HEAD, tableRow} from '../../cli/event-render.js'
-import {countEvents, iterateEvents, SUMMARY_COLUMNS} from '../../store/index.js'
+import {countEvents, iterateEvents} from '../../store/index.js'
+import {SUMMARY_COLUMNS} from '../../records/index.js'
 import {KtError} from '../../util/index.js'
 
 const TABLE_LIMIT = 100

@@ -3,7 +3,8 @@ import {KtCommand, dbFlag} from '../../cli/base.js'
 import {renderTable} from '../../cli/output.js'
 import {filterFlags, queryFromFlags} from '../../cli/event-flags.js'
 import {eventLine, TABLE_HEAD, tableRow} from '../../cli/event-render.js'
-import {iterateEvents, maxRowid, rowToEvent, SUMMARY_COLUMNS, type EventRow} from '../../store/index.js'
+import {iterateEvents, maxRowid} from '../../store/index.js'
+import {rowToEvent, SUMMARY_COLUMNS, type EventRow} from '../../records/index.js'
 
 const POLL_MS = 500
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {KtCommand} from '../../cli/base.js'
-import {runExportCommand} from '../../app/export-events-command.js'
+import {runExportCommand} from '../../cli/export-command.js'
 import {exportFlags} from '../../cli/event-flags.js'
 
 export default class ExportCreate extends KtCommand {

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {KtCommand, dbFlag} from '../../cli/base.js'
 import {fmtCost, fmtNum, renderTable} from '../../cli/output.js'
 import {describeRun} from '../../replay/index.js'
@@ -7,12 +7,13 @@ import {getRun} from '../../store/index.js'
 import {KtError} from '../../util/index.js'
 
 export default class RunsShow extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Describe one replay run: targets, settings, counts and status'
   static override examples = ['<%= config.bin %> runs show last', '<%= config.bin %> runs show run_01jd… --json']
   static override args = {run: Args.string({description: 'run id, name, unique id prefix, or "last"', default: 'last'})}
-  static override flags = {db: dbFlag, json: Flags.boolean({description: 'print as JSON'})}
+  static override flags = {db: dbFlag}
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RunsShow)
     const {db, path} = this.openStore(flags.db)
     try {
@@ -20,7 +21,7 @@ export default class RunsShow extends KtCommand {
       if (!run) throw new KtError(`no run "${args.run}" in ${path} (see kt runs list)`, 2)
       const d = describeRun(db, run)
       const arms = summarizeRun(db, run.id)
-      if (flags.json) return this.out(JSON.stringify({...d, arms}, null, 2))
+      if (this.jsonEnabled()) return {...d, arms}
       this.out(`run        ${d.id}${d.name ? ` (${d.name})` : ''}`)
       this.out(`status     ${d.status}   created ${d.created_at}   updated ${d.updated_at}`)
       this.out(`primary    ${d.primary}`)

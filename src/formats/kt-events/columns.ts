@@ -1,6 +1,6 @@
 // The kt events CSV column set (docs/log-formats.md §12 in its order, then kt's own columns a lossless round trip
 // needs, then `metadata.*`, then the optional bodies), and how each stored column becomes a cell.
-import type {EventRow} from '../../store/index.js'
+import type {EventRow} from '../../records/index.js'
 import {boolCell, joinTags, neutralize} from './cells.js'
 
 export type CellKind = 'text' | 'number' | 'bool' | 'tags'

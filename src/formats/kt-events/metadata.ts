@@ -2,7 +2,6 @@
 // filter on it, and unflattened back into the same object on import. Cells hold the text of a string value,
 // or JSON for anything else (numbers, booleans, null, arrays, empty objects) and for strings that would
 // otherwise read back as something else (`"42"`, `"true"`, `""`).
-import type {DB} from '../../store/index.js'
 
 export const METADATA_PREFIX = 'metadata'
 
@@ -95,20 +94,22 @@ export function unflattenMetadata(cells: Iterable<[string, string]>): Record<str
   return root
 }
 
+/** One distinct node of the events' metadata trees, as the store lists it (see store/events.ts metadataNodes). */
+export interface MetadataNode {
+  fullkey: string
+  path: string
+  key: string
+  /** A non-empty object somewhere: not a leaf there. */
+  branch: number
+}
+
 /**
- * The sorted metadata column set of the events an SQL select returns (a pre-pass, so the CSV header is known
- * before the first row and is the same on every run). json_tree lists each distinct node once; a node is a
- * leaf column when it is not a non-empty object somewhere; nodes inside arrays are not columns (the array is).
- * Parents are linked through json_tree's own `path`/`fullkey` text, so no key quoting has to be parsed.
+ * The sorted metadata column set of a set of events, from their distinct metadata nodes (a pre-pass, so the CSV
+ * header is known before the first row and is the same on every run). A node is a leaf column when it is not a
+ * non-empty object somewhere; nodes inside arrays are not columns (the array is). Parents are linked through
+ * json_tree's own `path`/`fullkey` text, so no key quoting has to be parsed.
  */
-export function metadataColumns(db: DB, select: {sql: string; params: unknown[]}): string[] {
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT t.fullkey AS fullkey, t.path AS path, t.key AS key, (t.type = 'object' AND t.value <> '{}') AS branch
-       FROM (${select.sql}) e, json_tree(e.metadata_json) t
-       WHERE json_valid(e.metadata_json) AND t.fullkey <> '$' AND typeof(t.key) = 'text'`,
-    )
-    .all(...select.params) as {fullkey: string; path: string; key: string; branch: number}[]
+export function metadataColumns(rows: readonly MetadataNode[]): string[] {
   const nodes = new Map<string, {path: string; key: string; leaf: boolean}>()
   for (const r of rows) {
     const n = nodes.get(r.fullkey) ?? {path: r.path, key: r.key, leaf: false}

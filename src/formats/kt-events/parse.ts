@@ -1,6 +1,6 @@
 // Reading kt's own exports back: a CSV row (header names → cells) or a JSON event object becomes an
 // EventInput, the stored columns plus tags, metadata and (when the file has them) the bodies.
-import type {EventRow} from '../../store/index.js'
+import type {EventRow} from '../../records/index.js'
 import {parseBool, parseNumber, splitTags, unneutralize} from './cells.js'
 import {BASE_COLUMNS, BODY_COLUMNS} from './columns.js'
 import {METADATA_PREFIX, unflattenMetadata} from './metadata.js'

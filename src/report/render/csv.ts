@@ -2,7 +2,7 @@
 // the primary and candidate rows of one event_id side by side. Cells that a spreadsheet would run as a
 // formula are neutralised.
 import {stringify} from 'csv-stringify/sync'
-import {neutralizeCell} from '../../cli/output.js'
+import {neutralize} from '../../util/index.js'
 import type {ArmData, PairedRequest, RunData, Similarity} from '../../analysis/index.js'
 import type {ReportModel} from '../../analysis/index.js'
 
@@ -43,7 +43,7 @@ function cell(v: Cell | undefined): string | number {
   if (v === null || v === undefined) return ''
   if (typeof v === 'boolean') return v ? 'true' : 'false'
   if (typeof v === 'number') return Number.isFinite(v) ? v : ''
-  return neutralizeCell(v)
+  return neutralize(v)
 }
 
 function flag(a: ArmData, name: 'refusal' | 'truncated' | 'empty'): boolean | null {

@@ -1,9 +1,9 @@
 // The run logic of `kt events export`. `kt export create` is the same export under the name other tools use,
 // adding only a description and a manifest, so both commands parse their flags and hand them here.
-import {Progress} from '../cli/progress.js'
+import {Progress} from './progress.js'
 import type {DB} from '../store/index.js'
-import {runExport, type ExportFormat} from './export-events.js'
-import {describeFilters, queryFromFlags, type FilterFlagValues} from '../cli/event-flags.js'
+import {runExport, type ExportFormat} from '../app/export-events.js'
+import {describeFilters, queryFromFlags, type FilterFlagValues} from './event-flags.js'
 
 /** The parsed values of `exportFlags`. */
 export interface ExportFlagValues extends FilterFlagValues {
