@@ -6,7 +6,7 @@ import type {ConfigIssue, GroupStrategy, KtConfig} from './types.js'
 
 export interface ConfigSummary {
   pack: {name: string; version: string | null; enabled: boolean} | null
-  providers: {id: string; provider: string; model: string}[]
+  providers: {id: string; provider: string; model: string | null}[]
   model_groups: {
     name: string
     strategy: GroupStrategy
@@ -62,7 +62,7 @@ export function percent(share: number): string {
 export function summarizeConfig(config: KtConfig): ConfigSummary {
   return {
     pack: config.pack ? {name: config.pack.name, version: config.pack.version ?? null, enabled: config.pack.enabled} : null,
-    providers: config.targets.map((t) => ({id: t.id, provider: t.provider, model: t.model})),
+    providers: config.targets.map((t) => ({id: t.id, provider: t.provider, model: t.model ?? null})),
     model_groups: config.model_groups.map((g) => ({
       name: g.name,
       strategy: g.strategy,

@@ -259,14 +259,12 @@ class Normaliser {
     }
 
     let ok = true
+    // Without a model a target serves the model each request names (or the model a model group or
+    // model_mapping picks); a simulated target answers as its id, an Azure one as its deployment.
     let model = t.model
     if (!model) {
       if (kind === 'simulated') model = t.id
       else if (kind === 'azure-openai' && t.deployment) model = t.deployment
-      else {
-        c.error([...p, 'model'], kind === 'azure-openai' ? 'is required (or set deployment)' : 'is required')
-        ok = false
-      }
     }
     if (t.base_url !== undefined) {
       let valid = false
@@ -450,7 +448,10 @@ class Normaliser {
         const mp = [...p, 'models', j]
         if (typeof m === 'string') {
           const target = this.targets.get(m)
-          if (target) models.push({provider: m, model: target.model, target_id: m, provider_kind: target.provider})
+          if (target && !target.model) {
+            c.error(mp, `target "${m}" has no model; write {provider: ${m}, model: NAME}`)
+            ok = false
+          } else if (target) models.push({provider: m, model: target.model!, target_id: m, provider_kind: target.provider})
           else if (this.targetIds.has(m)) ok = false // the target itself is invalid and already reported
           else models.push({model: m})
           return
@@ -483,7 +484,14 @@ class Normaliser {
   /** `provider` in a group is a target id or a provider kind; a target id also supplies the model. */
   private memberRef(provider: string, model: string | undefined, path: PathSeg[]): MemberRef | null {
     const target = this.targets.get(provider)
-    if (target) return {provider, model: model ?? target.model, target_id: target.id, provider_kind: target.provider}
+    if (target) {
+      const m = model ?? target.model
+      if (m === undefined) {
+        this.c.error([...path, 'model'], `is required: target "${provider}" has no model of its own`)
+        return null
+      }
+      return {provider, model: m, target_id: target.id, provider_kind: target.provider}
+    }
     if (this.targetIds.has(provider)) return null // invalid target, already reported
     const kind = canonicalProvider(provider)
     if (!kind) {

@@ -61,8 +61,11 @@ export interface SimulationConfig {
 export interface TargetConfig {
   id: string
   provider: ProviderKind
-  /** For azure-openai without `model`, the deployment name; for simulated without `model`, the target id. */
-  model: string
+  /**
+   * The model to call. Without one the target serves the model each request names; for azure-openai the
+   * deployment name stands in, for simulated the target id.
+   */
+  model?: string
   base_url?: string
   secret_key_ref?: {env: string}
   /** Always present (empty when none); numbers/booleans in the YAML are stringified. */

@@ -44,7 +44,6 @@ describe('config errors', () => {
       'providers.targets[2].simulation.style: must be one of faithful, terse, truncate, refuse, verbose, got "sloppy" (line 15)',
       'providers.targets[2].simulation.error_rate: must be a number between 0 and 1 (line 15)',
       'providers.targets[2].simulation.latency_ms.p95: must be >= p50 (900) (line 15)',
-      'providers.targets[3].model: is required (line 16)',
       'providers.targets[3].headers: must be a mapping, got a list (line 18)',
       'model_groups[0].targets: weights sum to 0; at least one weight must be > 0 (line 22)',
       'model_groups[1]: needs strategy: weighted (with targets) or routing: cost_optimized|lowest_latency|highest_quality (with models) (line 25)',
@@ -123,7 +122,6 @@ describe('config errors', () => {
       [
         'providers.targets[0].provider: is required (one of openai, anthropic, azure-openai, openai-compatible, simulated) (line 3)',
         'providers.targets[1].provider: unknown provider "anthropc"; use one of openai, anthropic, azure-openai, openai-compatible, simulated (did you mean "anthropic"?) (line 4)',
-        'providers.targets[2].model: is required (or set deployment) (line 5)',
         'providers.targets[2].base_url: is required for azure-openai targets (line 5)',
         'providers.targets[2].api_version: is required for azure-openai targets (e.g. 2024-10-21) (line 5)',
         'providers.targets[3].base_url: is required for openai-compatible targets (line 6)',
