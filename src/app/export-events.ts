@@ -2,14 +2,12 @@
 // Rows are read one at a time from SQLite and written in 64 KB chunks with backpressure, so memory stays
 // flat however many events there are. File output goes to a temp file next to the target and is renamed
 // into place only when complete.
-import {randomBytes} from 'node:crypto'
-import {closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {basename, dirname, join, resolve} from 'node:path'
+import {basename, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
 import type {DB} from '../store/index.js'
 import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, metadataNodes, readSnapshot, type EventQuery} from '../store/index.js'
 import {rowToEvent, type EventRow} from '../records/index.js'
-import {KtError} from '../util/index.js'
+import {KtError, streamFileAtomic, writeFileAtomic} from '../util/index.js'
 import {boolCell, neutralize} from '../formats/index.js'
 import {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from '../formats/index.js'
 import {flattenMetadata, metadataColumns} from '../formats/index.js'
@@ -193,72 +191,13 @@ export async function streamEvents(db: DB, query: EventQuery, out: NodeJS.Writab
   }
 }
 
-function fsReason(error: unknown): string {
-  const e = error as {code?: string; message?: string}
-  switch (e.code) {
-    case 'ENOENT':
-      return 'the directory does not exist'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'ENOSPC':
-      return 'the disk is full'
-    case 'EISDIR':
-      return 'it is a directory'
-    case 'EROFS':
-      return 'the file system is read-only'
-    default:
-      return e.message ?? String(error)
-  }
-}
 
-/**
- * Exports into `path` atomically: a hidden temp file in the same directory, fsynced, then renamed over the
- * target. On any failure (or interruption) the temp file is removed and an existing target is untouched.
- */
+/** Exports into `path` atomically: the file appears complete, or (on failure or Ctrl-C) not at all. */
 export async function exportEventsToFile(db: DB, query: EventQuery, path: string, opts: StreamOptions): Promise<StreamResult & {path: string}> {
-  const target = resolve(path)
-  let isDir = false
   try {
-    isDir = statSync(target).isDirectory()
-  } catch {
-    // Not there yet: fine.
-  }
-  if (isDir) throw new KtError(`--output ${path}: is a directory; give a file name`, 2)
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
-  let fd: number
-  try {
-    fd = openSync(tmp, 'wx', 0o644)
+    return await streamFileAtomic(path, (out) => streamEvents(db, query, out, opts))
   } catch (error) {
-    throw new KtError(`cannot write ${path}: ${fsReason(error)}`)
-  }
-  // autoClose off: on success the fd stays open for fsync; on failure destroy() closes it (and only then).
-  const stream = createWriteStream('', {fd, autoClose: false})
-  let fdOpen = true
-  try {
-    const result = await streamEvents(db, query, stream, opts)
-    await new Promise<void>((res, rej) => {
-      stream.once('error', rej)
-      stream.end(() => res())
-    })
-    fsyncSync(fd)
-    fdOpen = false
-    closeSync(fd)
-    renameSync(tmp, target)
-    return {...result, path: target}
-  } catch (error) {
-    if (fdOpen && !stream.destroyed) {
-      await new Promise<void>((res) => {
-        stream.on('error', () => {})
-        stream.once('close', () => res())
-        stream.destroy()
-      })
-    }
-    rmSync(tmp, {force: true})
     if (error instanceof KtError && error.exitCode === 130) throw new KtError(`export interrupted; ${path} was not written`, 130)
-    if (error instanceof KtError) throw error
-    const code = (error as {code?: string}).code
-    if (code && /^E[A-Z]+$/.test(code)) throw new KtError(`cannot write ${path}: ${fsReason(error)} (nothing was written)`)
     throw error
   }
 }
@@ -319,7 +258,7 @@ export async function runExport(db: DB, o: RunExportOptions): Promise<StreamResu
         include_bodies: Boolean(o.includeBodies),
         filters: o.filters ?? {},
       }
-      writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+      writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
       o.note(`manifest: ${manifestPath}`)
     }
     return result

@@ -5,7 +5,7 @@ import {loadRunData} from '../analysis/index.js'
 import {buildReport, type BuildReportOptions} from '../report/index.js'
 import type {ReportModel} from '../analysis/index.js'
 import type {JudgeOptions} from '../scoring/index.js'
-import {runIsScored, scoreRun, type ScoreRunOutcome} from './score-run.js'
+import {scoreRun, type ScoreRunOutcome} from './score-run.js'
 import type {DB} from '../store/index.js'
 import {getRun} from '../store/index.js'
 import {KtError} from '../util/index.js'
@@ -43,7 +43,7 @@ export function gateRulesFrom(flagRules: readonly string[] | undefined, config: 
 
 /**
  * Gates a run. Rules are parsed before anything else (a bad rule is exit 2 with nothing written);
- * an empty rule list means the default gates. An unscored run is scored with `opts.policy`.
+ * an empty rule list means the default gates. An unscored run is scored first, with `opts.policy`.
  */
 export async function runGates(db: DB, runId: string, rules: readonly (string | GateInput)[], options: RunGatesOptions = {}): Promise<RunGatesResult> {
   const {judge, ...opts} = options
@@ -51,14 +51,8 @@ export async function runGates(db: DB, runId: string, rules: readonly (string | 
   parseGates(list)
   const run = getRun(db, runId)
   if (!run) throw new KtError(`no run "${runId}" (see kt runs list)`, 2)
-  let scored: number | null = null
-  let judged: ScoreRunOutcome['judge'] = null
-  if (judge || !runIsScored(db, run.id, opts.policy)) {
-    const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
-    if (!outcome.skipped) scored = outcome.scored
-    judged = outcome.judge
-  }
-  const data = loadRunData(db, run.id)
-  const model = buildReport(data, {...opts, gates: list})
-  return {model, exitCode: model.exit_code, scored, judge: judged}
+  // Scores the run unless it already is (under this policy, with this judge's records).
+  const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
+  const model = buildReport(loadRunData(db, run.id), {...opts, gates: list})
+  return {model, exitCode: model.exit_code, scored: outcome.skipped ? null : outcome.scored, judge: outcome.judge}
 }

@@ -20,6 +20,7 @@ import {findRuns, setRunOptions, setRunStatus, withRollback, type DB, type RunSt
 import {formatJudgeSummary, type JudgeOptions} from '../scoring/index.js'
 import {KtError} from '../util/index.js'
 import {runGates, type RunGatesResult} from './gate-run.js'
+import {pickRun} from './runs.js'
 import {scoreRun, type ScoreRunOutcome} from './score-run.js'
 
 export interface ReplayStart {
@@ -86,14 +87,6 @@ export function errorAlarms(arms: ArmSummary[], live: readonly string[]): ErrorA
     .filter((a) => live.includes(a.arm) && a.requests > 0)
     .filter((a) => a.error_rate === 1 || (a.arm !== 'primary' && a.error_rate >= 0.5 && a.error_rate >= primary + 0.25))
     .map((a) => ({arm: a.arm, errors: a.errors, requests: a.requests, error_rate: a.error_rate, first_error: a.first_error}))
-}
-
-/** The run a reference names; with several runs of one name, the newest, saying so. */
-export function pickRun(db: DB, ref: string, note: (line: string) => void, dbPath: string) {
-  const runs = findRuns(db, ref)
-  if (runs.length === 0) throw new KtError(`no run "${ref}" in ${dbPath} (see kt runs list)`, 2)
-  if (runs.length > 1) note(`${runs.length} runs are named "${ref}"; using the newest, ${runs[0]!.id} (name the others by id: ${runs.slice(1).map((r) => r.id).join(', ')})`)
-  return runs[0]!
 }
 
 async function plannedRun(db: DB, dbPath: string, input: ReplayInput, io: ReplayIO): Promise<PlannedRun | ArmEstimate[]> {

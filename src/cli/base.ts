@@ -1,5 +1,6 @@
 // Shared behaviour of every kt command: user errors print one line (no stack) and set the exit code;
 // data goes to stdout, messages and progress to stderr.
+import {existsSync} from 'node:fs'
 import {Command, Flags} from '@oclif/core'
 import {openDb, resolveDbPath, type DB} from '../store/index.js'
 import {KtError} from '../util/index.js'
@@ -19,9 +20,16 @@ export abstract class KtCommand extends Command {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 
-  protected openStore(flag: string | undefined, opts: {readonly?: boolean} = {}): {db: DB; path: string} {
+  /**
+   * Opens the database. Commands that only read (`mustExist`) never create one: a missing file is a usage error
+   * that says how to make one, not an empty database.
+   */
+  protected openStore(flag: string | undefined, opts: {readonly?: boolean; mustExist?: boolean} = {}): {db: DB; path: string} {
     const path = resolveDbPath(flag)
-    return {db: openDb(path, opts), path}
+    if (opts.mustExist && !existsSync(path)) {
+      throw new KtError(`no kt database at ${path}; import logs first (kt import FILE${flag ? ` --db ${flag}` : ''}) or pass --db FILE`, 2)
+    }
+    return {db: openDb(path, {readonly: opts.readonly}), path}
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -34,4 +42,12 @@ export abstract class KtCommand extends Command {
     if (code === 'EPIPE') return
     return super.catch(err)
   }
+}
+
+/** `--level 95` or `95%` → 95 (the report checks its range); anything that is not a number is a usage error. */
+export function levelFlag(text: string): number {
+  const t = text.trim().replace(/%$/, '')
+  const n = Number(t)
+  if (t === '' || !Number.isFinite(n)) throw new KtError(`--level "${text}": expected a percentage such as 90, 95 or 99`, 2)
+  return n
 }

@@ -7,6 +7,7 @@ import {runDemo} from '../app/demo.js'
 import {resolveTarget} from '../config/index.js'
 
 export default class Demo extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Run the whole story offline: import the shipped sample, replay, score, report and gate'
   static override description = `The main job on embedded defaults, with no API key and no network:
   1. imports kt's shipped production sample (fixtures/) into a fresh SQLite file in the output folder,
@@ -31,7 +32,7 @@ The demo always exits 0 when it ran; kt gate is the command whose exit status a 
     'policy-config': policyConfigFlag,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(Demo)
     const config = loadConfigFromFlag(flags['policy-config'])
     const candidate = resolveTarget(flags.candidate, config, 'candidate')
@@ -52,6 +53,8 @@ The demo always exits 0 when it ran; kt gate is the command whose exit status a 
     })
     progress.stop()
     const t = result.imported.totals
+    const summary = {run_id: result.runId, database: result.dbPath, verdict: result.model.verdict, exit_code: result.model.exit_code, imported: t, reports: result.files}
+    if (this.jsonEnabled()) return summary
     this.note(`imported ${t.imported} replayable requests (${t.not_replayable} metrics-only, ${t.duplicates} duplicates, ${t.rejected} rejected)`)
     this.out(result.table)
     this.note('')
@@ -61,5 +64,6 @@ The demo always exits 0 when it ran; kt gate is the command whose exit status a 
     this.note(`         ${result.files.markdown}`)
     this.note(`         ${result.files.json}`)
     this.note(`database: ${result.dbPath}   (try: kt events list --db ${result.dbPath} --last 5)`)
+    return summary
   }
 }

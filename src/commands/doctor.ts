@@ -5,6 +5,7 @@ import {DEFAULT_DOCTOR_TIMEOUT_MS, DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MA
 import {resolveDbPath} from '../store/index.js'
 
 export default class Doctor extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Check that kt can run here: Node, database, config, API keys, targets, gateway'
   static override description = `Prints one line per check: ✓ fine, ⚠ worth knowing, ✗ must be fixed (what to do is on the line below).
 
@@ -26,14 +27,16 @@ Exit status: 0 when nothing failed (warnings allowed), 1 when any check failed.`
   static override flags = {
     db: dbFlag,
     'policy-config': policyConfigFlag,
-    json: Flags.boolean({description: 'print the checks as a JSON array of {check, status: ok|fail|warn, detail, fix}'}),
     timeout: Flags.integer({description: 'milliseconds to wait for each target and the gateway', default: DEFAULT_DOCTOR_TIMEOUT_MS, min: 1, helpValue: 'MS'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(Doctor)
     const checks = await runDoctor({dbPath: resolveDbPath(flags.db), configFlag: flags['policy-config'], timeoutMs: flags.timeout})
-    this.out(flags.json ? JSON.stringify(checks, null, 2) : formatDoctorText(checks))
     process.exitCode = doctorExitCode(checks)
+    // --json: the checks as a JSON array of {check, status: ok|fail|warn, detail, fix}.
+    if (this.jsonEnabled()) return checks
+    this.out(formatDoctorText(checks))
+    return undefined
   }
 }

@@ -1,6 +1,5 @@
-import {writeFileSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
-import {KtCommand, dbFlag} from '../cli/base.js'
+import {KtCommand, dbFlag, levelFlag} from '../cli/base.js'
 import {judgeBudgetFlag, judgeFlags} from '../cli/judge-flags.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
@@ -9,11 +8,13 @@ import {gateJson, gateLines, verdictLine} from '../report/index.js'
 import {junitXml} from '../report/index.js'
 import {metricNames} from '../analysis/index.js'
 import {gateRulesFrom, runGates} from '../app/gate-run.js'
+import {pickRun} from '../app/runs.js'
 import {normalizeLevel} from '../report/index.js'
 import {formatJudgeSummary, judgeFromFlags} from '../scoring/index.js'
-import {KtError, errorMessage} from '../util/index.js'
+import {KtError, errorMessage, writeFileAtomic} from '../util/index.js'
 
 export default class Gate extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Decide whether a replayed candidate is safe to ship: PASS, FAIL or INCONCLUSIVE per rule'
   static override description = `Compares the candidate with the primary on every request of a replay run, paired, and checks each gate rule
 against a confidence interval. A run that has not been scored yet is scored first (offline heuristics, with the
@@ -55,24 +56,21 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     decision: Flags.string({description: 'non-inferiority: PASS needs the whole interval inside the margin; harm: FAIL only when it is entirely beyond', options: ['non-inferiority', 'harm'], default: 'non-inferiority'}),
     level: Flags.string({description: 'confidence level in percent for rules without @LEVEL', default: '95'}),
     seed: Flags.integer({description: 'bootstrap seed: the same run and seed give identical numbers', default: 1}),
-    json: Flags.boolean({description: 'print the gate outcomes and verdict as JSON on stdout'}),
     ...judgeFlags,
     'judge-max-cost': judgeBudgetFlag,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Gate)
-    const levelText = flags.level.trim().replace(/%$/, '')
-    const levelNum = Number(levelText)
-    if (levelText === '' || !Number.isFinite(levelNum)) throw new KtError(`--level "${flags.level}": expected a percentage such as 90, 95 or 99`, 2)
-    const level = normalizeLevel(levelNum)
+    const level = normalizeLevel(levelFlag(flags.level))
     const config = loadConfigFromFlag(flags['policy-config'])
     const rules = gateRulesFrom(flags.gate, config)
     const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'])
-    const {db} = this.openStore(flags.db)
+    const {db, path} = this.openStore(flags.db, {mustExist: true})
     try {
       const policy = qualityPolicyFrom(config) ?? undefined
-      const {model, exitCode, scored, judge: judged} = await runGates(db, args.run, rules, {
+      const run = pickRun(db, args.run, (line) => this.note(line), path)
+      const {model, exitCode, scored, judge: judged} = await runGates(db, run.id, rules, {
         seed: flags.seed,
         level,
         decisionMode: flags.decision as 'non-inferiority' | 'harm',
@@ -84,18 +82,17 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
       if (judged) for (const line of formatJudgeSummary(judged)) this.note(line)
       if (flags.junit) {
         try {
-          writeFileSync(flags.junit, junitXml(model))
+          writeFileAtomic(flags.junit, junitXml(model))
         } catch (error) {
           throw new KtError(`--junit ${flags.junit}: cannot write the report: ${errorMessage(error)}`, 2)
         }
       }
       for (const w of model.warnings) this.note(`warning: ${w}`)
-      if (flags.json) this.out(JSON.stringify({...gateJson(model, level), ...(judged ? {judge: judged} : {})}, null, 2))
-      else {
-        this.out(`run ${model.run.id}${model.run.name ? ` (${model.run.name})` : ''}: ${model.run.primary} → ${model.run.candidate}`)
-        this.out([...gateLines(model.gates), verdictLine(model, flags['allow-inconclusive'])].join('\n'))
-      }
       process.exitCode = exitCode
+      if (this.jsonEnabled()) return {...gateJson(model, level), ...(judged ? {judge: judged} : {})}
+      this.out(`run ${model.run.id}${model.run.name ? ` (${model.run.name})` : ''}: ${model.run.primary} → ${model.run.candidate}`)
+      this.out([...gateLines(model.gates), verdictLine(model, flags['allow-inconclusive'])].join('\n'))
+      return undefined
     } finally {
       db.close()
     }

@@ -4,9 +4,12 @@ import {renderTable} from '../cli/output.js'
 import {Progress} from '../cli/progress.js'
 import {formats} from '../formats/index.js'
 import {importFiles, type ImportSummary} from '../app/import/import-files.js'
+import {policyConfigFlag} from '../cli/config-flag.js'
+import {loadConfigFromFlag} from '../config/index.js'
 import {KtError} from '../util/index.js'
 
 export default class Import extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Import LLM request logs into the kt database'
   static override description = `Reads production LLM logs and stores each call as a canonical record that kt can list, export and replay.
 The format is detected from the content (gzip is fine). Known formats:
@@ -41,15 +44,17 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
     dataset: Flags.string({char: 'd', description: 'dataset name to group the records under [default: the file name]'}),
     tag: Flags.string({char: 't', description: 'tag added to every record, as key=value (repeatable)', multiple: true}),
     strict: Flags.boolean({description: 'any bad record fails its whole file, and nothing from that file is stored'}),
-    json: Flags.boolean({description: 'print the summary as JSON on stdout'}),
+    'policy-config': policyConfigFlag,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ImportSummary> {
     const {argv, flags} = await this.parse(Import)
     const files = argv as string[]
     for (const t of flags.tag ?? []) {
       if (!/^[^=\s]+=.*$/.test(t)) throw new KtError(`--tag "${t}": expected key=value`, 2)
     }
+    // Logs without a cost are priced from their usage: config pricing: first, else the shipped table.
+    const pricing = loadConfigFromFlag(flags['policy-config']).pricing
     const {db, path} = this.openStore(flags.db)
     const progress = new Progress('importing', {unit: 'records'})
     let summary: ImportSummary
@@ -59,15 +64,16 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
         dataset: flags.dataset,
         tags: flags.tag,
         strict: flags.strict,
+        pricing,
         onProgress: (file, n) => progress.update(n, file),
       })
     } finally {
       progress.stop()
       db.close()
     }
-    if (flags.json) this.out(JSON.stringify(summary, null, 2))
-    else this.printSummary(summary)
+    if (!this.jsonEnabled()) this.printSummary(summary)
     if (summary.totals.failed_files > 0 || summary.totals.rejected > 0) process.exitCode = 1
+    return summary
   }
 
   private printSummary(summary: ImportSummary): void {

@@ -99,7 +99,7 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
     } else if (!flags.candidate) {
       throw new KtError('--candidate TARGET is required (or --resume RUN_ID); e.g. --candidate simulated:terse', 2)
     }
-    const {db, path} = this.openStore(flags.db)
+    const {db, path} = this.openStore(flags.db, {mustExist: true})
     try {
       const outcome = await replay(
         db,

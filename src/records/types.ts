@@ -113,7 +113,8 @@ export interface CanonicalRecord {
   http_status: number | null
   error: RecordError | null
   cost_usd: number | null
-  cost_source: 'reported' | 'computed' | null
+  /** reported by the log, computed by the source tool, or estimated by kt from usage and its price table. */
+  cost_source: 'reported' | 'computed' | 'estimated' | null
   replayable: boolean
   tags: string[]
   metadata: Record<string, unknown>

@@ -206,7 +206,10 @@ export function eventSelect(q: EventQuery, columns: readonly string[] = EVENT_CO
   const cols = `rowid, ${columns.join(',')}`
   let sql: string
   if (q.last !== undefined) {
-    sql = `SELECT * FROM (SELECT ${cols} FROM ${sourceOf(q)} ${where} ORDER BY timestamp DESC, rowid DESC LIMIT ${Math.max(0, Math.floor(q.last))}) ORDER BY timestamp, rowid`
+    // The newest N, printed oldest first: the inner select carries the timestamp for the outer order even when
+    // `columns` does not include it, and the outer select names the columns so rows keep their shape.
+    const inner = `SELECT rowid AS kt_rowid, timestamp AS kt_ts, ${columns.join(',')} FROM ${sourceOf(q)} ${where} ORDER BY timestamp DESC, rowid DESC LIMIT ${Math.max(0, Math.floor(q.last))}`
+    sql = `SELECT kt_rowid AS rowid, ${columns.join(',')} FROM (${inner}) ORDER BY kt_ts, kt_rowid`
   } else {
     const order = q.order === 'rowid' ? 'rowid' : 'timestamp, rowid'
     sql = `SELECT ${cols} FROM ${sourceOf(q)} ${where} ORDER BY ${order}${q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : ''}`

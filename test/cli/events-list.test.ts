@@ -139,6 +139,24 @@ describe('kt events list', () => {
     assert.match(none.stderr, /no events match/)
   })
 
+  test('--to with a bare date includes that whole day', () => {
+    const day = list('--from', '2026-01-10', '--to', '2026-01-10')
+    assert.ok(day.length > 0)
+    assert.ok(day.every((e) => e.timestamp.startsWith('2026-01-10')))
+    assert.ok(day.some((e) => e.timestamp > '2026-01-10T09:00:00'), 'events after midnight are in')
+  })
+
+  test('every event has a cost: logs without one are priced from usage and marked estimated', () => {
+    const evs = list("--dataset", "mixed") as (Ev & {cost_source: string | null; usage: {input_tokens: number | null}})[]
+    const priced = evs.filter((e) => e.usage.input_tokens !== null && e.model && /gpt-4o|claude/.test(e.model))
+    assert.ok(priced.length > 0)
+    for (const e of priced) {
+      assert.equal(typeof e.cost, 'number', `${e.id} ${e.model}`)
+      assert.ok(e.cost_source === 'estimated' || e.cost_source === 'reported' || e.cost_source === 'computed', String(e.cost_source))
+    }
+    assert.ok(priced.some((e) => e.cost_source === 'estimated'))
+  })
+
   test('--format jsonl and csv', () => {
     const lines = ok(['events', 'list', '--db', db, '--format', 'jsonl', '--dataset', 'mixed']).stdout.trimEnd().split('\n')
     assert.equal(lines.length, 8)
@@ -155,8 +173,8 @@ describe('kt events tail', () => {
   const db = join(dir, 'kt.db')
   ok(['import', MIXED, '--db', db])
 
-  test('--format json: one JSON object per line, the newest N', () => {
-    const r = ok(['events', 'tail', '--db', db, '--format', 'json', '--last', '3'])
+  test('--format jsonl: one JSON object per line, the newest N', () => {
+    const r = ok(['events', 'tail', '--db', db, '--format', 'jsonl', '--last', '3'])
     const lines = r.stdout.trimEnd().split('\n')
     assert.equal(lines.length, 3)
     const evs = lines.map((l) => JSON.parse(l) as Ev)
@@ -167,7 +185,7 @@ describe('kt events tail', () => {
   test('defaults to the last 10 as a table; --model filters', () => {
     const r = ok(['events', 'tail', '--db', db])
     assert.equal(r.stdout.split('\n').filter((l) => /\d{4}-\d{2}-\d{2} \d{2}:/.test(l)).length, 8)
-    const m = ok(['events', 'tail', '--db', db, '--model', 'claude-haiku-4-5', '--format', 'json'])
+    const m = ok(['events', 'tail', '--db', db, '--model', 'claude-haiku-4-5', '--format', 'jsonl'])
     assert.deepEqual(m.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as Ev).model), ['claude-haiku-4-5'])
   })
 })

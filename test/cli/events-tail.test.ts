@@ -26,7 +26,10 @@ function follow(args: string[]): {child: ChildProcessWithoutNullStreams; lines: 
   const waitLines = async (n: number) => {
     const deadline = Date.now() + 10_000
     while (lines().length < n) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} lines; got ${JSON.stringify(out)}; stderr ${err}`)
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL')
+        throw new Error(`timed out waiting for ${n} lines; got ${JSON.stringify(out)}; stderr ${err}`)
+      }
       await new Promise<void>((resolve) => {
         waiters.push(resolve)
         setTimeout(resolve, 100)
@@ -50,12 +53,35 @@ function newEventFile(dir: string, name: string, text: string, models = ['gpt-4o
   return file
 }
 
+/** A stream of JSON documents (what `jq` reads), one value per document. */
+function jsonDocuments(text: string): unknown[] {
+  return text.trim() === '' ? [] : text.trim().split(/\n(?=\{)/).map((d) => JSON.parse(d) as unknown)
+}
+
+describe('kt events tail: JSON is a stream of documents', () => {
+  test('--json and --format json print one JSON document per event, as jq reads them; --format jsonl one line each', () => {
+    const dir = tempDir('kt-tail-')
+    const db = join(dir, 'kt.db')
+    assert.equal(kt(['import', MIXED, '--db', db]).code, 0)
+    const json = kt(['events', 'tail', '--last', '3', '--json', '--db', db])
+    assert.equal(json.code, 0, json.stderr)
+    const docs = jsonDocuments(json.stdout) as {model: string}[]
+    assert.equal(docs.length, 3)
+    assert.ok(json.stdout.split('\n').length > 3 * 10, 'pretty: many lines per document')
+    assert.deepEqual(jsonDocuments(kt(['events', 'tail', '--last', '3', '--format', 'json', '--db', db]).stdout), docs)
+    const lines = kt(['events', 'tail', '--last', '3', '--format', 'jsonl', '--db', db]).stdout.trim().split('\n')
+    assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), docs)
+    // events list, which is not a stream, prints one array with --json.
+    assert.deepEqual(JSON.parse(kt(['events', 'list', '--last', '3', '--json', '--db', db]).stdout), docs)
+  })
+})
+
 describe('kt events tail --follow', () => {
-  test('json: prints an event another process imports, then exits 0 on SIGTERM', async () => {
+  test('jsonl: prints an event another process imports, then exits 0 on SIGTERM', async () => {
     const dir = tempDir('kt-follow-')
     const db = join(dir, 'kt.db')
     assert.equal(kt(['import', MIXED, '--db', db]).code, 0)
-    const f = follow(['events', 'tail', '--follow', '--format', 'json', '--last', '1', '--db', db])
+    const f = follow(['events', 'tail', '--follow', '--format', 'jsonl', '--last', '1', '--db', db])
     const first = await f.waitLines(1)
     assert.equal((JSON.parse(first[0]!) as {timestamp: string}).timestamp, '2026-01-11T10:00:00.000Z')
     const imp = kt(['import', newEventFile(dir, 'late.jsonl', 'arrived later'), '--db', db])

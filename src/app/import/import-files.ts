@@ -3,6 +3,7 @@
 //
 // Reading, parsing and row building (producer.ts, in this thread or a worker: source.ts) are apart from storing
 // (here, through the store's ImportStore).
+import type {PriceOverrides} from '../../providers/index.js'
 import {IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../records/index.js'
 import {describeSqliteError, ImportStore, type DB} from '../../store/index.js'
 import {KtError} from '../../util/index.js'
@@ -17,6 +18,8 @@ export interface ImportOptions {
   dataset?: string
   tags?: string[]
   strict?: boolean
+  /** Price overrides (config `pricing:`) for logs that carry no cost. */
+  pricing?: PriceOverrides
   /** Called every so often with the running count (for progress output). */
   onProgress?: (file: string, records: number) => void
 }
@@ -80,7 +83,7 @@ interface Current {
 export async function importFiles(db: DB, dbPath: string, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   const writer = new ImportStore(db, dbPath)
   const summaries: FileSummary[] = []
-  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict}
+  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict, pricing: opts.pricing}
 
   const store = (fi: FileImport, importId: number, row: unknown[]) => {
     row[IMPORT_ID_INDEX] = importId

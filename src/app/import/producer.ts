@@ -8,6 +8,7 @@ import {requestHash} from '../../wire/index.js'
 import type {Outcome} from '../../formats/index.js'
 import type {StoredColumns} from '../../formats/index.js'
 import type {CanonicalRecord} from '../../records/index.js'
+import {estimateCost, type PriceOverrides} from '../../providers/index.js'
 import {KtError} from '../../util/index.js'
 import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../records/index.js'
 
@@ -16,6 +17,8 @@ export interface ProducerOptions {
   dataset?: string
   tags?: string[]
   strict?: boolean
+  /** Price overrides (config `pricing:`) for records whose log carried no cost. */
+  pricing?: PriceOverrides
 }
 
 /** A skip or reject: kind, reason, locator, and its place among the batch's outcomes (rows fill the others). */
@@ -69,6 +72,15 @@ export class ImportProducer {
 
   private row(record: CanonicalRecord, dataset: string, columns: StoredColumns | undefined): unknown[] {
     if (this.tags.length) record.tags = [...new Set([...record.tags, ...this.tags])]
+    // A log without cost is priced from its usage (config pricing:, else the shipped table), marked as estimated,
+    // so cost per model and per variant can be summed over every event.
+    if (record.cost_usd === null && record.model) {
+      const cost = estimateCost(record.response_model ?? record.model, record.usage, this.opts.pricing) ?? estimateCost(record.model, record.usage, this.opts.pricing)
+      if (cost !== null) {
+        record.cost_usd = cost
+        record.cost_source = 'estimated'
+      }
+    }
     const extra = {dataset, import_id: null, request_hash: requestHash(record.api, record.model, record.request.raw)}
     if (!columns) return recordToValues(record, extra)
     // kt's own exports carry columns a record cannot express (their dataset, kind, request_hash…).

@@ -3,6 +3,7 @@ import {runExportCommand} from '../../cli/export-command.js'
 import {exportFlags} from '../../cli/event-flags.js'
 
 export default class EventsExport extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Export events as CSV, JSON or JSONL (streamed; re-importable with kt import)'
   static override description = `Writes every matching event, in time order, without loading them all into memory.
 
@@ -24,6 +25,8 @@ With --output the file appears only when the export is complete (a temp file nex
 
   async run(): Promise<void> {
     const {flags} = await this.parse(EventsExport)
-    await runExportCommand(flags, {openStore: (db) => this.openStore(db), note: (l) => this.note(l)})
+    // --json is --format json: the export streams one JSON array.
+    if (this.jsonEnabled()) flags.format = 'json'
+    await runExportCommand(flags, {openStore: (db) => this.openStore(db, {mustExist: true}), note: (l) => this.note(l)})
   }
 }

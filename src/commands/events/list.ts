@@ -11,12 +11,15 @@ import {KtError} from '../../util/index.js'
 const TABLE_LIMIT = 100
 
 export default class EventsList extends KtCommand {
-  static override summary = 'List stored events (imported traffic, gateway decisions, scores)'
+  static override enableJsonFlag = true
+  static override summary = 'List stored events: imported traffic and the gateway\'s requests and decisions'
   static override description = `Lists events in time order, oldest first, filtered by time, model, provider, dataset, tags or text.
 
 A table shows at most ${TABLE_LIMIT} events unless --limit is given; a note on stderr says when more match. json, jsonl and csv print every match unless --limit or --last is given.
 
---format json prints ONE JSON array; jsonl prints one event object per line. csv has the same columns as "kt events export" (without bodies). Here "replayable" shows what the database holds.
+--json (the same as --format json) prints ONE JSON array; jsonl prints one event object per line. csv has the same columns as "kt events export" (without bodies). Here "replayable" shows what the database holds.
+
+Events are traffic. The quality-scorer verdicts of replay runs are listed only when asked for: --filter quality_scorer (or --filter kind=score), one event per scored answer with its run, arm, model, scores and verdict.
 
 Exit status: 0 on success (also when nothing matches), 1 on errors, 2 on usage errors (bad time, bad flag).`
 
@@ -38,11 +41,13 @@ Exit status: 0 on success (also when nothing matches), 1 on errors, 2 on usage e
 
   async run(): Promise<void> {
     const {flags} = await this.parse(EventsList)
+    // --json streams the same array as --format json (an export can be larger than memory).
+    if (this.jsonEnabled()) flags.format = 'json'
     const query = queryFromFlags(flags)
     if (flags.last !== undefined && flags.limit !== undefined) throw new KtError('--last and --limit both cap the listing; use one of them (--last keeps the newest)', 2)
     if (flags.last !== undefined) query.last = flags.last
     const limit = flags.limit ?? (flags.format === 'table' && flags.last === undefined ? TABLE_LIMIT : undefined)
-    const {db} = this.openStore(flags.db)
+    const {db} = this.openStore(flags.db, {mustExist: true})
     try {
       if (flags.format === 'table') {
         const rows: string[][] = []

@@ -4,6 +4,7 @@ import {runExportCommand} from '../../cli/export-command.js'
 import {exportFlags} from '../../cli/event-flags.js'
 
 export default class ExportCreate extends KtCommand {
+  static override enableJsonFlag = true
   static override summary = 'Create an export (same as kt events export, with a description and a manifest)'
   static override description = `The same streamed export as "kt events export" (see its help for the columns), under the name other tools use.
 
@@ -22,6 +23,8 @@ export default class ExportCreate extends KtCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ExportCreate)
-    await runExportCommand(flags, {openStore: (db) => this.openStore(db), note: (l) => this.note(l)}, {description: flags.description, manifest: true})
+    // --json is --format json: the export streams one JSON array.
+    if (this.jsonEnabled()) flags.format = 'json'
+    await runExportCommand(flags, {openStore: (db) => this.openStore(db, {mustExist: true}), note: (l) => this.note(l)}, {description: flags.description, manifest: true})
   }
 }

@@ -16,7 +16,7 @@ export default class RunsList extends KtCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(RunsList)
-    const {db} = this.openStore(flags.db)
+    const {db} = this.openStore(flags.db, {mustExist: true})
     try {
       const runs = listRuns(db, flags.limit).map((r) => describeRun(db, r))
       if (this.jsonEnabled()) return runs

@@ -3,8 +3,7 @@ import {KtCommand, dbFlag} from '../../cli/base.js'
 import {fmtCost, fmtNum, renderTable} from '../../cli/output.js'
 import {describeRun} from '../../replay/index.js'
 import {summarizeRun} from '../../replay/index.js'
-import {getRun} from '../../store/index.js'
-import {KtError} from '../../util/index.js'
+import {pickRun} from '../../app/runs.js'
 
 export default class RunsShow extends KtCommand {
   static override enableJsonFlag = true
@@ -15,10 +14,9 @@ export default class RunsShow extends KtCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RunsShow)
-    const {db, path} = this.openStore(flags.db)
+    const {db, path} = this.openStore(flags.db, {mustExist: true})
     try {
-      const run = getRun(db, args.run)
-      if (!run) throw new KtError(`no run "${args.run}" in ${path} (see kt runs list)`, 2)
+      const run = pickRun(db, args.run, (line) => this.note(line), path)
       const d = describeRun(db, run)
       const arms = summarizeRun(db, run.id)
       if (this.jsonEnabled()) return {...d, arms}
