@@ -12,7 +12,8 @@ export {
   resolveConfigPath,
   type ResolvedConfigPath,
 } from './load.js'
-export {canonicalPolicyType, canonicalProvider, parseConfigText, type ParseResult} from './normalize.js'
+export {canonicalPolicyType, canonicalProvider} from './names.js'
+export {parseConfigText, type ParseResult} from './parse.js'
 export {qualityPolicyFrom} from './quality.js'
 export {
   formatLintText,

@@ -1,7 +1,7 @@
 // `kt policy lint` without oclif: check a file, summarise it, and render the result as text or JSON.
 import {formatIssue, plural} from './issues.js'
 import {readConfigText} from './load.js'
-import {parseConfigText} from './normalize.js'
+import {parseConfigText} from './parse.js'
 import type {ConfigIssue, GroupStrategy, KtConfig} from './types.js'
 
 export interface ConfigSummary {

@@ -1,7 +1,8 @@
 import {readFileSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {ConfigError, ROOT_PATH} from './issues.js'
-import {emptyConfig, parseConfigText} from './normalize.js'
+import {emptyConfig} from './normalize.js'
+import {parseConfigText} from './parse.js'
 import type {KtConfig} from './types.js'
 
 export const DEFAULT_CONFIG_FILE = 'policy-config.yaml'

@@ -186,13 +186,20 @@ export interface ContentFilterPolicy extends PolicyCommon {
   apply_to: 'request' | 'response' | 'both'
 }
 
+/** When a policy applies: every condition given must hold. `model` accepts one name or a list in the YAML. */
+export interface RequestConditions {
+  max_tokens_gt?: number
+  max_tokens_lte?: number
+  model?: string[]
+}
+
 export interface ModelFilterPolicy extends PolicyCommon {
   type: 'model_filter'
   allowed_models: string[]
   blocked_models: string[]
   preferred_model?: string
-  /** All given conditions must hold for the filter to apply; absent = always. `model` accepts one name or a list. */
-  conditions?: {max_tokens_gt?: number; max_tokens_lte?: number; model?: string[]}
+  /** All given conditions must hold for the filter to apply; absent = always. */
+  conditions?: RequestConditions
 }
 
 export interface TrafficSplitPolicy extends PolicyCommon {
