@@ -1,12 +1,12 @@
 // The one normalised, typed configuration every kt module reads. Whatever shape the user wrote
 // (policies as a list or as a chain + `policy:` map, groups at top level or under `providers`, ...)
 // ends up here; defaults are applied so consumers never re-check for `undefined` on defaulted fields.
+// A target is the providers' TargetSpec plus where it was written; prices are the providers' config spelling.
+import type {ConfigModelPrice, SimulationSpec, SimulationStyle, TargetSpec} from '../providers/index.js'
+import {PROVIDER_KINDS, SIMULATED_STYLES, type ProviderKind} from '../providers/index.js'
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'simulated'] as const
-export type ProviderKind = (typeof PROVIDER_KINDS)[number]
-
-export const SIMULATION_STYLES = ['faithful', 'terse', 'truncate', 'refuse', 'verbose'] as const
-export type SimulationStyle = (typeof SIMULATION_STYLES)[number]
+export {PROVIDER_KINDS, type ProviderKind, type SimulationStyle}
+export const SIMULATION_STYLES = SIMULATED_STYLES
 
 export const ROUTING_STRATEGIES = ['cost_optimized', 'lowest_latency', 'highest_quality'] as const
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number]
@@ -46,10 +46,10 @@ export interface ConfigIssue {
   severity: Severity
 }
 
-export interface SimulationConfig {
+/** A simulated target's settings with kt's defaults applied. */
+export interface SimulationConfig extends SimulationSpec {
   /** Default `faithful`. */
   style: SimulationStyle
-  seed?: number
   /** A single number in the YAML becomes `{p50: n, p95: n}`. */
   latency_ms?: {p50: number; p95: number}
   /** 0..1, default 0. */
@@ -58,26 +58,14 @@ export interface SimulationConfig {
   truncate_rate: number
 }
 
-export interface TargetConfig {
-  id: string
-  provider: ProviderKind
-  /**
-   * The model to call. Without one the target serves the model each request names; for azure-openai the
-   * deployment name stands in, for simulated the target id.
-   */
-  model?: string
-  base_url?: string
-  secret_key_ref?: {env: string}
+/**
+ * A target as the providers call it (TargetSpec: without `model` it serves the model each request names; an
+ * azure-openai target without one uses its deployment, a simulated one its id), with `secret_key_ref.env` as
+ * `api_key_env`, the defaults of the file applied and where it was written.
+ */
+export interface TargetConfig extends TargetSpec {
   /** Always present (empty when none); numbers/booleans in the YAML are stringified. */
   headers: Record<string, string>
-  timeout_ms?: number
-  max_concurrency?: number
-  /** Requests per minute. */
-  rpm?: number
-  /** Tokens per minute. */
-  tpm?: number
-  api_version?: string
-  deployment?: string
   /** Only for `provider: simulated` (defaults applied even when the block is absent). */
   simulation?: SimulationConfig
   source: SourceRef
@@ -238,12 +226,8 @@ export type Policy =
   | LogPolicy
   | CostLimitPolicy
 
-/** USD per million tokens. */
-export interface ModelPricing {
-  input_per_mtok: number
-  output_per_mtok: number
-  cached_input_per_mtok?: number
-}
+/** USD per million tokens, as `pricing:` spells it (the providers' price table reads it directly). */
+export type ModelPricing = ConfigModelPrice
 
 export interface KtConfig {
   /** The file this came from; null for the built-in empty default (no file found). */

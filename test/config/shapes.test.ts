@@ -4,7 +4,8 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {formatIssue, parseConfigText, qualityPolicyFrom, type KtConfig, type Policy} from '../../src/config/index.js'
+import {formatIssue, parseConfigText, qualityPolicyFrom, targetFromConfig, type KtConfig, type Policy} from '../../src/config/index.js'
+import {estimateCost} from '../../src/providers/index.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const FIX = join(ROOT, 'fixtures', 'config')
@@ -34,7 +35,7 @@ describe('config shapes', () => {
     const c = parseFile('fixtures/policy-config.yaml')
     assert.deepEqual(c.warnings, [])
     assert.deepEqual(
-      c.targets.map((t) => [t.id, t.provider, t.model, t.secret_key_ref?.env ?? null, t.simulation?.style ?? null]),
+      c.targets.map((t) => [t.id, t.provider, t.model, t.api_key_env ?? null, t.simulation?.style ?? null]),
       [
         ['openai-main', 'openai', 'gpt-4o-mini', 'OPENAI_API_KEY', null],
         ['anthropic-shadow', 'anthropic', 'claude-sonnet-4-20250514', 'ANTHROPIC_API_KEY', null],
@@ -79,7 +80,7 @@ describe('config shapes', () => {
         provider: 'openai',
         model: 'gpt-4o-mini',
         base_url: 'https://api.openai.com/v1',
-        secret_key_ref: {env: 'OPENAI_API_KEY'},
+        api_key_env: 'OPENAI_API_KEY',
         headers: {'x-team': 'search', 'x-version': '3'},
         timeout_ms: 30000,
         max_concurrency: 8,
@@ -98,6 +99,36 @@ describe('config shapes', () => {
     assert.deepEqual(simFast!.simulation, {style: 'verbose', latency_ms: {p50: 120, p95: 120}, error_rate: 0, truncate_rate: 0})
     assert.equal(simFast!.model, 'sim-fast')
     assert.deepEqual(simDefault!.simulation, {style: 'faithful', error_rate: 0, truncate_rate: 0})
+  })
+
+  test('a config target is a TargetSpec: targetFromConfig leaves out only its source (and empty headers)', () => {
+    const c = parseFile('full-shapes.yaml')
+    assert.deepEqual(targetFromConfig(c.targets[0]!), {
+      id: 'oa',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      base_url: 'https://api.openai.com/v1',
+      api_key_env: 'OPENAI_API_KEY',
+      headers: {'x-team': 'search', 'x-version': '3'},
+      timeout_ms: 30000,
+      max_concurrency: 8,
+      rpm: 500,
+      tpm: 150000,
+    })
+    assert.deepEqual(targetFromConfig(c.targets[3]!), {
+      id: 'sim-fast',
+      provider: 'simulated',
+      model: 'sim-fast',
+      simulation: {style: 'verbose', latency_ms: {p50: 120, p95: 120}, error_rate: 0, truncate_rate: 0},
+    })
+  })
+
+  test('pricing is the providers\' config spelling: estimateCost reads it as is, cache writes included', () => {
+    const c = parse('pricing:\n  m1: {input_per_mtok: 2, output_per_mtok: 10, cached_input_per_mtok: 1, cache_write_per_mtok: 4}\n')
+    assert.deepEqual(c.pricing.m1, {input_per_mtok: 2, output_per_mtok: 10, cached_input_per_mtok: 1, cache_write_per_mtok: 4})
+    const usage = {input_tokens: 1_000_000, output_tokens: 100_000, cached_input_tokens: 200_000, cache_write_tokens: 300_000, reasoning_tokens: null, total_tokens: 1_100_000}
+    // 500k plain × 2 + 200k cached × 1 + 300k written × 4 + 100k out × 10, per million
+    assert.equal(estimateCost('m1', usage, c.pricing), (500_000 * 2 + 200_000 * 1 + 300_000 * 4 + 100_000 * 10) / 1e6)
   })
 
   test('pack header: version stringified, enabled kept', () => {

@@ -13,7 +13,12 @@ const PackRaw = z.strictObject({
 
 const PricingRaw = z.record(
   z.string(),
-  z.strictObject({input_per_mtok: nonNeg(), output_per_mtok: nonNeg(), cached_input_per_mtok: nonNeg().optional()}),
+  z.strictObject({
+    input_per_mtok: nonNeg(),
+    output_per_mtok: nonNeg(),
+    cached_input_per_mtok: nonNeg().optional(),
+    cache_write_per_mtok: nonNeg().optional(),
+  }),
 )
 
 const GatesRaw = z.array(z.string().min(1, {error: 'must not be empty'}), {error: 'must be a list of gate rules'})
@@ -44,11 +49,10 @@ export function pricing(ctx: Ctx): Record<string, ModelPricing> {
   if (!p) return {}
   const out: Record<string, ModelPricing> = {}
   for (const [model, price] of Object.entries(p)) {
-    out[model] = {
-      input_per_mtok: price.input_per_mtok,
-      output_per_mtok: price.output_per_mtok,
-      ...(price.cached_input_per_mtok !== undefined ? {cached_input_per_mtok: price.cached_input_per_mtok} : {}),
-    }
+    const entry: ModelPricing = {input_per_mtok: price.input_per_mtok, output_per_mtok: price.output_per_mtok}
+    if (price.cached_input_per_mtok !== undefined) entry.cached_input_per_mtok = price.cached_input_per_mtok
+    if (price.cache_write_per_mtok !== undefined) entry.cache_write_per_mtok = price.cache_write_per_mtok
+    out[model] = entry
   }
   return out
 }

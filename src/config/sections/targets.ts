@@ -176,7 +176,7 @@ function targetOf(ctx: Ctx, t: TargetRawT, p: PathSeg[]): TargetConfig | null {
   for (const [k, v] of Object.entries(t.headers ?? {})) headers[k] = String(v)
   const out: TargetConfig = {id: t.id, provider: kind, model, headers, source: src(ctx, p)}
   if (t.base_url !== undefined) out.base_url = t.base_url
-  if (t.secret_key_ref) out.secret_key_ref = {env: t.secret_key_ref.env}
+  if (t.secret_key_ref) out.api_key_env = t.secret_key_ref.env
   if (t.timeout_ms !== undefined) out.timeout_ms = t.timeout_ms
   if (t.max_concurrency !== undefined) out.max_concurrency = t.max_concurrency
   if (t.rpm !== undefined) out.rpm = t.rpm
