@@ -131,6 +131,14 @@ describe('config shapes', () => {
     assert.equal(estimateCost('m1', usage, c.pricing), (500_000 * 2 + 200_000 * 1 + 300_000 * 4 + 100_000 * 10) / 1e6)
   })
 
+  test('a target without a model is kept: it serves the model each request names', () => {
+    const c = parse('providers:\n  targets:\n    - {id: openai, provider: openai, secret_key_ref: {env: OPENAI_API_KEY}}\n')
+    assert.deepEqual(c.targets.map((t) => ({...t, source: undefined})), [
+      {id: 'openai', provider: 'openai', api_key_env: 'OPENAI_API_KEY', headers: {}, source: undefined},
+    ])
+    assert.equal('model' in c.targets[0]!, false)
+  })
+
   test('pack header: version stringified, enabled kept', () => {
     const c = parseFile('full-shapes.yaml')
     assert.deepEqual(c.pack, {name: 'full-shapes', version: '2', enabled: false})

@@ -170,11 +170,11 @@ function targetOf(ctx: Ctx, t: TargetRawT, p: PathSeg[]): TargetConfig | null {
     simulation = simulationOf(ctx, t, p)
     if (simulation === null) ok = false
   }
-  if (!ok || !model) return null
+  if (!ok) return null
 
   const headers: Record<string, string> = {}
   for (const [k, v] of Object.entries(t.headers ?? {})) headers[k] = String(v)
-  const out: TargetConfig = {id: t.id, provider: kind, model, headers, source: src(ctx, p)}
+  const out: TargetConfig = {id: t.id, provider: kind, ...(model ? {model} : {}), headers, source: src(ctx, p)}
   if (t.base_url !== undefined) out.base_url = t.base_url
   if (t.secret_key_ref) out.api_key_env = t.secret_key_ref.env
   if (t.timeout_ms !== undefined) out.timeout_ms = t.timeout_ms
