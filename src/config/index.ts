@@ -8,10 +8,10 @@ export {
   emptyConfig,
   loadConfig,
   loadConfigFromFlag,
-  readConfigText,
   resolveConfigPath,
   type ResolvedConfigPath,
 } from './load.js'
+export {decodeConfig, MAX_CONFIG_BYTES, readConfigText, type ReadResult} from './read.js'
 export {canonicalPolicyType, canonicalProvider} from './names.js'
 export {parseConfigText, type ParseResult} from './parse.js'
 export {qualityPolicyFrom} from './quality.js'

@@ -1,6 +1,6 @@
 // `kt policy lint` without oclif: check a file, summarise it, and render the result as text or JSON.
 import {formatIssue, plural} from './issues.js'
-import {readConfigText} from './load.js'
+import {readConfigText} from './read.js'
 import {parseConfigText} from './parse.js'
 import type {ConfigIssue, GroupStrategy, KtConfig} from './types.js'
 
@@ -26,6 +26,8 @@ export interface LintResult {
   exitCode: 0 | 1 | 2
   errors: ConfigIssue[]
   warnings: ConfigIssue[]
+  /** Every error found; more than `errors` holds when there were too many to list. */
+  errorCount: number
   /** Null unless valid. */
   summary: ConfigSummary | null
   /** Null unless valid. */
@@ -42,15 +44,16 @@ export function lintConfigFile(path: string): LintResult {
       exitCode: 2,
       errors: [{path: '(root)', line: null, message: read.message, severity: 'error'}],
       warnings: [],
+      errorCount: 1,
       summary: null,
       config: null,
     }
   }
-  const {config, issues} = parseConfigText(read.text, path)
+  const {config, issues, errorCount} = parseConfigText(read.text, path, read.warnings)
   const errors = issues.filter((i) => i.severity === 'error')
   const warnings = issues.filter((i) => i.severity === 'warning')
-  if (!config) return {file: path, valid: false, exitCode: 1, errors, warnings, summary: null, config: null}
-  return {file: path, valid: true, exitCode: 0, errors, warnings, summary: summarizeConfig(config), config}
+  if (!config) return {file: path, valid: false, exitCode: 1, errors, warnings, errorCount, summary: null, config: null}
+  return {file: path, valid: true, exitCode: 0, errors, warnings, errorCount, summary: summarizeConfig(config), config}
 }
 
 /** 0.8 -> "80%", 1/3 -> "33.3%". */
@@ -125,7 +128,7 @@ export function formatLintText(r: LintResult): string {
   if (r.exitCode === 2) return `✗ ${r.errors.map((e) => e.message).join('; ')}`
   const warnings = r.warnings.map((w) => `⚠ ${formatIssue(w)}`)
   if (r.valid && r.summary) return ['✓ Configuration is valid', ...summaryLines(r.summary), ...warnings].join('\n')
-  return [`✗ Configuration has ${r.errors.length} problem(s)`, ...r.errors.map(formatIssue), ...warnings].join('\n')
+  return [`✗ Configuration has ${r.errorCount} problem(s)`, ...r.errors.map(formatIssue), ...warnings].join('\n')
 }
 
 /** The `--json` document: `{valid, file, errors, warnings, summary}`. */

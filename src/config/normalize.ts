@@ -44,7 +44,8 @@ const PROVIDERS_KEYS = ['targets', 'model_groups', 'traffic_mirror', 'mirroring'
 /** `providers:` as a mapping; unknown keys at both levels are warned about. */
 function layout(c: IssueCollector, data: Obj): Obj {
   for (const key of Object.keys(data)) {
-    if ((TOP_KEYS as readonly string[]).includes(key)) continue
+    // `x-...` keys hold anchors for merge keys (`x-defaults: &d {...}`, then `<<: *d`), as in Compose files.
+    if ((TOP_KEYS as readonly string[]).includes(key) || key.startsWith('x-')) continue
     if ((PROVIDERS_KEYS as readonly string[]).includes(key) && key !== 'model_groups' && key !== 'traffic_mirror') {
       c.warn([key], `unknown key at the top level (did you mean providers.${key}?)`, {atKey: true})
     } else c.warn([key], unknownKeyMessage(key, TOP_KEYS), {atKey: true})

@@ -1,6 +1,7 @@
 // `kt policy lint`: lintConfigFile and its text/JSON rendering; end to end through bin/run.js when the
 // oclif manifest lists the command.
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
@@ -167,6 +168,21 @@ describe('kt policy lint (CLI)', () => {
     const none = kt(['policy', 'lint'], {cwd: dir})
     assert.equal(none.code, 2)
     assert.match(none.stderr, /policy-config\.yaml \(pass --file FILE or set KT_CONFIG\)/)
+  })
+
+  test('a FIFO or /dev/zero as the file: exit 2 at once with a clear message, never a hang', {skip, timeout: 20_000}, () => {
+    const dir = tempDir()
+    const fifo = join(dir, 'config.yaml')
+    execFileSync('mkfifo', [fifo])
+    const r = kt(['policy', 'lint', '--file', fifo])
+    assert.equal(r.code, 2)
+    assert.equal(r.stderr.trim(), `✗ ${fifo} is a FIFO (named pipe); kt reads its config from a regular file (save the YAML to one)`)
+    const zero = kt(['policy', 'lint', '--file', '/dev/zero', '--json'])
+    assert.equal(zero.code, 2)
+    assert.match((JSON.parse(zero.stdout) as {errors: {message: string}[]}).errors[0]!.message, /^\/dev\/zero is a character device/)
+    const viaEnv = kt(['replay', '--candidate', 'simulated:terse'], {env: {KT_CONFIG: fifo, KT_DB: join(dir, 'kt.db')}})
+    assert.equal(viaEnv.code, 2)
+    assert.match(viaEnv.stderr, /is a FIFO \(named pipe\)/)
   })
 
   test('--help explains the command', {skip}, () => {
