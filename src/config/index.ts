@@ -15,14 +15,7 @@ export {decodeConfig, MAX_CONFIG_BYTES, readConfigText, type ReadResult} from '.
 export {canonicalPolicyType, canonicalProvider} from './names.js'
 export {parseConfigText, type ParseResult} from './parse.js'
 export {qualityPolicyFrom} from './quality.js'
-export {
-  formatLintText,
-  lintConfigFile,
-  lintJson,
-  percent,
-  summarizeConfig,
-  summaryLines,
-  type ConfigSummary,
-  type LintResult,
-} from './lint.js'
+export {formatLintText, lintConfigFile, lintJson, type LintResult} from './lint.js'
+export {summarizeConfig, summaryLines, type ConfigSummary} from './summary.js'
+export {percent} from './weights.js'
 export {resolvePrimary, resolveTarget, targetFromConfig, type PrimarySpec} from './targets.js'

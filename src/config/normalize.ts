@@ -5,7 +5,9 @@ import {describeValue, unknownKeyMessage} from './schema.js'
 import {isObj, newCtx, type Obj} from './sections/context.js'
 import {groups, providerRouting} from './sections/groups.js'
 import {gates, pack, pricing, version} from './sections/header.js'
-import {mirroring, trafficMirror} from './sections/mirroring.js'
+import {canary} from './sections/canary.js'
+import {LITELLM_KEYS, litellmConfig} from './sections/litellm.js'
+import {mirroring, silentMirrors, trafficMirror} from './sections/mirroring.js'
 import {policies} from './sections/policies.js'
 import {targetList} from './sections/targets.js'
 import type {KtConfig} from './types.js'
@@ -19,6 +21,8 @@ export function emptyConfig(): KtConfig {
     model_groups: [],
     traffic_mirror: null,
     mirroring: null,
+    silent_mirrors: [],
+    canary: null,
     policies: [],
     pricing: {},
     gates: [],
@@ -38,6 +42,7 @@ const TOP_KEYS = [
   'policy',
   'pricing',
   'gates',
+  'canary',
 ] as const
 const PROVIDERS_KEYS = ['targets', 'model_groups', 'traffic_mirror', 'mirroring'] as const
 
@@ -46,6 +51,7 @@ function layout(c: IssueCollector, data: Obj): Obj {
   for (const key of Object.keys(data)) {
     // `x-...` keys hold anchors for merge keys (`x-defaults: &d {...}`, then `<<: *d`), as in Compose files.
     if ((TOP_KEYS as readonly string[]).includes(key) || key.startsWith('x-')) continue
+    if ((LITELLM_KEYS as readonly string[]).includes(key)) continue // litellmConfig() reports them
     if ((PROVIDERS_KEYS as readonly string[]).includes(key) && key !== 'model_groups' && key !== 'traffic_mirror') {
       c.warn([key], `unknown key at the top level (did you mean providers.${key}?)`, {atKey: true})
     } else c.warn([key], unknownKeyMessage(key, TOP_KEYS), {atKey: true})
@@ -64,6 +70,7 @@ function layout(c: IssueCollector, data: Obj): Obj {
 /** Every problem goes to `c`; the result is only meaningful when `c` holds no error. */
 export function normalise(c: IssueCollector, data: Obj, file: string | null): KtConfig {
   const ctx = newCtx(c, data, layout(c, data))
+  litellmConfig(ctx)
   const config: KtConfig = {...emptyConfig(), file, version: version(ctx), targets: targetList(ctx)}
   const p = pack(ctx)
   if (p) config.pack = p
@@ -72,6 +79,8 @@ export function normalise(c: IssueCollector, data: Obj, file: string | null): Kt
   config.model_groups = groups(ctx, routing)
   config.traffic_mirror = trafficMirror(ctx)
   config.mirroring = mirroring(ctx)
+  config.silent_mirrors = silentMirrors(ctx)
+  config.canary = canary(ctx)
   config.policies = policies(ctx)
   config.pricing = pricing(ctx)
   const g = gates(ctx)

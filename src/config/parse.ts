@@ -61,9 +61,12 @@ function stripNulls(value: unknown, budget: {left: number}, path: readonly PathS
   if (!isObj(value)) return value
   const out: Obj = {}
   const inPolicyMap = path.length === 1 && path[0] === 'policy'
+  const inTarget = path.length === 3 && path[0] === 'providers' && path[1] === 'targets'
   for (const [k, v] of Object.entries(value)) {
     if (v === null) {
       if (inPolicyMap) out[k] = {}
+      // A target's `provider:` written empty leaves the provider to its id (the product docs write it so).
+      else if (inTarget && k === 'provider') out[k] = ''
       continue
     }
     out[k] = stripNulls(v, budget, [...path, k])

@@ -98,10 +98,18 @@ export type ModelGroup =
 export interface TrafficMirrorConfig {
   /** Default true: writing the block is taken as the intent to mirror. */
   enabled: boolean
-  /** Target id. */
+  /** As written: a target id, or a provider kind (its default endpoint and key variable). */
   primary?: string
-  /** Target id. */
+  /** Set when `primary` names a target. */
+  primary_target_id?: string
+  /** The provider kind behind `primary`. */
+  primary_kind?: ProviderKind
+  /** As written: a target id, or a provider kind (its default endpoint and key variable). */
   shadow?: string
+  /** Set when `shadow` names a target. */
+  shadow_target_id?: string
+  /** The provider kind behind `shadow`. */
+  shadow_kind?: ProviderKind
   /** primary model -> shadow model. */
   model_mapping: Record<string, string>
   /** 0..1, default 1. */
@@ -123,6 +131,40 @@ export interface MirroringConfig {
   sample_rate: number
   /** Default false. */
   log_shadow_responses: boolean
+  source: SourceRef
+}
+
+/**
+ * `silent_model: X` on a target (LiteLLM's name for it): every request that target serves is also sent, in the
+ * background, to X (a target id, or a model on the same target). The caller never waits for the copy and never
+ * sees its answer, which is only logged (LiteLLM marks such calls `is_silent_experiment`).
+ */
+export interface SilentMirror {
+  /** The target whose traffic is copied. */
+  primary: string
+  /** Target id the copy goes to: the target `silent_model` names, else the primary itself (with another model). */
+  shadow: string
+  /** The model the copy asks for; absent: the shadow target's own model, else the model the request names. */
+  model?: string
+  /** `silent_model` as written. */
+  silent_model: string
+  /** Always all of the target's traffic. */
+  sample_rate: 1
+  /** Always in the background. */
+  async: true
+  source: SourceRef
+}
+
+/** `canary:`: a share of live traffic sent to a candidate target before a full cutover. */
+export interface CanaryConfig {
+  /** Default true. */
+  enabled: boolean
+  /** Target id receiving the canary traffic. */
+  target: string
+  /** 0..100, as written. */
+  traffic_percentage: number
+  /** traffic_percentage / 100. */
+  share: number
   source: SourceRef
 }
 
@@ -160,6 +202,10 @@ export interface AuditLoggerPolicy extends PolicyCommon {
   include_response: boolean
   redact_fields: string[]
   retention_days?: number
+  /** Default false: entries may not be changed or deleted once written (append-only). */
+  immutable: boolean
+  /** Default false: also record reads of the audit trail itself. */
+  log_all_access: boolean
 }
 
 export interface ContentFilterPolicy extends PolicyCommon {
@@ -172,6 +218,10 @@ export interface ContentFilterPolicy extends PolicyCommon {
   action: 'block' | 'redact' | 'flag'
   /** Default `both`. */
   apply_to: 'request' | 'response' | 'both'
+  /** `config.categories`: content categories to detect (e.g. hate, violence); empty when none. */
+  categories: string[]
+  /** `config.threshold`: how sure a detection must be; `medium` when categories are given without one. */
+  threshold?: 'low' | 'medium' | 'high'
 }
 
 /** When a policy applies: every condition given must hold. `model` accepts one name or a list in the YAML. */
@@ -197,8 +247,10 @@ export interface TrafficSplitPolicy extends PolicyCommon {
 
 export interface LogPolicy extends PolicyCommon {
   type: 'log'
-  /** Default `info`. */
+  /** Default `info`; `severity:` is read as the same thing. */
   level: 'debug' | 'info' | 'warn' | 'error'
+  /** Only requests matching every condition are logged; absent = all. */
+  conditions?: RequestConditions
   /** Default `file` when `path` is set, else `stderr`. */
   destination: 'stdout' | 'stderr' | 'file'
   path?: string
@@ -241,6 +293,9 @@ export interface KtConfig {
   provider_routing?: {strategy: GroupStrategy}
   traffic_mirror: TrafficMirrorConfig | null
   mirroring: MirroringConfig | null
+  /** From `silent_model` on targets, in target order. */
+  silent_mirrors: SilentMirror[]
+  canary: CanaryConfig | null
   /** In application order (list order, or `policies.chain` order). */
   policies: Policy[]
   pricing: Record<string, ModelPricing>

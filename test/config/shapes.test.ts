@@ -71,7 +71,10 @@ describe('config shapes', () => {
 
   test('targets: every provider kind, headers stringified, azure model from deployment, simulated defaults', () => {
     const c = parseFile('full-shapes.yaml')
-    assert.deepEqual(c.warnings, [])
+    // Its one warning is about the 1:2 weights of group `split` (test 'weights that do not add up to 100').
+    assert.deepEqual(c.warnings.map(formatIssue), [
+      'providers.model_groups[2].targets: weights add up to 3, not 100; read as shares: oa/gpt-4o-mini 33.3%, az/gpt4o-prod 66.7% (line 43)',
+    ])
     const [oa, az, local, simFast, simDefault] = c.targets
     assert.deepEqual(
       {...oa, source: undefined},
@@ -173,7 +176,11 @@ describe('config shapes', () => {
     assert.deepEqual({...c.traffic_mirror, source: undefined}, {
       enabled: true,
       primary: 'oa',
+      primary_target_id: 'oa',
+      primary_kind: 'openai',
       shadow: 'local',
+      shadow_target_id: 'local',
+      shadow_kind: 'openai-compatible',
       model_mapping: {'gpt-4o-mini': 'llama-3.1-8b-instruct'},
       sample_rate: 1,
       async: true,
@@ -311,7 +318,7 @@ policy:
     assert.equal(qualityPolicyFrom(mixed)?.on_fail, 'block')
   })
 
-  test('provider taken from the target id, with a warning naming path and line', () => {
+  test('provider taken from the target id: warned when the key is missing, silent when written empty (the docs\' way)', () => {
     const c = parseFile('provider-from-id.yaml')
     assert.deepEqual(c.targets.map((t) => [t.id, t.provider]), [
       ['anthropic', 'anthropic'],
@@ -319,7 +326,6 @@ policy:
     ])
     assert.deepEqual(c.warnings.map(formatIssue), [
       'providers.targets[0].provider: missing; using "anthropic" from the target id (line 3)',
-      'providers.targets[1].provider: missing; using "openai" from the target id (line 6)',
       'unknown_section: unknown key (line 8)',
     ])
   })
@@ -354,6 +360,7 @@ model_groups:
     assert.ok(routed?.strategy === 'lowest_latency')
     assert.deepEqual(routed.models, [{provider: 'openai', model: 'gpt-4o-mini', provider_kind: 'openai'}])
     assert.deepEqual(c.warnings.map(formatIssue), [
+      'model_groups[0].targets: weights add up to 4, not 100; read as shares: openai/gpt-4o 75%, anthropic/claude-3-5-haiku 25% (line 4)',
       'model_groups[1].targets: weights are ignored by routing lowest_latency; use models: [...] (line 7)',
     ])
   })

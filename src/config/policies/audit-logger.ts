@@ -1,4 +1,5 @@
-// `audit-logger`: a record of every decision, without prompts or answers unless asked.
+// `audit-logger`: a record of every decision, without prompts or answers unless asked; `immutable` makes it
+// append-only, `log_all_access` records reads of the trail too.
 import {z} from 'zod'
 import {check, posInt, str, strList} from '../schema.js'
 import type {AuditLoggerPolicy} from '../types.js'
@@ -12,6 +13,8 @@ const schema = z.strictObject({
   include_response: z.boolean().optional(),
   redact_fields: strList().optional(),
   retention_days: posInt().optional(),
+  immutable: z.boolean().optional(),
+  log_all_access: z.boolean().optional(),
 })
 
 export const auditLogger: PolicyNormaliser<AuditLoggerPolicy> = (ctx, entry, p, name) => {
@@ -31,5 +34,7 @@ export const auditLogger: PolicyNormaliser<AuditLoggerPolicy> = (ctx, entry, p, 
     include_response: q.include_response ?? false,
     redact_fields: q.redact_fields ?? [],
     ...(q.retention_days !== undefined ? {retention_days: q.retention_days} : {}),
+    immutable: q.immutable ?? false,
+    log_all_access: q.log_all_access ?? false,
   }
 }

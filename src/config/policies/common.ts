@@ -32,3 +32,15 @@ export function policyBase(ctx: Ctx, q: {enabled?: boolean | undefined; descript
     source: src(ctx, p),
   }
 }
+
+/**
+ * One setting with two spellings (the product docs use both, e.g. `on_fail` and `action`): either may be written;
+ * when both are, they must agree. Null when they do not (reported at the second).
+ */
+export function eitherOf<T>(ctx: Ctx, p: PathSeg[], [aKey, a]: [string, T | undefined], [bKey, b]: [string, T | undefined]): T | undefined | null {
+  if (a !== undefined && b !== undefined && a !== b) {
+    ctx.c.error([...p, bKey], `${JSON.stringify(b)} contradicts ${aKey}: ${JSON.stringify(a)} (${bKey} and ${aKey} are the same setting; keep one)`)
+    return null
+  }
+  return a ?? b
+}

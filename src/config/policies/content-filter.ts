@@ -1,4 +1,5 @@
-// `content_filter`: terms and patterns blocked, redacted or flagged in requests and/or responses.
+// `content_filter`: terms, patterns and content categories (`config: {categories, threshold}`, as the product docs
+// write them) blocked, redacted or flagged in requests and/or responses.
 import {z} from 'zod'
 import {check, strList} from '../schema.js'
 import type {ContentFilterPolicy} from '../types.js'
@@ -11,6 +12,12 @@ const schema = z.strictObject({
   redact_pii: z.boolean().optional(),
   action: z.enum(['block', 'redact', 'flag']).optional(),
   apply_to: z.enum(['request', 'response', 'both']).optional(),
+  config: z
+    .strictObject({
+      categories: strList().optional(),
+      threshold: z.enum(['low', 'medium', 'high']).optional(),
+    })
+    .optional(),
 })
 
 export const contentFilter: PolicyNormaliser<ContentFilterPolicy> = (ctx, entry, p, name) => {
@@ -26,8 +33,12 @@ export const contentFilter: PolicyNormaliser<ContentFilterPolicy> = (ctx, entry,
     }
   })
   if (!ok) return null
-  if (!q.blocked_terms?.length && !q.blocked_patterns?.length && !q.redact_pii) {
-    ctx.c.warn(p, 'filters nothing: set blocked_terms, blocked_patterns or redact_pii')
+  const categories = q.config?.categories ?? []
+  if (!q.blocked_terms?.length && !q.blocked_patterns?.length && !q.redact_pii && !categories.length) {
+    ctx.c.warn(p, 'filters nothing: set blocked_terms, blocked_patterns, redact_pii or config.categories')
+  }
+  if (q.config?.threshold !== undefined && !categories.length) {
+    ctx.c.warn([...p, 'config', 'threshold'], 'applies to config.categories, and none are listed; ignored')
   }
   return {
     ...policyBase(ctx, q, name, p),
@@ -37,5 +48,7 @@ export const contentFilter: PolicyNormaliser<ContentFilterPolicy> = (ctx, entry,
     redact_pii: q.redact_pii ?? false,
     action: q.action ?? 'block',
     apply_to: q.apply_to ?? 'both',
+    categories,
+    ...(categories.length ? {threshold: q.config?.threshold ?? 'medium'} : {}),
   }
 }

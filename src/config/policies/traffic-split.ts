@@ -2,6 +2,7 @@
 import {z} from 'zod'
 import {check, nonNeg, str} from '../schema.js'
 import type {TrafficSplitPolicy} from '../types.js'
+import {checkWeightTotal} from '../weights.js'
 import {policyBase, policyCommon, type PolicyNormaliser} from './common.js'
 
 const schema = z.strictObject({
@@ -19,6 +20,7 @@ export const trafficSplit: PolicyNormaliser<TrafficSplitPolicy> = (ctx, entry, p
     ctx.c.error([...p, 'variants'], 'weights sum to 0; at least one weight must be > 0')
     return null
   }
+  checkWeightTotal(ctx.c, [...p, 'variants'], q.variants.map((v) => ({label: v.tag ? `${v.model} (${v.tag})` : v.model, weight: v.weight})))
   return {
     ...policyBase(ctx, q, name, p),
     type: 'traffic_split',

@@ -20,10 +20,12 @@ export interface Ctx {
   readonly targetIds: Map<string, number | null>
   /** The valid targets, by id. */
   readonly targets: Map<string, TargetConfig>
+  /** `silent_model` of valid targets, resolved once every target is known. */
+  readonly silentModels: {target: string; value: string; path: PathSeg[]}[]
 }
 
 export function newCtx(c: IssueCollector, data: Obj, providers: Obj): Ctx {
-  return {c, data, providers, targetIds: new Map(), targets: new Map()}
+  return {c, data, providers, targetIds: new Map(), targets: new Map(), silentModels: []}
 }
 
 /** Where a normalised item came from, for later messages (gate parser, routing). */

@@ -5,6 +5,7 @@ import {didYouMean, type PathSeg} from '../issues.js'
 import {canonicalProvider, GROUP_STRATEGIES} from '../names.js'
 import {check, describeValue, nonNeg, str} from '../schema.js'
 import {PROVIDER_KINDS, ROUTING_STRATEGIES, type GroupStrategy, type ModelGroup, type ProviderKind, type RoutedMember, type RoutingStrategy, type WeightedMember} from '../types.js'
+import {checkWeightTotal} from '../weights.js'
 import {isObj, src, type Ctx} from './context.js'
 
 const GroupRaw = z.strictObject({
@@ -132,6 +133,7 @@ function weightedMembers(ctx: Ctx, g: GroupRawT, p: PathSeg[]): WeightedMember[]
   }
   if (!ok) return null
   for (const m of members) m.share = m.weight / total
+  checkWeightTotal(ctx.c, [...p, 'targets'], members.map((m) => ({label: `${m.provider}/${m.model}`, weight: m.weight})))
   return members
 }
 

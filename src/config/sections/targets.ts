@@ -1,5 +1,6 @@
 // `providers.targets`: the models kt can call. Each entry is checked on its own (provider kind, per-kind
-// requirements, URL, key variable) and registered by id so later sections can refer to it.
+// requirements, URL, key variable) and registered by id so later sections can refer to it. A target's
+// `silent_model` is kept aside until every target is known (see mirroring.ts).
 import {z} from 'zod'
 import {didYouMean, type PathSeg} from '../issues.js'
 import {canonicalProvider} from '../names.js'
@@ -43,6 +44,7 @@ const TargetRaw = z.strictObject({
   api_version: str().optional(),
   deployment: str().optional(),
   simulation: SimulationRaw.optional(),
+  silent_model: str().optional(),
 })
 type TargetRawT = z.infer<typeof TargetRaw>
 
@@ -69,12 +71,16 @@ export function targetList(ctx: Ctx): TargetConfig[] {
     if (target && !ctx.targets.has(target.id)) {
       ctx.targets.set(target.id, target)
       out.push(target)
+      if (parsed.silent_model !== undefined) ctx.silentModels.push({target: target.id, value: parsed.silent_model, path: [...p, 'silent_model']})
     }
   })
   return out
 }
 
-/** The provider kind as written, else the one the id names; null (reported) when neither gives one. */
+/**
+ * The provider kind as written, else the one the id names; null (reported) when neither gives one. `provider:`
+ * written empty with an id that is a provider kind (`id: openai`) is the docs' way to say "the id tells": no warning.
+ */
 function providerKind(ctx: Ctx, t: TargetRawT, p: PathSeg[]): ProviderKind | null {
   const written = t.provider?.trim() ?? ''
   if (written === '') {
@@ -83,7 +89,8 @@ function providerKind(ctx: Ctx, t: TargetRawT, p: PathSeg[]): ProviderKind | nul
       ctx.c.error([...p, 'provider'], `is required (one of ${PROVIDER_KINDS.join(', ')})`)
       return null
     }
-    ctx.c.warn([...p, 'provider'], `missing; using "${kind}" from the target id`)
+    if (t.provider === undefined) ctx.c.warn([...p, 'provider'], `missing; using "${kind}" from the target id`)
+    else if (kind !== t.id) ctx.c.warn([...p, 'provider'], `empty; using "${kind}" from the target id "${t.id}"`)
     return kind
   }
   const kind = canonicalProvider(written)
@@ -105,16 +112,13 @@ function checkEndpoint(ctx: Ctx, t: TargetRawT, kind: ProviderKind, p: PathSeg[]
       c.error([...p, 'base_url'], `must be an http(s) URL, got ${describeValue(t.base_url)}`)
       ok = false
     }
-  } else if (kind === 'azure-openai' || kind === 'openai-compatible') {
+  } else if (kind === 'openai-compatible') {
     c.error([...p, 'base_url'], `is required for ${kind} targets`)
     ok = false
   }
-  if (kind === 'azure-openai') {
-    if (t.api_version === undefined) {
-      c.error([...p, 'api_version'], 'is required for azure-openai targets (e.g. 2024-10-21)')
-      ok = false
-    }
-  } else {
+  // An azure-openai target without base_url / api_version takes them from AZURE_OPENAI_ENDPOINT /
+  // OPENAI_API_VERSION when it is called (the SDK's own variables); the call fails then, naming them, if unset.
+  if (kind !== 'azure-openai') {
     if (t.api_version !== undefined) c.warn([...p, 'api_version'], 'only used by azure-openai targets; ignored', {atKey: true})
     if (t.deployment !== undefined) c.warn([...p, 'deployment'], 'only used by azure-openai targets; ignored', {atKey: true})
   }
