@@ -36,12 +36,16 @@ export class ConfigError extends KtError {
   readonly issues: ConfigIssue[]
   readonly file: string | null
 
-  /** `message` replaces the default text (a headline plus one line per error). */
-  constructor(file: string | null, issues: ConfigIssue[], opts: {message?: string; exitCode?: number} = {}) {
+  /**
+   * `message` replaces the default text (a headline plus one line per error); `errorCount` is every error found
+   * when `issues` lists only the first ones.
+   */
+  constructor(file: string | null, issues: ConfigIssue[], opts: {message?: string; exitCode?: number; errorCount?: number} = {}) {
     const errors = issues.filter((i) => i.severity === 'error')
+    const count = opts.errorCount ?? errors.length
     const text =
       opts.message ??
-      [`${file ?? 'configuration'}: configuration has ${plural(errors.length, 'problem')}`, ...errors.map((i) => `  ${formatIssue(i)}`)].join('\n')
+      [`${file ?? 'configuration'}: configuration has ${plural(count, 'problem')}`, ...errors.map((i) => `  ${formatIssue(i)}`)].join('\n')
     super(text, opts.exitCode ?? 2)
     this.name = 'ConfigError'
     this.issues = issues

@@ -43,8 +43,8 @@ export function loadConfig(path: string, {required}: {required: boolean}): KtCon
     if (read.reason === 'missing' && !required) return emptyConfig()
     throw new ConfigError(path, [{path: ROOT_PATH, line: null, message: read.message, severity: 'error'}], {message: read.message})
   }
-  const {config, issues} = parseConfigText(read.text, path, read.warnings)
-  if (!config) throw new ConfigError(path, issues)
+  const {config, issues, errorCount} = parseConfigText(read.text, path, read.warnings)
+  if (!config) throw new ConfigError(path, issues, {errorCount})
   return config
 }
 

@@ -154,5 +154,8 @@ providers:
     assert.equal(r.errorCount, 300)
     assert.equal(r.issues.length, 101)
     assert.deepEqual(formatIssue(r.issues.at(-1)!), '(root): and 250 more errors and 250 more warnings not listed (only the first 100 problems are)')
+    const file = join(tempDir(), 'many.yaml')
+    writeFileSync(file, yaml)
+    assert.throws(() => loadConfig(file, {required: true}), (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${file}: configuration has 300 problems\n`))
   })
 })
