@@ -1,4 +1,4 @@
-import {isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node} from 'yaml'
+import {isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap} from 'yaml'
 import {KtError} from '../util/index.js'
 import type {ConfigIssue, Severity} from './types.js'
 
@@ -36,12 +36,16 @@ export class ConfigError extends KtError {
   readonly issues: ConfigIssue[]
   readonly file: string | null
 
-  /** `message` replaces the default text (a headline plus one line per error). */
-  constructor(file: string | null, issues: ConfigIssue[], opts: {message?: string; exitCode?: number} = {}) {
+  /**
+   * `message` replaces the default text (a headline plus one line per error); `errorCount` is every error found
+   * when `issues` lists only the first ones.
+   */
+  constructor(file: string | null, issues: ConfigIssue[], opts: {message?: string; exitCode?: number; errorCount?: number} = {}) {
     const errors = issues.filter((i) => i.severity === 'error')
+    const count = opts.errorCount ?? errors.length
     const text =
       opts.message ??
-      [`${file ?? 'configuration'}: configuration has ${plural(errors.length, 'problem')}`, ...errors.map((i) => `  ${formatIssue(i)}`)].join('\n')
+      [`${file ?? 'configuration'}: configuration has ${plural(count, 'problem')}`, ...errors.map((i) => `  ${formatIssue(i)}`)].join('\n')
     super(text, opts.exitCode ?? 2)
     this.name = 'ConfigError'
     this.issues = issues
@@ -57,14 +61,28 @@ export class ConfigError extends KtError {
   }
 }
 
+/** A file with more problems than this is not a config being edited: the rest are counted, not listed. */
+export const MAX_LISTED_ISSUES = 100
+
 /** Collects problems and knows where each YAML path is in the file. */
 export class IssueCollector {
-  readonly issues: ConfigIssue[] = []
+  private readonly listed: ConfigIssue[] = []
+  private unlisted = {error: 0, warning: 0}
 
   constructor(
     private readonly doc: Document | null,
     private readonly lineCounter: LineCounter | null,
   ) {}
+
+  /** Every problem listed, then one line counting those past MAX_LISTED_ISSUES (an error if any of them is). */
+  get issues(): ConfigIssue[] {
+    const more = this.unlisted.error + this.unlisted.warning
+    if (more === 0) return [...this.listed]
+    const severity: Severity = this.unlisted.error > 0 ? 'error' : 'warning'
+    const parts = [this.unlisted.error ? plural(this.unlisted.error, 'more error') : '', this.unlisted.warning ? plural(this.unlisted.warning, 'more warning') : '']
+    const message = `and ${parts.filter(Boolean).join(' and ')} not listed (only the first ${MAX_LISTED_ISSUES} problems are)`
+    return [...this.listed, {path: ROOT_PATH, line: null, message, severity}]
+  }
 
   error(path: readonly PathSeg[], message: string, opts: {atKey?: boolean} = {}): void {
     this.add('error', path, message, opts.atKey ?? false)
@@ -76,11 +94,24 @@ export class IssueCollector {
 
   /** For problems with no YAML path of their own (syntax errors): the line is given directly. */
   addAt(severity: Severity, path: string, line: number | null, message: string): void {
-    this.issues.push({path, line, message, severity})
+    if (this.full(severity)) return
+    this.listed.push({path, line, message, severity})
   }
 
+  /** Warnings, listed or not. */
+  get warningCount(): number {
+    return this.listed.filter((i) => i.severity === 'warning').length + this.unlisted.warning
+  }
+
+  /** Errors, listed or not. */
   get errorCount(): number {
-    return this.issues.filter((i) => i.severity === 'error').length
+    return this.listed.filter((i) => i.severity === 'error').length + this.unlisted.error
+  }
+
+  private full(severity: Severity): boolean {
+    if (this.listed.length < MAX_LISTED_ISSUES) return false
+    this.unlisted[severity]++
+    return true
   }
 
   lineOf(path: readonly PathSeg[], atKey = false): number | null {
@@ -93,7 +124,7 @@ export class IssueCollector {
   hasErrorAt(path: readonly PathSeg[]): boolean {
     if (path.length === 0) return false
     const p = formatPath(path)
-    return this.issues.some(
+    return this.listed.some(
       (i) => i.severity === 'error' && (i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`)),
     )
   }
@@ -102,8 +133,8 @@ export class IssueCollector {
     // A value that failed its own check is dropped so later checks can run; they then see it as missing.
     // Their messages about it, or about its parent (a sum of weights, "sets no limit"), would only repeat
     // the first, more precise one.
-    if (this.hasErrorAt(path)) return
-    this.issues.push({path: formatPath(path), line: this.lineOf(path, atKey), message, severity})
+    if (this.full(severity) || this.hasErrorAt(path)) return
+    this.listed.push({path: formatPath(path), line: this.lineOf(path, atKey), message, severity})
   }
 
   /**
@@ -119,7 +150,7 @@ export class IssueCollector {
       const seg = path[i]!
       if (isAlias(node)) node = node.resolve(this.doc)
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg))
+        const pair = this.pairOf(node, String(seg), 0)
         if (!pair) return offset
         const last = i === path.length - 1
         const keyOffset = rangeStart(pair.key)
@@ -139,6 +170,29 @@ export class IssueCollector {
     }
     return offset
   }
+
+  /**
+   * The pair for `key` in a mapping, else in what its merge keys (`<<: *anchor` or `<<: [*a, *b]`) bring in,
+   * nearest first as YAML merges them: a value that came from an anchor is reported at the anchor.
+   */
+  private pairOf(map: YAMLMap, key: string, depth: number): Pair | undefined {
+    const own = map.items.find((p) => isPair(p) && keyText(p.key) === key)
+    if (own || depth > 20 || !this.doc) return own
+    for (const p of map.items) {
+      if (!isMergeKey(p.key)) continue
+      const sources = isSeq(p.value) ? p.value.items : [p.value]
+      for (const s of sources) {
+        const resolved = isAlias(s) ? s.resolve(this.doc) : s
+        const found = isMap(resolved) ? this.pairOf(resolved, key, depth + 1) : undefined
+        if (found) return found
+      }
+    }
+    return undefined
+  }
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (typeof key.value === 'symbol' || key.source === '<<')
 }
 
 function keyText(key: unknown): string | null {

@@ -1,7 +1,8 @@
-import {readFileSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {ConfigError, ROOT_PATH} from './issues.js'
-import {emptyConfig, parseConfigText} from './normalize.js'
+import {emptyConfig} from './normalize.js'
+import {parseConfigText} from './parse.js'
+import {readConfigText} from './read.js'
 import type {KtConfig} from './types.js'
 
 export const DEFAULT_CONFIG_FILE = 'policy-config.yaml'
@@ -31,20 +32,6 @@ export function resolveConfigPath(
 // Lives next to the parser, which starts every parsed config from it.
 export {emptyConfig}
 
-export type ReadResult = {ok: true; text: string} | {ok: false; reason: 'missing' | 'unreadable'; message: string}
-
-/** Reads a config file, telling "not there" apart from "there but unreadable". */
-export function readConfigText(path: string): ReadResult {
-  try {
-    if (statSync(path).isDirectory()) return {ok: false, reason: 'unreadable', message: `${path} is a directory, not a config file`}
-    return {ok: true, text: readFileSync(path, 'utf8')}
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return {ok: false, reason: 'missing', message: `config file not found: ${path}`}
-    return {ok: false, reason: 'unreadable', message: `cannot read config file ${path}: ${(error as Error).message}`}
-  }
-}
-
 /**
  * Loads, validates and normalises a config file. Throws ConfigError (exit 2) listing every problem when the file
  * is invalid, or when it is missing and `required` (the user named it). A missing optional file gives the empty
@@ -56,8 +43,8 @@ export function loadConfig(path: string, {required}: {required: boolean}): KtCon
     if (read.reason === 'missing' && !required) return emptyConfig()
     throw new ConfigError(path, [{path: ROOT_PATH, line: null, message: read.message, severity: 'error'}], {message: read.message})
   }
-  const {config, issues} = parseConfigText(read.text, path)
-  if (!config) throw new ConfigError(path, issues)
+  const {config, issues, errorCount} = parseConfigText(read.text, path, read.warnings)
+  if (!config) throw new ConfigError(path, issues, {errorCount})
   return config
 }
 

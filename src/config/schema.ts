@@ -1,8 +1,8 @@
-// zod schemas for the raw YAML shapes, and the bridge that turns zod issues into kt's
-// `path: message (line N)` problems. Objects are strict so unknown keys surface; they become warnings.
+// The zod building blocks for the raw YAML shapes (each section and policy type declares its own schema next to
+// its normaliser), and the bridge that turns zod issues into kt's `path: message (line N)` problems. Objects are
+// strict so unknown keys surface; they become warnings.
 import {z} from 'zod'
 import {didYouMean, type IssueCollector, type PathSeg} from './issues.js'
-import {ON_FAIL_ACTIONS, QUALITY_DIMENSIONS, SIMULATION_STYLES} from './types.js'
 
 interface NumOpts {
   min?: number
@@ -43,176 +43,12 @@ export function num(o: NumOpts = {}): z.ZodNumber {
   return s
 }
 
-const rate = () => num({min: 0, max: 1, rate: true})
-const nonNeg = () => num({min: 0})
-const positive = () => num({gt: 0})
-const posInt = () => num({int: true, min: 1})
-const str = () => z.string().min(1)
-const strList = () => z.array(str())
-
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
-export const SimulationRaw = z.strictObject({
-  style: z.enum(SIMULATION_STYLES).optional(),
-  seed: num({int: true}).optional(),
-  latency_ms: z
-    .union([nonNeg(), z.strictObject({p50: nonNeg(), p95: nonNeg()})], {
-      error: 'must be a number >= 0 or a mapping {p50, p95}',
-    })
-    .optional(),
-  error_rate: rate().optional(),
-  truncate_rate: rate().optional(),
-})
-
-export const TargetRaw = z.strictObject({
-  id: str(),
-  provider: z.string().optional(),
-  model: str().optional(),
-  description: z.string().optional(),
-  base_url: str().optional(),
-  secret_key_ref: z
-    .strictObject(
-      {env: z.string().regex(ENV_NAME, {error: 'must be an environment variable name, e.g. OPENAI_API_KEY'})},
-      {error: (iss) => `must be a mapping {env: NAME}, got ${describeValue(iss.input)}`},
-    )
-    .optional(),
-  headers: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], {error: 'must be a string'}))
-    .optional(),
-  timeout_ms: positive().optional(),
-  max_concurrency: posInt().optional(),
-  rpm: positive().optional(),
-  tpm: positive().optional(),
-  api_version: str().optional(),
-  deployment: str().optional(),
-  simulation: SimulationRaw.optional(),
-})
-export type TargetRawT = z.infer<typeof TargetRaw>
-
-export const GroupRaw = z.strictObject({
-  name: str(),
-  description: z.string().optional(),
-  strategy: z.string().optional(),
-  routing: z.string().optional(),
-  targets: z.array(z.strictObject({provider: str(), model: str().optional(), weight: nonNeg().optional()})).optional(),
-  models: z
-    .array(z.union([str(), z.strictObject({provider: str().optional(), model: str()})], {
-      error: 'must be a model name or a mapping {provider, model}',
-    }))
-    .optional(),
-})
-export type GroupRawT = z.infer<typeof GroupRaw>
-
-export const ProviderRoutingRaw = z.strictObject({strategy: z.string()})
-
-export const TrafficMirrorRaw = z.strictObject({
-  enabled: z.boolean().optional(),
-  primary: str().optional(),
-  shadow: str().optional(),
-  model_mapping: z.record(z.string(), str()).optional(),
-  sample_rate: rate().optional(),
-  async: z.boolean().optional(),
-  log_shadow_response: z.boolean().optional(),
-  compare_metrics: strList().optional(),
-})
-
-export const MirroringRaw = z.strictObject({
-  enabled: z.boolean().optional(),
-  shadow_targets: strList().optional(),
-  sample_rate: rate().optional(),
-  log_shadow_responses: z.boolean().optional(),
-})
-
-export const PackRaw = z.strictObject({
-  name: str(),
-  version: z.union([z.string(), z.number()], {error: 'must be a string'}).optional(),
-  enabled: z.boolean().optional(),
-  description: z.string().optional(),
-})
-
-export const PricingRaw = z.record(
-  z.string(),
-  z.strictObject({input_per_mtok: nonNeg(), output_per_mtok: nonNeg(), cached_input_per_mtok: nonNeg().optional()}),
-)
-
-export const GatesRaw = z.array(z.string().min(1, {error: 'must not be empty'}), {error: 'must be a list of gate rules'})
-
-// Policies: `name` and `type` are optional here because the chain form takes them from the `policy:` key;
-// the list form checks they are present.
-const policyCommon = {
-  name: str().optional(),
-  type: z.string().optional(),
-  enabled: z.boolean().optional(),
-  description: z.string().optional(),
-}
-
-const DimensionRaw = z.strictObject({weight: nonNeg().optional(), min_score: rate().optional()})
-
-export const PolicySchemas = {
-  'quality-scorer': z.strictObject({
-    ...policyCommon,
-    dimensions: z.strictObject(Object.fromEntries(QUALITY_DIMENSIONS.map((d) => [d, DimensionRaw.optional()])) as {
-      relevance: z.ZodOptional<typeof DimensionRaw>
-      coherence: z.ZodOptional<typeof DimensionRaw>
-      completeness: z.ZodOptional<typeof DimensionRaw>
-    }).optional(),
-    overall_min_score: rate().optional(),
-    on_fail: z.enum(ON_FAIL_ACTIONS).optional(),
-  }),
-  'audit-logger': z.strictObject({
-    ...policyCommon,
-    destination: z.enum(['stdout', 'file', 'sqlite']).optional(),
-    path: str().optional(),
-    include_request: z.boolean().optional(),
-    include_response: z.boolean().optional(),
-    redact_fields: strList().optional(),
-    retention_days: posInt().optional(),
-  }),
-  content_filter: z.strictObject({
-    ...policyCommon,
-    blocked_terms: strList().optional(),
-    blocked_patterns: strList().optional(),
-    redact_pii: z.boolean().optional(),
-    action: z.enum(['block', 'redact', 'flag']).optional(),
-    apply_to: z.enum(['request', 'response', 'both']).optional(),
-  }),
-  model_filter: z.strictObject({
-    ...policyCommon,
-    allowed_models: strList().optional(),
-    blocked_models: strList().optional(),
-    preferred_model: str().optional(),
-    conditions: z
-      .strictObject({
-        max_tokens_gt: num({int: true, min: 0}).optional(),
-        max_tokens_lte: num({int: true, min: 0}).optional(),
-        model: z.union([str(), strList()], {error: 'must be a model name or a list of names'}).optional(),
-      })
-      .optional(),
-  }),
-  traffic_split: z.strictObject({
-    ...policyCommon,
-    variants: z
-      .array(z.strictObject({model: str(), weight: nonNeg(), tag: str().optional(), provider: str().optional()}))
-      .min(1, {error: 'must list at least one variant'}),
-  }),
-  log: z.strictObject({
-    ...policyCommon,
-    level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-    destination: z.enum(['stdout', 'stderr', 'file']).optional(),
-    path: str().optional(),
-    include_request: z.boolean().optional(),
-    include_response: z.boolean().optional(),
-  }),
-  cost_limit: z.strictObject({
-    ...policyCommon,
-    max_usd_per_request: nonNeg().optional(),
-    max_usd_per_day: nonNeg().optional(),
-    max_usd_per_month: nonNeg().optional(),
-    max_tokens_per_request: posInt().optional(),
-    action: z.enum(['block', 'warn', 'downgrade']).optional(),
-    fallback_model: str().optional(),
-  }),
-} as const
+export const rate = () => num({min: 0, max: 1, rate: true})
+export const nonNeg = () => num({min: 0})
+export const positive = () => num({gt: 0})
+export const posInt = () => num({int: true, min: 1})
+export const str = () => z.string().min(1)
+export const strList = () => z.array(str())
 
 // ---------------------------------------------------------------------------------------------------------------
 // zod issues -> kt problems

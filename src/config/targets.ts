@@ -5,19 +5,14 @@ import {parseTargetShorthand, type TargetSpec} from '../providers/index.js'
 import {KtError} from '../util/index.js'
 
 
+/** The TargetSpec a config target is (it extends one): the same object without its source, empty headers left out. */
 export function targetFromConfig(t: TargetConfig): TargetSpec {
-  const spec: TargetSpec = {id: t.id, provider: t.provider, model: t.model}
-  if (t.base_url) spec.base_url = t.base_url
-  if (t.secret_key_ref?.env) spec.api_key_env = t.secret_key_ref.env
-  if (Object.keys(t.headers).length) spec.headers = t.headers
-  if (t.timeout_ms !== undefined) spec.timeout_ms = t.timeout_ms
-  if (t.max_concurrency !== undefined) spec.max_concurrency = t.max_concurrency
-  if (t.rpm !== undefined) spec.rpm = t.rpm
-  if (t.tpm !== undefined) spec.tpm = t.tpm
-  if (t.api_version) spec.api_version = t.api_version
-  if (t.deployment) spec.deployment = t.deployment
-  if (t.simulation) spec.simulation = {...t.simulation}
-  return spec
+  const {source: _source, headers, simulation, ...spec} = t
+  return {
+    ...spec,
+    ...(Object.keys(headers).length ? {headers: {...headers}} : {}),
+    ...(simulation ? {simulation: {...simulation}} : {}),
+  }
 }
 
 export function resolveTarget(ref: string, config: KtConfig, flag: string): TargetSpec {

@@ -1,12 +1,12 @@
 // The one normalised, typed configuration every kt module reads. Whatever shape the user wrote
 // (policies as a list or as a chain + `policy:` map, groups at top level or under `providers`, ...)
 // ends up here; defaults are applied so consumers never re-check for `undefined` on defaulted fields.
+// A target is the providers' TargetSpec plus where it was written; prices are the providers' config spelling.
+import type {ConfigModelPrice, SimulationSpec, SimulationStyle, TargetSpec} from '../providers/index.js'
+import {PROVIDER_KINDS, SIMULATED_STYLES, type ProviderKind} from '../providers/index.js'
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'simulated'] as const
-export type ProviderKind = (typeof PROVIDER_KINDS)[number]
-
-export const SIMULATION_STYLES = ['faithful', 'terse', 'truncate', 'refuse', 'verbose'] as const
-export type SimulationStyle = (typeof SIMULATION_STYLES)[number]
+export {PROVIDER_KINDS, type ProviderKind, type SimulationStyle}
+export const SIMULATION_STYLES = SIMULATED_STYLES
 
 export const ROUTING_STRATEGIES = ['cost_optimized', 'lowest_latency', 'highest_quality'] as const
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number]
@@ -46,10 +46,10 @@ export interface ConfigIssue {
   severity: Severity
 }
 
-export interface SimulationConfig {
+/** A simulated target's settings with kt's defaults applied. */
+export interface SimulationConfig extends SimulationSpec {
   /** Default `faithful`. */
   style: SimulationStyle
-  seed?: number
   /** A single number in the YAML becomes `{p50: n, p95: n}`. */
   latency_ms?: {p50: number; p95: number}
   /** 0..1, default 0. */
@@ -58,26 +58,14 @@ export interface SimulationConfig {
   truncate_rate: number
 }
 
-export interface TargetConfig {
-  id: string
-  provider: ProviderKind
-  /**
-   * The model to call. Without one the target serves the model each request names; for azure-openai the
-   * deployment name stands in, for simulated the target id.
-   */
-  model?: string
-  base_url?: string
-  secret_key_ref?: {env: string}
+/**
+ * A target as the providers call it (TargetSpec: without `model` it serves the model each request names; an
+ * azure-openai target without one uses its deployment, a simulated one its id), with `secret_key_ref.env` as
+ * `api_key_env`, the defaults of the file applied and where it was written.
+ */
+export interface TargetConfig extends TargetSpec {
   /** Always present (empty when none); numbers/booleans in the YAML are stringified. */
   headers: Record<string, string>
-  timeout_ms?: number
-  max_concurrency?: number
-  /** Requests per minute. */
-  rpm?: number
-  /** Tokens per minute. */
-  tpm?: number
-  api_version?: string
-  deployment?: string
   /** Only for `provider: simulated` (defaults applied even when the block is absent). */
   simulation?: SimulationConfig
   source: SourceRef
@@ -110,10 +98,18 @@ export type ModelGroup =
 export interface TrafficMirrorConfig {
   /** Default true: writing the block is taken as the intent to mirror. */
   enabled: boolean
-  /** Target id. */
+  /** As written: a target id, or a provider kind (its default endpoint and key variable). */
   primary?: string
-  /** Target id. */
+  /** Set when `primary` names a target. */
+  primary_target_id?: string
+  /** The provider kind behind `primary`. */
+  primary_kind?: ProviderKind
+  /** As written: a target id, or a provider kind (its default endpoint and key variable). */
   shadow?: string
+  /** Set when `shadow` names a target. */
+  shadow_target_id?: string
+  /** The provider kind behind `shadow`. */
+  shadow_kind?: ProviderKind
   /** primary model -> shadow model. */
   model_mapping: Record<string, string>
   /** 0..1, default 1. */
@@ -135,6 +131,40 @@ export interface MirroringConfig {
   sample_rate: number
   /** Default false. */
   log_shadow_responses: boolean
+  source: SourceRef
+}
+
+/**
+ * `silent_model: X` on a target (LiteLLM's name for it): every request that target serves is also sent, in the
+ * background, to X (a target id, or a model on the same target). The caller never waits for the copy and never
+ * sees its answer, which is only logged (LiteLLM marks such calls `is_silent_experiment`).
+ */
+export interface SilentMirror {
+  /** The target whose traffic is copied. */
+  primary: string
+  /** Target id the copy goes to: the target `silent_model` names, else the primary itself (with another model). */
+  shadow: string
+  /** The model the copy asks for; absent: the shadow target's own model, else the model the request names. */
+  model?: string
+  /** `silent_model` as written. */
+  silent_model: string
+  /** Always all of the target's traffic. */
+  sample_rate: 1
+  /** Always in the background. */
+  async: true
+  source: SourceRef
+}
+
+/** `canary:`: a share of live traffic sent to a candidate target before a full cutover. */
+export interface CanaryConfig {
+  /** Default true. */
+  enabled: boolean
+  /** Target id receiving the canary traffic. */
+  target: string
+  /** 0..100, as written. */
+  traffic_percentage: number
+  /** traffic_percentage / 100. */
+  share: number
   source: SourceRef
 }
 
@@ -172,6 +202,10 @@ export interface AuditLoggerPolicy extends PolicyCommon {
   include_response: boolean
   redact_fields: string[]
   retention_days?: number
+  /** Default false: entries may not be changed or deleted once written (append-only). */
+  immutable: boolean
+  /** Default false: also record reads of the audit trail itself. */
+  log_all_access: boolean
 }
 
 export interface ContentFilterPolicy extends PolicyCommon {
@@ -184,6 +218,17 @@ export interface ContentFilterPolicy extends PolicyCommon {
   action: 'block' | 'redact' | 'flag'
   /** Default `both`. */
   apply_to: 'request' | 'response' | 'both'
+  /** `config.categories`: content categories to detect (e.g. hate, violence); empty when none. */
+  categories: string[]
+  /** `config.threshold`: how sure a detection must be; `medium` when categories are given without one. */
+  threshold?: 'low' | 'medium' | 'high'
+}
+
+/** When a policy applies: every condition given must hold. `model` accepts one name or a list in the YAML. */
+export interface RequestConditions {
+  max_tokens_gt?: number
+  max_tokens_lte?: number
+  model?: string[]
 }
 
 export interface ModelFilterPolicy extends PolicyCommon {
@@ -191,8 +236,8 @@ export interface ModelFilterPolicy extends PolicyCommon {
   allowed_models: string[]
   blocked_models: string[]
   preferred_model?: string
-  /** All given conditions must hold for the filter to apply; absent = always. `model` accepts one name or a list. */
-  conditions?: {max_tokens_gt?: number; max_tokens_lte?: number; model?: string[]}
+  /** All given conditions must hold for the filter to apply; absent = always. */
+  conditions?: RequestConditions
 }
 
 export interface TrafficSplitPolicy extends PolicyCommon {
@@ -202,8 +247,10 @@ export interface TrafficSplitPolicy extends PolicyCommon {
 
 export interface LogPolicy extends PolicyCommon {
   type: 'log'
-  /** Default `info`. */
+  /** Default `info`; `severity:` is read as the same thing. */
   level: 'debug' | 'info' | 'warn' | 'error'
+  /** Only requests matching every condition are logged; absent = all. */
+  conditions?: RequestConditions
   /** Default `file` when `path` is set, else `stderr`. */
   destination: 'stdout' | 'stderr' | 'file'
   path?: string
@@ -231,12 +278,8 @@ export type Policy =
   | LogPolicy
   | CostLimitPolicy
 
-/** USD per million tokens. */
-export interface ModelPricing {
-  input_per_mtok: number
-  output_per_mtok: number
-  cached_input_per_mtok?: number
-}
+/** USD per million tokens, as `pricing:` spells it (the providers' price table reads it directly). */
+export type ModelPricing = ConfigModelPrice
 
 export interface KtConfig {
   /** The file this came from; null for the built-in empty default (no file found). */
@@ -250,6 +293,9 @@ export interface KtConfig {
   provider_routing?: {strategy: GroupStrategy}
   traffic_mirror: TrafficMirrorConfig | null
   mirroring: MirroringConfig | null
+  /** From `silent_model` on targets, in target order. */
+  silent_mirrors: SilentMirror[]
+  canary: CanaryConfig | null
   /** In application order (list order, or `policies.chain` order). */
   policies: Policy[]
   pricing: Record<string, ModelPricing>

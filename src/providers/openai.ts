@@ -28,17 +28,21 @@ export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | nu
   // fails on it at once (build() below turns anything else they throw into a KtError too).
   const compatibleBaseURL = target.provider === 'openai-compatible' ? target.base_url ?? process.env.OPENAI_BASE_URL : undefined
   if (target.provider === 'openai-compatible' && !compatibleBaseURL) throw new KtError(`target "${target.id}": openai-compatible needs base_url (e.g. http://127.0.0.1:11434/v1)`)
+  // A config may leave an Azure target's endpoint and API version to the SDK's own variables; they are read here,
+  // when the target is about to be called, and always passed as baseURL (the SDK would prefer OPENAI_BASE_URL).
+  const azureEndpoint = target.provider === 'azure-openai' ? target.base_url ?? process.env.AZURE_OPENAI_ENDPOINT?.trim() : undefined
+  const azureVersion = target.provider === 'azure-openai' ? target.api_version ?? process.env.OPENAI_API_VERSION?.trim() : undefined
   if (target.provider === 'azure-openai') {
-    if (!target.api_version && !process.env.OPENAI_API_VERSION?.trim()) throw new KtError(`target "${target.id}": azure-openai needs api_version (or the OPENAI_API_VERSION environment variable)`)
-    if (!target.base_url && !process.env.AZURE_OPENAI_ENDPOINT?.trim()) throw new KtError(`target "${target.id}": azure-openai needs base_url, the resource endpoint (or the AZURE_OPENAI_ENDPOINT environment variable)`)
+    if (!azureVersion) throw new KtError(`target "${target.id}": azure-openai needs an API version: set api_version for it in the config or export OPENAI_API_VERSION (neither is set)`)
+    if (!azureEndpoint) throw new KtError(`target "${target.id}": azure-openai needs its resource endpoint: set base_url for it in the config or export AZURE_OPENAI_ENDPOINT (neither is set)`)
+    if (!/^https?:\/\//.test(azureEndpoint)) throw new KtError(`target "${target.id}": AZURE_OPENAI_ENDPOINT is not an http(s) URL`)
   }
   const build = async (): Promise<OpenAI> => {
     const sdk = await loadOpenAI()
     try {
-      if (target.provider === 'azure-openai') {
-        // A configured base_url is the resource endpoint; passed as baseURL so a stray OPENAI_BASE_URL cannot conflict.
-        const baseURL = target.base_url ? (/\/openai$/.test(stripSlash(target.base_url)) ? stripSlash(target.base_url) : `${stripSlash(target.base_url)}/openai`) : undefined
-        return new sdk.AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: target.api_version, deployment: target.deployment ?? target.model, baseURL})
+      if (target.provider === 'azure-openai' && azureEndpoint) {
+        const baseURL = /\/openai$/.test(stripSlash(azureEndpoint)) ? stripSlash(azureEndpoint) : `${stripSlash(azureEndpoint)}/openai`
+        return new sdk.AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: azureVersion, deployment: target.deployment ?? target.model, baseURL})
       }
       // Organization/project headers belong to OpenAI accounts: never send them to a third-party server.
       if (target.provider === 'openai-compatible') return new sdk.OpenAI({...common, apiKey: apiKey ?? NO_KEY, baseURL: compatibleBaseURL, organization: null, project: null})

@@ -29,8 +29,8 @@ describe('config errors', () => {
       'providers.mirroring.shadow_targets[1]: no target "ghost"; targets: openai-main, anthropic-shadow (line 11)',
       'model_groups[0].targets[1].provider: no target or provider "mistral"; targets: openai-main, anthropic-shadow; providers: openai, anthropic, azure-openai, openai-compatible, simulated (line 17)',
       'model_groups[0].targets[2].provider: no target or provider "anthropic-shadw"; did you mean "anthropic-shadow"? (line 18)',
-      'traffic_mirror.primary: no target "openai-prod"; targets: openai-main, anthropic-shadow (line 21)',
-      'traffic_mirror.shadow: no target "x"; targets: openai-main, anthropic-shadow (line 22)',
+      'traffic_mirror.primary: no target or provider "openai-prod"; targets: openai-main, anthropic-shadow; providers: openai, anthropic, azure-openai, openai-compatible, simulated (line 21)',
+      'traffic_mirror.shadow: no target or provider "x"; targets: openai-main, anthropic-shadow; providers: openai, anthropic, azure-openai, openai-compatible, simulated (line 22)',
       'policies.chain[1]: no policy "redactor": not a key under policy: and not a policy type (line 24)',
     ])
   })
@@ -122,8 +122,6 @@ describe('config errors', () => {
       [
         'providers.targets[0].provider: is required (one of openai, anthropic, azure-openai, openai-compatible, simulated) (line 3)',
         'providers.targets[1].provider: unknown provider "anthropc"; use one of openai, anthropic, azure-openai, openai-compatible, simulated (did you mean "anthropic"?) (line 4)',
-        'providers.targets[2].base_url: is required for azure-openai targets (line 5)',
-        'providers.targets[2].api_version: is required for azure-openai targets (e.g. 2024-10-21) (line 5)',
         'providers.targets[3].base_url: is required for openai-compatible targets (line 6)',
         'providers.targets[4].base_url: must be an http(s) URL, got "ftp://x" (line 7)',
         'providers.targets[5].secret_key_ref.env: must be an environment variable name, e.g. OPENAI_API_KEY (line 8)',
@@ -183,7 +181,7 @@ providers:
       ['providers.traffic_mirror: also defined at the top level (line 1); keep one (line 3)'],
     )
     assert.deepEqual(errors('traffic_mirror:\n  primary: a\nproviders:\n  targets: [{id: a, provider: openai, model: m}]\n'), [
-      'traffic_mirror.shadow: is required when the mirror is enabled (a target id) (line 1)',
+      'traffic_mirror.shadow: is required when the mirror is enabled (a target id or a provider) (line 1)',
     ])
     assert.deepEqual(errors('traffic_mirror: {enabled: false}\n'), [])
     assert.deepEqual(errors('providers:\n  mirroring: {enabled: true}\n'), [
@@ -248,7 +246,7 @@ providers:
 policy: {x: {type: log}}
 `),
       [
-        'policies[0]: filters nothing: set blocked_terms, blocked_patterns or redact_pii (line 2)',
+        'policies[0]: filters nothing: set blocked_terms, blocked_patterns, redact_pii or config.categories (line 2)',
         'policies[1]: sets no limit: add max_usd_per_request, max_usd_per_day, max_usd_per_month or max_tokens_per_request (line 3)',
         'policies[2]: does nothing: set allowed_models, blocked_models or preferred_model (line 4)',
         'policy: ignored: policies is a list of {name, type, ...} (policy: goes with policies: {chain: [...]}) (line 5)',
@@ -273,6 +271,92 @@ policy: {x: {type: log}}
   test('paths quote keys that are not plain words', () => {
     assert.deepEqual(errors('pricing:\n  "claude 3.5": {input_per_mtok: -1, output_per_mtok: 1}\n'), [
       'pricing["claude 3.5"].input_per_mtok: must be a number >= 0 (line 2)',
+    ])
+  })
+})
+
+describe('keys the product docs use', () => {
+  test('quality-scorer min_score / action are overall_min_score / on_fail; both spellings must agree', () => {
+    const {config} = parseConfigText('policies: [{name: q, type: quality-scorer, min_score: 0.7, action: block}]\n')
+    const q = config?.policies[0]
+    assert.ok(q?.type === 'quality-scorer')
+    assert.deepEqual([q.overall_min_score, q.on_fail], [0.7, 'block'])
+    assert.deepEqual(errors('policies: [{name: q, type: quality-scorer, on_fail: flag, action: block, overall_min_score: 0.5, min_score: 0.5}]\n'), [
+      'policies[0].action: "block" contradicts on_fail: "flag" (action and on_fail are the same setting; keep one) (line 1)',
+    ])
+    assert.deepEqual(errors('policies: [{name: q, type: quality-scorer, min_score: 2}]\n'), ['policies[0].min_score: must be a number between 0 and 1 (line 1)'])
+  })
+
+  test('log severity is its level; conditions are checked like model_filter\'s', () => {
+    assert.deepEqual(errors('policies: [{name: l, type: log, level: info, severity: warn}]\n'), [
+      'policies[0].severity: "warn" contradicts level: "info" (severity and level are the same setting; keep one) (line 1)',
+    ])
+    assert.deepEqual(errors('policies: [{name: l, type: log, severity: loud, conditions: {max_tokens_gt: 5, max_tokens_lte: 5}}]\n'), [
+      'policies[0].severity: must be one of debug, info, warn, error, got "loud" (line 1)',
+      'policies[0].conditions: max_tokens_gt (5) >= max_tokens_lte (5): the condition can never match (line 1)',
+    ])
+  })
+
+  test('content_filter config: categories and threshold; a threshold without categories is ignored, with a warning', () => {
+    assert.deepEqual(errors('policies: [{name: f, type: content_filter, config: {categories: [hate], threshold: extreme}}]\n'), [
+      'policies[0].config.threshold: must be one of low, medium, high, got "extreme" (line 1)',
+    ])
+    assert.deepEqual(warnings('policies: [{name: f, type: content_filter, blocked_terms: [x], config: {threshold: high, severity: 3}}]\n'), [
+      'policies[0].config.severity: unknown key (line 1)',
+      'policies[0].config.threshold: applies to config.categories, and none are listed; ignored (line 1)',
+    ])
+    const {config} = parseConfigText('policies: [{name: f, type: content_filter, config: {categories: [hate, violence]}}]\n')
+    const f = config?.policies[0]
+    assert.ok(f?.type === 'content_filter')
+    assert.deepEqual([f.categories, f.threshold], [['hate', 'violence'], 'medium'])
+  })
+
+  test('canary: a target id and a percentage of live traffic', () => {
+    const targets = 'providers:\n  targets: [{id: cand, provider: openai, model: gpt-4o-mini}]\n'
+    const {config} = parseConfigText(`${targets}canary: {target: cand, traffic_percentage: 10}\n`)
+    assert.deepEqual({...config?.canary, source: undefined}, {enabled: true, target: 'cand', traffic_percentage: 10, share: 0.1, source: undefined})
+    assert.deepEqual(errors(`${targets}canary: {target: cnad, traffic_percentage: 150}\n`), [
+      'canary.traffic_percentage: must be a number between 0 and 100 (line 3)',
+    ])
+    assert.deepEqual(errors(`${targets}canary: {target: candd, traffic_percentage: 15}\n`), ['canary.target: no target "candd"; did you mean "cand"? (line 3)'])
+    assert.deepEqual(errors('canary: {traffic_percentage: 5}\n'), ['canary.target: is required (line 1)'])
+  })
+
+  test('weights that do not add up to 100 are warned about, with the percentages used (groups and splits)', () => {
+    assert.deepEqual(
+      warnings(`model_groups:
+  - {name: g, strategy: weighted, targets: [{provider: openai, model: a, weight: 0.7}, {provider: anthropic, model: b, weight: 0.3}]}
+  - {name: h, strategy: weighted, targets: [{provider: openai, model: a, weight: 60}, {provider: anthropic, model: b, weight: 40}]}
+policies:
+  - {name: s, type: traffic_split, variants: [{model: a, weight: 2, tag: ctl}, {model: b, weight: 1}]}
+`),
+      [
+        'model_groups[0].targets: weights add up to 1, not 100; read as shares: openai/a 70%, anthropic/b 30% (line 2)',
+        'policies[0].variants: weights add up to 3, not 100; read as shares: a (ctl) 66.7%, b 33.3% (line 5)',
+      ],
+    )
+  })
+
+  test('azure-openai: base_url and api_version may come from the environment at call time; a given URL is still checked', () => {
+    assert.deepEqual(errors('providers:\n  targets: [{id: az, provider: azure-openai, deployment: d}]\n'), [])
+    assert.deepEqual(errors('providers:\n  targets: [{id: az, provider: azure-openai, base_url: "not a url"}]\n'), [
+      'providers.targets[0].base_url: must be an http(s) URL, got "not a url" (line 2)',
+    ])
+  })
+
+  test('an empty provider: is silent when the id is a provider kind, warned for an alias, an error otherwise', () => {
+    assert.deepEqual(issuesOf('providers:\n  targets:\n    - id: anthropic\n      provider:\n'), [])
+    assert.deepEqual(warnings('providers:\n  targets:\n    - id: azure\n      provider:\n      base_url: https://x.openai.azure.com\n'), [
+      'providers.targets[0].provider: empty; using "azure-openai" from the target id "azure" (line 4)',
+    ])
+    assert.deepEqual(errors('providers:\n  targets:\n    - id: main\n      provider:\n'), [
+      'providers.targets[0].provider: is required (one of openai, anthropic, azure-openai, openai-compatible, simulated) (line 4)',
+    ])
+  })
+
+  test('a mirror end that is neither a target nor a provider', () => {
+    assert.deepEqual(errors('traffic_mirror: {primary: opnai, shadow: anthropic}\n'), [
+      'traffic_mirror.primary: no target or provider "opnai"; did you mean "openai"? (line 1)',
     ])
   })
 })

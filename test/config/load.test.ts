@@ -68,10 +68,10 @@ describe('config loading', () => {
         assert.equal(error.file, join(FIX, 'bad-references.yaml'))
         const lines = error.message.split('\n')
         assert.equal(lines[0], `${join(FIX, 'bad-references.yaml')}: configuration has 6 problems`)
-        assert.ok(lines.includes('  traffic_mirror.shadow: no target "x"; targets: openai-main, anthropic-shadow (line 22)'), error.message)
+        assert.ok(lines.includes('  traffic_mirror.shadow: no target or provider "x"; targets: openai-main, anthropic-shadow; providers: openai, anthropic, azure-openai, openai-compatible, simulated (line 22)'), error.message)
         assert.deepEqual(
           error.issues.find((i) => i.path === 'traffic_mirror.primary'),
-          {path: 'traffic_mirror.primary', line: 21, message: 'no target "openai-prod"; targets: openai-main, anthropic-shadow', severity: 'error'},
+          {path: 'traffic_mirror.primary', line: 21, message: 'no target or provider "openai-prod"; targets: openai-main, anthropic-shadow; providers: openai, anthropic, azure-openai, openai-compatible, simulated', severity: 'error'},
         )
         return true
       },
@@ -82,7 +82,7 @@ describe('config loading', () => {
     const config = loadConfig(join(FIX, 'provider-from-id.yaml'), {required: true})
     assert.equal(config.file, join(FIX, 'provider-from-id.yaml'))
     assert.equal(config.targets.length, 2)
-    assert.equal(config.warnings.length, 3)
+    assert.equal(config.warnings.length, 2)
     assert.ok(config.warnings.every((w) => w.severity === 'warning' && w.line !== null))
   })
 

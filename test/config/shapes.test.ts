@@ -4,7 +4,8 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {formatIssue, parseConfigText, qualityPolicyFrom, type KtConfig, type Policy} from '../../src/config/index.js'
+import {formatIssue, parseConfigText, qualityPolicyFrom, targetFromConfig, type KtConfig, type Policy} from '../../src/config/index.js'
+import {estimateCost} from '../../src/providers/index.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const FIX = join(ROOT, 'fixtures', 'config')
@@ -34,7 +35,7 @@ describe('config shapes', () => {
     const c = parseFile('fixtures/policy-config.yaml')
     assert.deepEqual(c.warnings, [])
     assert.deepEqual(
-      c.targets.map((t) => [t.id, t.provider, t.model, t.secret_key_ref?.env ?? null, t.simulation?.style ?? null]),
+      c.targets.map((t) => [t.id, t.provider, t.model, t.api_key_env ?? null, t.simulation?.style ?? null]),
       [
         ['openai-main', 'openai', 'gpt-4o-mini', 'OPENAI_API_KEY', null],
         ['anthropic-shadow', 'anthropic', 'claude-sonnet-4-20250514', 'ANTHROPIC_API_KEY', null],
@@ -70,7 +71,10 @@ describe('config shapes', () => {
 
   test('targets: every provider kind, headers stringified, azure model from deployment, simulated defaults', () => {
     const c = parseFile('full-shapes.yaml')
-    assert.deepEqual(c.warnings, [])
+    // Its one warning is about the 1:2 weights of group `split` (test 'weights that do not add up to 100').
+    assert.deepEqual(c.warnings.map(formatIssue), [
+      'providers.model_groups[2].targets: weights add up to 3, not 100; read as shares: oa/gpt-4o-mini 33.3%, az/gpt4o-prod 66.7% (line 43)',
+    ])
     const [oa, az, local, simFast, simDefault] = c.targets
     assert.deepEqual(
       {...oa, source: undefined},
@@ -79,7 +83,7 @@ describe('config shapes', () => {
         provider: 'openai',
         model: 'gpt-4o-mini',
         base_url: 'https://api.openai.com/v1',
-        secret_key_ref: {env: 'OPENAI_API_KEY'},
+        api_key_env: 'OPENAI_API_KEY',
         headers: {'x-team': 'search', 'x-version': '3'},
         timeout_ms: 30000,
         max_concurrency: 8,
@@ -98,6 +102,44 @@ describe('config shapes', () => {
     assert.deepEqual(simFast!.simulation, {style: 'verbose', latency_ms: {p50: 120, p95: 120}, error_rate: 0, truncate_rate: 0})
     assert.equal(simFast!.model, 'sim-fast')
     assert.deepEqual(simDefault!.simulation, {style: 'faithful', error_rate: 0, truncate_rate: 0})
+  })
+
+  test('a config target is a TargetSpec: targetFromConfig leaves out only its source (and empty headers)', () => {
+    const c = parseFile('full-shapes.yaml')
+    assert.deepEqual(targetFromConfig(c.targets[0]!), {
+      id: 'oa',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      base_url: 'https://api.openai.com/v1',
+      api_key_env: 'OPENAI_API_KEY',
+      headers: {'x-team': 'search', 'x-version': '3'},
+      timeout_ms: 30000,
+      max_concurrency: 8,
+      rpm: 500,
+      tpm: 150000,
+    })
+    assert.deepEqual(targetFromConfig(c.targets[3]!), {
+      id: 'sim-fast',
+      provider: 'simulated',
+      model: 'sim-fast',
+      simulation: {style: 'verbose', latency_ms: {p50: 120, p95: 120}, error_rate: 0, truncate_rate: 0},
+    })
+  })
+
+  test('pricing is the providers\' config spelling: estimateCost reads it as is, cache writes included', () => {
+    const c = parse('pricing:\n  m1: {input_per_mtok: 2, output_per_mtok: 10, cached_input_per_mtok: 1, cache_write_per_mtok: 4}\n')
+    assert.deepEqual(c.pricing.m1, {input_per_mtok: 2, output_per_mtok: 10, cached_input_per_mtok: 1, cache_write_per_mtok: 4})
+    const usage = {input_tokens: 1_000_000, output_tokens: 100_000, cached_input_tokens: 200_000, cache_write_tokens: 300_000, reasoning_tokens: null, total_tokens: 1_100_000}
+    // 500k plain × 2 + 200k cached × 1 + 300k written × 4 + 100k out × 10, per million
+    assert.equal(estimateCost('m1', usage, c.pricing), (500_000 * 2 + 200_000 * 1 + 300_000 * 4 + 100_000 * 10) / 1e6)
+  })
+
+  test('a target without a model is kept: it serves the model each request names', () => {
+    const c = parse('providers:\n  targets:\n    - {id: openai, provider: openai, secret_key_ref: {env: OPENAI_API_KEY}}\n')
+    assert.deepEqual(c.targets.map((t) => ({...t, source: undefined})), [
+      {id: 'openai', provider: 'openai', api_key_env: 'OPENAI_API_KEY', headers: {}, source: undefined},
+    ])
+    assert.equal('model' in c.targets[0]!, false)
   })
 
   test('pack header: version stringified, enabled kept', () => {
@@ -134,7 +176,11 @@ describe('config shapes', () => {
     assert.deepEqual({...c.traffic_mirror, source: undefined}, {
       enabled: true,
       primary: 'oa',
+      primary_target_id: 'oa',
+      primary_kind: 'openai',
       shadow: 'local',
+      shadow_target_id: 'local',
+      shadow_kind: 'openai-compatible',
       model_mapping: {'gpt-4o-mini': 'llama-3.1-8b-instruct'},
       sample_rate: 1,
       async: true,
@@ -272,7 +318,7 @@ policy:
     assert.equal(qualityPolicyFrom(mixed)?.on_fail, 'block')
   })
 
-  test('provider taken from the target id, with a warning naming path and line', () => {
+  test('provider taken from the target id: warned when the key is missing, silent when written empty (the docs\' way)', () => {
     const c = parseFile('provider-from-id.yaml')
     assert.deepEqual(c.targets.map((t) => [t.id, t.provider]), [
       ['anthropic', 'anthropic'],
@@ -280,7 +326,6 @@ policy:
     ])
     assert.deepEqual(c.warnings.map(formatIssue), [
       'providers.targets[0].provider: missing; using "anthropic" from the target id (line 3)',
-      'providers.targets[1].provider: missing; using "openai" from the target id (line 6)',
       'unknown_section: unknown key (line 8)',
     ])
   })
@@ -315,6 +360,7 @@ model_groups:
     assert.ok(routed?.strategy === 'lowest_latency')
     assert.deepEqual(routed.models, [{provider: 'openai', model: 'gpt-4o-mini', provider_kind: 'openai'}])
     assert.deepEqual(c.warnings.map(formatIssue), [
+      'model_groups[0].targets: weights add up to 4, not 100; read as shares: openai/gpt-4o 75%, anthropic/claude-3-5-haiku 25% (line 4)',
       'model_groups[1].targets: weights are ignored by routing lowest_latency; use models: [...] (line 7)',
     ])
   })

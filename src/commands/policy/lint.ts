@@ -4,9 +4,8 @@ import {CONFIG_ENV, formatLintText, lintConfigFile, lintJson, resolveConfigPath}
 export default class PolicyLint extends Command {
   static override summary = 'Check a policy configuration file and summarise it.'
 
-  static override description = `Validates the YAML config (providers.targets, model_groups, traffic_mirror, policies, pricing, gates).
-Every problem names its YAML path and line, e.g. "model_groups[0].targets[1].weight: must be a number >= 0 (line 14)".
-Unknown keys are warnings (⚠), not errors.
+  static override description = `Validates the YAML config (providers.targets, model_groups, traffic_mirror, providers.mirroring, canary, policies, pricing, gates). A valid file prints "✓ Configuration is valid", then "Providers: N (ids)", "Model groups: N (names)" and "Policies: N (names)", then one line per target, group, mirror and policy.
+Every problem names its YAML path and line, e.g. "model_groups[0].targets[1].weight: must be a number >= 0 (line 14)". Unknown keys are warnings (⚠), not errors. A LiteLLM proxy config (model_list) is recognised as such, each deployment shown as a kt target.
 
 Exit codes: 0 valid (warnings allowed), 1 the file has problems, 2 the file is missing or unreadable.
 Without --file the file is $${CONFIG_ENV}, else ./policy-config.yaml.`
