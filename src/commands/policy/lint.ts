@@ -1,7 +1,10 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {KtCommand} from '../../cli/base.js'
 import {CONFIG_ENV, formatLintText, lintConfigFile, lintJson, resolveConfigPath} from '../../config/index.js'
 
-export default class PolicyLint extends Command {
+export default class PolicyLint extends KtCommand {
+  // --json: {valid, file, errors, warnings, summary}, with the same exit codes.
+  static override enableJsonFlag = true
   static override summary = 'Check a policy configuration file and summarise it.'
 
   static override description = `Validates the YAML config (providers.targets, model_groups, traffic_mirror, providers.mirroring, canary, policies, pricing, gates). A valid file prints "✓ Configuration is valid", then "Providers: N (ids)", "Model groups: N (names)" and "Policies: N (names)", then one line per target, group, mirror and policy.
@@ -23,24 +26,20 @@ Without --file the file is $${CONFIG_ENV}, else ./policy-config.yaml.`
       helpValue: 'FILE',
       description: `Config file to check (default: $${CONFIG_ENV}, else ./policy-config.yaml).`,
     }),
-    json: Flags.boolean({
-      default: false,
-      description: 'Print {valid, file, errors, warnings, summary} as JSON instead of text (same exit codes).',
-    }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(PolicyLint)
     const resolved = resolveConfigPath(flags.file)
     const result = lintConfigFile(resolved.path)
-    if (flags.json) {
-      this.log(JSON.stringify(lintJson(result), null, 2))
-    } else if (result.exitCode === 2) {
+    process.exitCode = result.exitCode
+    if (this.jsonEnabled()) return lintJson(result)
+    if (result.exitCode === 2) {
       const hint = resolved.source === 'default' ? ' (pass --file FILE or set KT_CONFIG)' : resolved.source === 'env' ? ` (set by ${CONFIG_ENV})` : ''
-      this.logToStderr(formatLintText(result) + hint)
+      this.note(formatLintText(result) + hint)
     } else {
-      this.log(formatLintText(result))
+      this.out(formatLintText(result))
     }
-    if (result.exitCode !== 0) this.exit(result.exitCode)
+    return undefined
   }
 }
