@@ -7,7 +7,7 @@ import {stringify} from 'csv-stringify/sync'
 import type {DB} from '../store/index.js'
 import {countEvents, eventSelect, iterateEvents, iterateEventsRaw, metadataNodes, readSnapshot, type EventQuery} from '../store/index.js'
 import {rowToEvent, type EventRow} from '../records/index.js'
-import {KtError, streamFileAtomic, writeFileAtomic} from '../util/index.js'
+import {CSV_QUOTING, KtError, streamFileAtomic, writeFileAtomic} from '../util/index.js'
 import {boolCell, neutralize} from '../formats/index.js'
 import {BASE_COLUMNS, BODY_COLUMNS, cellOf, selectedColumns} from '../formats/index.js'
 import {flattenMetadata, metadataColumns} from '../formats/index.js'
@@ -37,7 +37,7 @@ export interface StreamResult {
   metadataColumns: string[]
 }
 
-const CSV_OPTIONS = {record_delimiter: 'windows'} as const // RFC 4180: CRLF between records
+const CSV_OPTIONS = {record_delimiter: 'windows', ...CSV_QUOTING} as const // RFC 4180: CRLF between records
 const CHUNK = 64 * 1024
 
 /** Buffers small writes into chunks and waits for 'drain' when the stream is full; remembers stream errors. */

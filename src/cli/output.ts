@@ -1,7 +1,5 @@
 // Rendering helpers for listings: every listing can be a table, JSON (one array), JSONL or CSV.
 import Table from 'cli-table3'
-import {stringify} from 'csv-stringify/sync'
-import {neutralize} from '../util/index.js'
 
 export type ListFormat = 'table' | 'json' | 'jsonl' | 'csv'
 
@@ -12,9 +10,6 @@ export function renderTable(head: string[], rows: (string | number | null | unde
 }
 
 
-export function csvLine(cells: (string | number | boolean | null | undefined)[]): string {
-  return stringify([cells.map((c) => (c === null || c === undefined ? '' : typeof c === 'string' ? neutralize(c) : String(c)))])
-}
 
 /** Writes to stdout honouring backpressure, so huge exports stay in flat memory. */
 export async function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {

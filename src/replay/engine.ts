@@ -40,6 +40,31 @@ interface Task {
   arm: Arm
 }
 
+/** The longest wait kt honours between attempts: KT_MAX_RETRY_WAIT_MS, default 60 s. */
+export function maxRetryWaitMs(): number {
+  const set = Number(process.env.KT_MAX_RETRY_WAIT_MS)
+  return Number.isFinite(set) && set >= 0 ? set : 60_000
+}
+
+/**
+ * How long to wait before the next attempt: the server's Retry-After when it gave one, else exponential backoff
+ * with jitter. Null when the server asks for longer than kt waits: the request then fails, saying what was asked,
+ * instead of hanging the run (or, past setTimeout's range, retrying at once in a storm).
+ */
+function retryWait(result: CallResult, attempts: number, base: number, rand: () => number): number | null {
+  const asked = result.retry_after_ms
+  if (asked === null) return backoffMs(attempts, base, rand)
+  return asked <= maxRetryWaitMs() ? asked : null
+}
+
+function waitRefused(result: CallResult): CallResult {
+  const asked = result.retry_after_ms!
+  const secs = asked >= 1e12 ? 'a very long time' : `${Math.round(asked / 1000)} s`
+  const why = `the server asked to retry after ${secs}, longer than kt waits (${Math.round(maxRetryWaitMs() / 1000)} s; KT_MAX_RETRY_WAIT_MS)`
+  const message = result.error?.message ? `${result.error.message}; ${why}` : why
+  return {...result, retryable: false, error: {type: result.error?.type ?? 'retry_after_too_long', code: result.error?.code ?? null, message}}
+}
+
 function backoffMs(attempt: number, base: number, rand: () => number): number {
   // Full jitter (AWS architecture blog): spreads retries of many workers apart.
   const cap = Math.min(30_000, base * 2 ** (attempt - 1))
@@ -215,7 +240,14 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
         attempts++
         result = await client.call({api: task.item.api, body: sendBody}, {timeoutMs: target.timeout_ms ?? s.timeoutMs})
         if (result.status === 'ok' || !result.retryable || attempts > s.retries) break
-        await sleep(result.retry_after_ms ?? backoffMs(attempts, base, rand))
+        const wait = retryWait(result, attempts, base, rand)
+        if (wait === null) {
+          result = waitRefused(result)
+          break
+        }
+        // Ctrl-C or SIGTERM ends the wait; the request keeps no result, so a resume sends it again.
+        await sleep(wait, stop)
+        if (stop?.aborted) return
       }
     } finally {
       release()

@@ -3,5 +3,5 @@
 export {KtError, errorMessage} from './errors.js'
 export {Semaphore, TokenBucket, sleep} from './limits.js'
 export {parseTimeFlag} from './time.js'
-export {neutralize, unneutralize} from './csv.js'
+export {CSV_QUOTING, neutralize, unneutralize} from './csv.js'
 export {checkOutputPath, fsReason, streamFileAtomic, writeFileAtomic} from './atomic-file.js'

@@ -6,7 +6,8 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import {ktAsync, tempDir} from '../support/cli.js'
+import {spawn} from 'node:child_process'
+import {BIN, ktAsync, tempDir} from '../support/cli.js'
 import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
 
 function pairs(n: number): string {
@@ -97,6 +98,42 @@ describe('kt replay: how runs end and resume', () => {
     assert.deepEqual(sent.map((c) => c.headers['x-api-key']), Array(6).fill('hdr-secret-4242'))
     assert.deepEqual(sent.map((c) => c.headers['x-team']), Array(6).fill('evals'))
     for (const f of [db, `${db}-wal`]) if (existsSync(f)) assert.ok(!readFileSync(f).includes('hdr-secret-4242'), `${f} holds the header value`)
+  })
+
+  test('Retry-After past the wait cap fails the request at once, saying what the server asked', async () => {
+    const slow = await startFakeUpstream({faults: () => ({type: 'http', status: 429, retry_after: 99999})})
+    try {
+      const r = await ktAsync(['replay', '--candidate', `openai-compatible:m@${slow.url}/v1`, '--limit', '2', '--retries', '5', '--db', db, '--json'])
+      assert.equal(r.code, 1, r.stderr)
+      assert.equal(slow.callCount('/v1/chat/completions'), 2, 'one attempt each: no retry is worth a 28-hour wait')
+      assert.match(r.stderr, /the server asked to retry after 99999 s, longer than kt waits \(60 s; KT_MAX_RETRY_WAIT_MS\)/)
+    } finally {
+      await slow.close()
+    }
+  })
+
+  test('SIGTERM ends a Retry-After wait: the run stops as interrupted and the request is left for the resume', async () => {
+    const waiting = await startFakeUpstream({faults: (i) => (i === 0 ? {type: 'http', status: 503, retry_after: 600} : null)})
+    try {
+      const env = {...process.env, KT_NO_PROGRESS: '1', KT_MAX_RETRY_WAIT_MS: '3600000'}
+      const child = spawn(process.execPath, [BIN, 'replay', '--candidate', `openai-compatible:m@${waiting.url}/v1`, '--limit', '1', '--name', 'waits', '--db', db], {env})
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      while (waiting.callCount('/v1/chat/completions') < 1) await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 200))
+      child.kill('SIGTERM')
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+      assert.equal(code, 130, stderr)
+      assert.match(stderr, /resume with: kt replay --resume run_/)
+      const show = JSON.parse((await ktAsync(['runs', 'show', 'waits', '--db', db, '--json'])).stdout) as {status: string; results_done: number}
+      assert.equal(show.status, 'interrupted')
+      assert.equal(show.results_done, 1, 'only the recorded primary: the waiting request has no result')
+      const resumed = await ktAsync(['replay', '--resume', 'waits', '--db', db])
+      assert.equal(resumed.code, 0, resumed.stderr)
+      assert.equal(waiting.callCount('/v1/chat/completions'), 2)
+    } finally {
+      await waiting.close()
+    }
   })
 
   test('read-only commands never create a database', async () => {

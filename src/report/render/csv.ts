@@ -2,7 +2,7 @@
 // the primary and candidate rows of one event_id side by side. Cells that a spreadsheet would run as a
 // formula are neutralised.
 import {stringify} from 'csv-stringify/sync'
-import {neutralize} from '../../util/index.js'
+import {CSV_QUOTING, neutralize} from '../../util/index.js'
 import type {ArmData, PairedRequest, RunData, Similarity} from '../../analysis/index.js'
 import type {ReportModel} from '../../analysis/index.js'
 
@@ -105,6 +105,6 @@ export function renderCsv(data: RunData, model: Pick<ReportModel, 'run'>): strin
   }
   return stringify(
     rows.map((cells) => cells.map(cell)),
-    {header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix'},
+    {header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', ...CSV_QUOTING},
   )
 }
