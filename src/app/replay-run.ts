@@ -16,7 +16,7 @@ import {
   type ReplaySettings,
   type ResumeOverrides,
 } from '../replay/index.js'
-import {findRuns, setRunOptions, setRunStatus, withRollback, type DB, type RunStatus} from '../store/index.js'
+import {findRuns, releaseRunLease, renewRunLease, setRunOptions, setRunStatus, takeRunLease, withRollback, type DB, type RunStatus} from '../store/index.js'
 import {formatJudgeSummary, type JudgeOptions} from '../scoring/index.js'
 import {KtError} from '../util/index.js'
 import {runGates, type RunGatesResult} from './gate-run.js'
@@ -111,14 +111,54 @@ async function plannedRun(db: DB, dbPath: string, input: ReplayInput, io: Replay
   return createReplayRun(db, plan, {name: start.name, config: input.config.file ? {file: input.config.file} : undefined})
 }
 
+/** A run is replayed by one process at a time: the lease is renewed while it runs and taken over only when stale. */
+const LEASE_MS = 30_000
+
+function leaseRun(db: DB, runId: string, onLost: () => void): () => void {
+  const held = takeRunLease(db, runId, LEASE_MS)
+  if (held) {
+    const [host, pid] = held.owner.split(':')
+    throw new KtError(`run ${runId} is being replayed by another process (process ${pid} on ${host}, lease until ${held.until}); wait for it to finish or stop it, then resume`)
+  }
+  const timer = setInterval(() => {
+    try {
+      if (!renewRunLease(db, runId, LEASE_MS)) onLost()
+    } catch {
+      // A busy database: the lease is renewed on the next tick, well before it expires.
+    }
+  }, LEASE_MS / 3)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
+    try {
+      releaseRunLease(db, runId)
+    } catch {
+      // It expires on its own.
+    }
+  }
+}
+
 export async function replay(db: DB, dbPath: string, input: ReplayInput, io: ReplayIO): Promise<ReplayOutcome> {
   const planned = await plannedRun(db, dbPath, input, io)
   if (Array.isArray(planned)) return {kind: 'dry-run', arms: planned}
+  const {runId} = planned
+  const stop = new AbortController()
+  const release = leaseRun(db, runId, () => {
+    io.note(`run ${runId}: another process took the run over (this one stopped renewing its lease in time); stopping`)
+    stop.abort()
+  })
+  try {
+    return await replayLeased(db, planned, input, io, stop)
+  } finally {
+    release()
+  }
+}
+
+async function replayLeased(db: DB, planned: PlannedRun, input: ReplayInput, io: ReplayIO, stop: AbortController): Promise<ReplayOutcome> {
   const {runId, plan} = planned
   const resumeHint = `kt replay --resume ${runId}${io.dbHint}`
   io.note(`run ${runId}: ${planned.total} requests, primary ${plan.primary === 'recorded' ? 'recorded' : plan.primary.id}, candidate ${plan.candidate.id}`)
   // First Ctrl-C (or SIGTERM): stop sending and let calls in flight finish. Second: mark the run interrupted and quit.
-  const stop = new AbortController()
   const signals = io.signals ?? process
   let interrupts = 0
   const onSignal = () => {

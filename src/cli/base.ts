@@ -2,7 +2,7 @@
 // data goes to stdout, messages and progress to stderr.
 import {existsSync} from 'node:fs'
 import {Command, Flags} from '@oclif/core'
-import {openDb, resolveDbPath, type DB} from '../store/index.js'
+import {busyHolder, describeSqliteError, openDb, resolveDbPath, type DB} from '../store/index.js'
 import {KtError} from '../util/index.js'
 
 export const dbFlag = Flags.string({
@@ -11,6 +11,9 @@ export const dbFlag = Flags.string({
 })
 
 export abstract class KtCommand extends Command {
+  /** The database this command opened, to name it (and who holds it) in a database error. */
+  private dbPath: string | null = null
+
   /** stderr line for humans; never data. */
   protected note(message: string): void {
     process.stderr.write(`${message}\n`)
@@ -29,6 +32,7 @@ export abstract class KtCommand extends Command {
     if (opts.mustExist && !existsSync(path)) {
       throw new KtError(`no kt database at ${path}; import logs first (kt import FILE${flag ? ` --db ${flag}` : ''}) or pass --db FILE`, 2)
     }
+    this.dbPath = path
     return {db: openDb(path, {readonly: opts.readonly}), path}
   }
 
@@ -40,7 +44,32 @@ export abstract class KtCommand extends Command {
     }
     const code = (err as {code?: string}).code
     if (code === 'EPIPE') return
+    if (code?.startsWith('SQLITE_')) {
+      process.stderr.write(`kt: ${this.databaseMessage(err)}\n`)
+      process.exitCode = 1
+      return
+    }
     return super.catch(err)
+  }
+
+  /** A database error in words; for a busy database, which command holds it when the store can tell. */
+  private databaseMessage(err: Error): string {
+    const path = this.dbPath ?? 'the database'
+    if (!/^SQLITE_(BUSY|LOCKED)/.test((err as {code?: string}).code ?? '')) return `database ${path}: ${describeSqliteError(err)}`
+    let holder: string | null = null
+    if (this.dbPath) {
+      try {
+        const ro = openDb(this.dbPath, {readonly: true, busyTimeoutMs: 200})
+        try {
+          holder = busyHolder(ro)
+        } finally {
+          ro.close()
+        }
+      } catch {
+        // Nothing more to say than that it is busy.
+      }
+    }
+    return `database ${path} is busy: ${holder ?? 'another kt command'} is writing to it; try again when it finishes`
   }
 }
 

@@ -4,7 +4,7 @@
 import {availableParallelism} from 'node:os'
 import {createClient, estimateCost, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import type {Arm} from '../records/index.js'
-import {pendingWork, ResultWriter, setRunStatus, type DB, type PendingItem, type ResultRow, type RunStatus} from '../store/index.js'
+import {pendingWork, ResultWriter, setBusyTimeout, setRunStatus, type DB, type PendingItem, type ResultRow, type RunStatus} from '../store/index.js'
 import {rng} from '../stats/index.js'
 import {KtError, Semaphore, sleep, TokenBucket} from '../util/index.js'
 import {estimateItem, requestBody} from './estimate.js'
@@ -38,6 +38,16 @@ export interface ExecuteOutcome {
 interface Task {
   item: PendingItem
   arm: Arm
+}
+
+function isBusy(error: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((error as {code?: string}).code ?? '')
+}
+
+/** How long a replay waits for a busy database before giving up on a write: KT_BUSY_WAIT_MS, default 10 minutes. */
+function busyWaitMs(): number {
+  const set = Number(process.env.KT_BUSY_WAIT_MS)
+  return Number.isFinite(set) && set >= 0 ? set : 600_000
 }
 
 /** The longest wait kt honours between attempts: KT_MAX_RETRY_WAIT_MS, default 60 s. */
@@ -199,20 +209,44 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
   const stop = opts.stop
   const report = () => opts.onProgress?.({done, total, errors, cost: spent})
   const unsaved: ResultRow[] = []
+  // A busy database (another command writing) does not lose the run: the rows wait and are written again shortly,
+  // for up to KT_BUSY_WAIT_MS in all (default 10 minutes).
+  let busySince: number | null = null
+  let retrying: ReturnType<typeof setTimeout> | null = null
   const save = () => {
     const rows = unsaved.splice(0)
+    if (rows.length === 0) return
     try {
       writer.writeMany(rows)
-    } catch {
+      busySince = null
+    } catch (error) {
+      if (isBusy(error) && (busySince ??= Date.now()) + busyWaitMs() > Date.now()) {
+        unsaved.unshift(...rows)
+        retrying ??= setTimeout(() => {
+          retrying = null
+          save()
+        }, 250)
+        return
+      }
       // One by one then, so that one refused row does not take its neighbours with it. A database that refuses
-      // (full disk, lock) stops the run like any other failure; what was not saved is sent again on resume.
+      // (full disk, a lock held too long) stops the run like any other failure; what was not saved is sent again on resume.
       for (const row of rows) {
         try {
           writer.write(row)
-        } catch (error) {
-          failure ??= error
+        } catch (e) {
+          failure ??= e
         }
       }
+    }
+  }
+  /** Writes what is left, waiting out a busy database within the same bound. */
+  const flush = async () => {
+    for (;;) {
+      if (retrying) clearTimeout(retrying)
+      retrying = null
+      save()
+      if (unsaved.length === 0 || failure !== null) return
+      await sleep(250)
     }
   }
 
@@ -327,6 +361,8 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
 
   const lanes = Math.max(1, Math.min(s.concurrency, tasks.length))
   const pacer = pacerFor(lanes, pool)
+  // A blocked write would stall every call in flight (and their timings): wait briefly, retry asynchronously (save).
+  const busyTimeout = setBusyTimeout(db, 100)
   try {
     setRunStatus(db, runId, 'running')
     report()
@@ -334,7 +370,11 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
   } finally {
     pacer?.stop()
   }
-  save()
+  try {
+    await flush()
+  } finally {
+    setBusyTimeout(db, busyTimeout)
+  }
   if (failure !== null) {
     setRunStatus(db, runId, 'interrupted')
     throw failure

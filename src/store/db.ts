@@ -165,3 +165,14 @@ function headerVersion(path: string): number | null {
     if (fd !== null) closeSync(fd)
   }
 }
+
+/**
+ * Sets how long a statement waits on another connection's lock before SQLITE_BUSY, and returns the previous
+ * value. The wait blocks the thread, so a process with calls in flight (a replay) keeps it short and retries
+ * asynchronously instead.
+ */
+export function setBusyTimeout(db: DB, ms: number): number {
+  const prev = db.pragma('busy_timeout', {simple: true}) as number
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`)
+  return prev
+}

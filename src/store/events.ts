@@ -149,8 +149,11 @@ const FILTER_COLUMNS = new Set<string>([
   'route', 'error_type', 'cost_source', 'mirror_group_id', 'request_hash',
 ])
 
+/** Events of an import still loading (or abandoned by a killed one) are not shown: an import appears whole or not at all. */
+export const VISIBLE = "(events.import_id IS NULL OR events.import_id NOT IN (SELECT id FROM imports WHERE status <> 'done'))"
+
 export function buildEventWhere(q: EventQuery): {where: string; params: unknown[]} {
-  const clauses: string[] = []
+  const clauses: string[] = [VISIBLE]
   const params: unknown[] = []
   const inList = (col: string, values?: string[]) => {
     if (!values || values.length === 0) return
@@ -235,8 +238,18 @@ export function countEvents(db: DB, q: EventQuery): number {
 }
 
 /** Highest rowid so far (0 for an empty table): where `--follow` starts. */
+/**
+ * The rowid up to which every event is final (`--follow` starts there): the highest one, or, while an import is
+ * loading, the last one before its first row, so that its rows are shown once it completes, not skipped.
+ */
 export function maxRowid(db: DB): number {
-  return (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM events').get() as {n: number}).n
+  const r = db
+    .prepare(
+      `SELECT coalesce((SELECT min(rowid) - 1 FROM events WHERE import_id IN (SELECT id FROM imports WHERE status = 'loading')),
+                       (SELECT max(rowid) FROM events), 0) AS n`,
+    )
+    .get() as {n: number}
+  return r.n
 }
 
 export function getEvent(db: DB, id: string): EventRow | undefined {

@@ -1,10 +1,15 @@
-// The imports table and the write side of an import: one transaction per file (so a crash or a --strict failure
-// never leaves a half-written file behind), a bigger page cache while importing, and the bulk-load path that
-// writes a large file's pages once (rollback journal) and builds its random-keyed indexes by one sort.
+// The imports table and the write side of an import. A file appears whole or not at all: its imports row says
+// 'loading' while its events are written, and events of an import that is not 'done' are never listed (VISIBLE in
+// events.ts). The rows go in by batches, each its own short transaction, so readers and other writers (a replay
+// saving results, `kt report` scoring a run) get the database between batches; a failed file's rows are deleted,
+// and a killed import's rows are deleted by the next import. A bulk load (a file larger than the table) is the
+// exception: it takes the database to itself, writes its pages once (rollback journal) and builds its
+// random-keyed indexes by one sort, in one transaction.
 import {statSync} from 'node:fs'
 import {KtError} from '../util/index.js'
 import {describeSqliteError, type DB} from './db.js'
 import {EventWriter} from './events.js'
+import {OWNER, ownerAlive} from './owner.js'
 
 /** SQLite page cache while importing (KiB, as a negative cache_size): the random-keyed indexes stay cached longer. */
 const IMPORT_CACHE_KIB = 65536
@@ -19,6 +24,16 @@ const BULK_MIN_BYTES = 256 * 1024 * 1024
 const BULK_BYTES_PER_ROW = 2048
 /** Page cache (KiB) while the deferred indexes are built: the build sorts in memory up to it, so peak memory stays flat. */
 const INDEX_BUILD_CACHE_KIB = 8192
+/**
+ * A batch ends after this many rows or milliseconds, whichever comes first, and the import then leaves the
+ * database alone for PAUSE_MS. SQLite has no queue for its write lock: a connection waiting on it retries every
+ * 1 to 100 ms, so without a pause the importer would take the lock again before any waiter woke up. A 30 ms pause
+ * every 250 ms costs a large import about a tenth of its time; a bulk load never pauses (it runs alone).
+ */
+const BATCH_ROWS = 5000
+const BATCH_MS = 250
+const PAUSE_MS = 30
+
 
 export interface ImportCounts {
   imported: number
@@ -36,6 +51,8 @@ export class ImportStore {
   private bulkJournal = false
   private deferred: string[] = []
   private readonly cacheSize: number
+  /** The file being written: its imports row, whether it is a bulk load, and the open batch. */
+  private current: {id: number; bulk: boolean; rows: number; since: number} | null = null
 
   constructor(
     private readonly db: DB,
@@ -43,35 +60,65 @@ export class ImportStore {
   ) {
     this.events = new EventWriter(db)
     this.insertImport = db.prepare(
-      `INSERT INTO imports (started_at, file, format, dataset, imported, duplicates, not_replayable, skipped, rejected)
-       VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)`,
+      `INSERT INTO imports (started_at, file, format, dataset, imported, duplicates, not_replayable, skipped, rejected, status, owner)
+       VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 'loading', ?)`,
     )
-    this.updateImport = db.prepare('UPDATE imports SET imported=?, duplicates=?, not_replayable=?, skipped=?, rejected=? WHERE id=?')
+    this.updateImport = db.prepare("UPDATE imports SET imported=?, duplicates=?, not_replayable=?, skipped=?, rejected=?, status='done' WHERE id=?")
     // A bigger page cache while importing, put back by close() (the connection may live on).
     this.cacheSize = db.pragma('cache_size', {simple: true}) as number
     db.pragma(`cache_size = ${-IMPORT_CACHE_KIB}`)
+    removeAbandonedImports(db)
   }
 
-  /** Opens the file's transaction and its imports row; returns the import id its events carry. */
-  beginFile(file: string, format: string, dataset: string, opts: {bulkCheck?: boolean} = {}): number {
-    const bulk = opts.bulkCheck !== false && this.isBulkLoad(file)
-    if (bulk) this.bulkJournal = enterRollbackJournal(this.db)
+  private begin(): void {
     try {
       this.db.exec('BEGIN IMMEDIATE')
     } catch (error) {
       throw new KtError(`database ${this.dbPath}: ${describeSqliteError(error)}`)
     }
-    const id = Number(this.insertImport.run(new Date().toISOString(), file, format, dataset).lastInsertRowid)
+  }
+
+  /**
+   * Starts a file: its imports row ('loading'), committed at once so that readers leave its rows out while it
+   * loads; then the first batch. A bulk load keeps one transaction for the whole file instead. Returns the import
+   * id its events carry.
+   */
+  beginFile(file: string, format: string, dataset: string, opts: {bulkCheck?: boolean} = {}): number {
+    const bulk = opts.bulkCheck !== false && this.isBulkLoad(file)
+    if (bulk) this.bulkJournal = enterRollbackJournal(this.db)
+    this.begin()
+    const id = Number(this.insertImport.run(new Date().toISOString(), file, format, dataset, OWNER).lastInsertRowid)
     this.deferred = bulk ? deferIndexes(this.db) : []
+    if (!bulk) {
+      this.db.exec('COMMIT')
+      this.begin()
+    }
+    this.current = {id, bulk, rows: 0, since: Date.now()}
     return id
   }
 
   /** One event row in EVENT_COLUMNS order; false when an event with its id is already stored. */
   write(row: unknown[]): boolean {
-    return this.events.writeValues(row)
+    const stored = this.events.writeValues(row)
+    if (this.current) this.current.rows++
+    return stored
   }
 
-  /** Builds deferred indexes, records the counts and commits the file. */
+  /**
+   * Between batches of rows: when the open batch is large or old enough, commit it, leave the database to others
+   * for a moment, and open the next.
+   */
+  async yieldBetweenBatches(): Promise<void> {
+    const c = this.current
+    if (!c || c.bulk || !this.db.inTransaction || (c.rows < BATCH_ROWS && Date.now() - c.since < BATCH_MS)) return
+    this.db.exec('COMMIT')
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
+    this.begin()
+    c.rows = 0
+    c.since = Date.now()
+  }
+
+  /** Builds deferred indexes, records the counts, marks the import done (its events appear) and commits. */
   endFile(importId: number, c: ImportCounts): void {
     if (this.deferred.length) {
       this.db.pragma(`cache_size = ${-INDEX_BUILD_CACHE_KIB}`)
@@ -84,14 +131,18 @@ export class ImportStore {
     }
     this.updateImport.run(c.imported, c.duplicates, c.not_replayable, c.skipped, c.rejected, importId)
     this.db.exec('COMMIT')
+    this.current = null
     this.endBulkJournal()
   }
 
-  /** Drops whatever the open file wrote. */
+  /** Drops whatever the open file wrote: the open batch, and the batches already committed with its imports row. */
   rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK')
     this.deferred = []
     this.endBulkJournal()
+    const c = this.current
+    this.current = null
+    if (c && !c.bulk) deleteImport(this.db, c.id)
   }
 
   close(): void {
@@ -169,4 +220,18 @@ function leaveRollbackJournal(db: DB): void {
   } catch {
     // Not an import failure: the rows are committed.
   }
+}
+
+/** Deletes an unfinished import's events and row. */
+function deleteImport(db: DB, id: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM events WHERE import_id = ?').run(id)
+    db.prepare('DELETE FROM imports WHERE id = ?').run(id)
+  }).immediate()
+}
+
+/** Imports left 'loading' by a process of this host that no longer runs (kill -9): their rows were never shown. */
+function removeAbandonedImports(db: DB): void {
+  const loading = db.prepare("SELECT id, owner FROM imports WHERE status = 'loading'").all() as {id: number; owner: string | null}[]
+  for (const l of loading) if (!ownerAlive(l.owner)) deleteImport(db, l.id)
 }

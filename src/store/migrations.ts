@@ -149,4 +149,15 @@ export const migrations: string[] = [
   `
   DELETE FROM events WHERE kind = 'score';
   `,
+  // v6: long writers let others in. An import commits in batches: its events stay invisible until its imports row
+  // says 'done' (a failed or killed import's rows are deleted, never shown). A replay run is leased by one process
+  // at a time, renewed while it runs and taken over only when stale.
+  `
+  ALTER TABLE imports ADD COLUMN status TEXT NOT NULL DEFAULT 'done';
+  ALTER TABLE imports ADD COLUMN owner TEXT;
+  CREATE INDEX imports_loading ON imports(status) WHERE status <> 'done';
+  CREATE INDEX events_import ON events(import_id);
+  ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+  ALTER TABLE runs ADD COLUMN lease_until TEXT;
+  `,
 ]

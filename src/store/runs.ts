@@ -3,6 +3,7 @@
 import type {Api} from '../records/index.js'
 import type {DB} from './db.js'
 import {buildEventWhere, type EventQuery} from './events.js'
+import {OWNER, ownerAlive} from './owner.js'
 
 export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed'
 
@@ -123,4 +124,35 @@ export function withRollback<T>(db: DB, fn: () => T): T {
     db.exec('ROLLBACK TO kt_dry_run')
     db.exec('RELEASE kt_dry_run')
   }
+}
+
+/** A lease on a run: who replays it, and until when the claim holds unless renewed. */
+export interface RunLease {
+  owner: string
+  until: string
+}
+
+/**
+ * Takes the run for this process until now + ttl, unless another holds it: a lease is taken over only when stale
+ * (not renewed in time, or its process on this host no longer runs). Returns null when taken, else the holder.
+ */
+export function takeRunLease(db: DB, runId: string, ttlMs: number): RunLease | null {
+  const now = new Date()
+  const until = new Date(now.getTime() + ttlMs).toISOString()
+  return db.transaction(() => {
+    const held = db.prepare('SELECT lease_owner AS owner, lease_until AS until FROM runs WHERE id = ?').get(runId) as {owner: string | null; until: string | null} | undefined
+    if (held?.owner && held.owner !== OWNER && held.until !== null && held.until > now.toISOString() && ownerAlive(held.owner)) return {owner: held.owner, until: held.until}
+    db.prepare('UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ?').run(OWNER, until, runId)
+    return null
+  }).immediate()
+}
+
+/** Extends this process's lease; false when another process took the run over (the lease had gone stale). */
+export function renewRunLease(db: DB, runId: string, ttlMs: number): boolean {
+  const until = new Date(Date.now() + ttlMs).toISOString()
+  return db.prepare('UPDATE runs SET lease_until = ? WHERE id = ? AND lease_owner = ?').run(until, runId, OWNER).changes > 0
+}
+
+export function releaseRunLease(db: DB, runId: string): void {
+  db.prepare('UPDATE runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?').run(runId, OWNER)
 }

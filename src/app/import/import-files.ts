@@ -208,7 +208,18 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
   const url = useWorker(files)
   const source = url ? inWorker(url, files, producerOpts) : inThread(files, producerOpts)
   try {
-    for await (const m of source.messages) handle(m)
+    for await (const m of source.messages) {
+      handle(m)
+      // cur is set inside handle(); read it through a cast, as TypeScript cannot see that.
+      const c = cur as Current | null
+      if (m.t === 'batch' && c && !c.failed) {
+        try {
+          await writer.yieldBetweenBatches()
+        } catch (error) {
+          sqliteFailure(c, error)
+        }
+      }
+    }
   } finally {
     writer.close()
     await source.close()
