@@ -6,7 +6,7 @@ import {num, toIso} from '../records/index.js'
 import {stripSecretHeaders} from '../records/index.js'
 import type {Api} from '../records/index.js'
 import {asArray, asObject, asString, isObject, type Json} from '../wire/index.js'
-import {applyHttpStatus, draftForApi, endpointOf} from './openai-batch.js'
+import {applyHttpStatus, draftForApi, endpointOf} from '../wire/index.js'
 import {buildRecord, providerFromUrl, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 

@@ -6,6 +6,7 @@ export {type Json, asArray, asObject, asString, isObject, maybeJson} from './jso
 export {type AssembledStream, type ParsedResponse, type SseEvent, argString, assembleOpenAIChatStream, isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseOpenAIChatRequest, parseOpenAIChatResponse, parseSse} from './openai-chat.js'
 export {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from './openai-completions.js'
 export {assembleResponsesStream, isResponsesResponse, isResponsesSse, parseResponsesRequest, parseResponsesResponse} from './openai-responses.js'
+export {type DraftBase, type Endpoint, type Which, apiOfResponseBody, applyHttpStatus, applyParsedResponse, draftForApi, draftFromBodies, endpointOf, markStreamed} from './draft.js'
 export {type RecordDraft, buildRecord, providerFromUrl, requestFromBody, requestHash, responseFromBody} from './record.js'
 export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
 export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation, anthropicToOpenAIChat, openaiChatToAnthropic} from './translate.js'
