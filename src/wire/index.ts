@@ -9,4 +9,6 @@ export {assembleResponsesStream, isResponsesResponse, isResponsesSse, parseRespo
 export {type DraftBase, type Endpoint, type Which, apiOfResponseBody, applyHttpStatus, applyParsedResponse, draftForApi, draftFromBodies, endpointOf, markStreamed} from './draft.js'
 export {type RecordDraft, buildRecord, providerFromUrl, requestFromBody, requestHash, responseFromBody} from './record.js'
 export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
-export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation, anthropicToOpenAIChat, openaiChatToAnthropic} from './translate.js'
+export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation} from './translate.js'
+export {openaiChatToAnthropic} from './translate-to-anthropic.js'
+export {anthropicToOpenAIChat, type AnthropicToOpenAIOptions} from './translate-to-openai.js'
