@@ -12,7 +12,7 @@ import {Agent as HttpAgent, request as httpRequest, type IncomingMessage, type O
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 import {Readable} from 'node:stream'
 import {abortReason, NodeBody} from './transport-body.js'
-import {decoderFor} from './transport-decode.js'
+import {decodedBody} from './transport-decode.js'
 import {NodeResponse} from './transport-response.js'
 
 export {bodyComplete, readBodyText, sentAt} from './transport-response.js'
@@ -117,8 +117,7 @@ function responseOf(a: Attempt, res: IncomingMessage, done: () => void): {respon
     Object.defineProperty(response, 'url', {value: a.url.href})
     return {response, body: null}
   }
-  const decoder = decoderFor(res.headers['content-encoding'])
-  const body = new NodeBody(res, decoder ? res.pipe(decoder) : res, done)
+  const body = new NodeBody(res, decodedBody(res, res.headers['content-encoding']), done)
   return {response: new NodeResponse(body, a.url.href, a.sentAt, init), body}
 }
 

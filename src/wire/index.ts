@@ -2,6 +2,7 @@
 // bodies to canonical form, SSE assembly, translation between the two APIs. Used by formats, providers and the
 // gateway. May import records/ and util/.
 export {assembleAnthropicStream, isAnthropicResponse, isAnthropicSse, parseAnthropicRequest, parseAnthropicResponse} from './anthropic.js'
+export {DecompressionLimitError, decompressSync, type Encoding, formatBytes, MAX_DECOMPRESSED_ENV, maxDecompressedBytes, OutputLimit} from './decompress.js'
 export {type Json, asArray, asObject, asString, isObject, maybeJson} from './json.js'
 export {type AssembledStream, type ParsedResponse, type SseEvent, argString, assembleOpenAIChatStream, isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseOpenAIChatRequest, parseOpenAIChatResponse, parseSse} from './openai-chat.js'
 export {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from './openai-completions.js'
