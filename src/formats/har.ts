@@ -162,6 +162,28 @@ function entryMetadata(e: Json, req: Json, res: Json, url: string): Record<strin
   return metadata
 }
 
+/** A W3C `traceparent` (`00-<32 hex trace id>-<16 hex span id>-<flags>`) → its trace id. */
+function traceparentId(v: string | null): string | null {
+  const m = v ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/i.exec(v.trim()) : null
+  return m && !/^0+$/.test(m[1]!) ? m[1]!.toLowerCase() : null
+}
+
+/**
+ * Session and trace ids the client sent as request headers: a `*-session-id` header (x-session-id, Helicone's
+ * helicone-session-id, x-litellm-session-id…) and the W3C `traceparent` or an `x-trace-id`.
+ */
+function correlation(req: Json): {session_id: string | null; trace_id: string | null} {
+  let session: string | null = null
+  for (const h of asArray(req.headers)) {
+    const o = asObject(h)
+    if (typeof o.name === 'string' && /(^|-)session-id$/i.test(o.name) && typeof o.value === 'string' && o.value.trim()) {
+      session = o.value.trim()
+      break
+    }
+  }
+  return {session_id: session, trace_id: traceparentId(header(req.headers, 'traceparent')) ?? header(req.headers, 'x-trace-id')}
+}
+
 function entryDraft(e: Json, locator: string): EntryResult {
   const req = asObject(e.request)
   const res = asObject(e.response)
@@ -191,6 +213,7 @@ function entryDraft(e: Json, locator: string): EntryResult {
     // Time to first byte: for an event stream that is about the time to the first token.
     ttft_ms: response.streamed && wait !== null && wait >= 0 ? wait : null,
     metadata: entryMetadata(e, req, res, url),
+    event: correlation(req),
   })
   const entryId = asString(e._id)
   if (!draft.source_id && entryId) draft.source_id = entryId

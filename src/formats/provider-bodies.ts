@@ -8,6 +8,7 @@ import {isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthrop
 import {buildRecord, draftFromBodies, type RecordDraft, type Which} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 import {objectParser} from './common/parser.js'
+import {sessionIdOf, traceIdOf} from './common/values.js'
 
 
 const PAIR_REQUEST_KEYS = ['request', 'request_body', 'requestBody', 'input']
@@ -74,6 +75,8 @@ function pairDraft(which: Which, v: Json, item: Item, format: string): RecordDra
     cost_usd: num(wrapper.cost_usd ?? wrapper.cost),
     tags,
     metadata: meta,
+    // Turns of one conversation share a session id, retries and sub-calls a trace id: on the wrapper or in its metadata.
+    event: {session_id: sessionIdOf(wrapper, meta), trace_id: traceIdOf(wrapper, meta)},
   })
   // A logged error object says more than the status code alone (e.g. Anthropic's overloaded_error on a 529).
   if (draft.status !== 'error') {

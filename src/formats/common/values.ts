@@ -75,3 +75,30 @@ export function isoFromMs(ms: number | null): string | null {
 export function putKnown(into: Json, entries: readonly (readonly [string, unknown])[]): void {
   for (const [k, v] of entries) if (v !== null && v !== undefined) into[k] = v
 }
+
+const SESSION_KEYS = ['session_id', 'sessionId', 'conversation_id', 'conversationId', 'thread_id', 'threadId']
+const TRACE_KEYS = ['trace_id', 'traceId']
+
+function firstKey(keys: readonly string[], sources: readonly unknown[]): string | null {
+  for (const s of sources) {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) continue
+    for (const k of keys) {
+      const v = str((s as Json)[k])
+      if (v !== null) return v
+    }
+  }
+  return null
+}
+
+/**
+ * The session (conversation) id an in-house log keeps next to a call, in the first of `sources` that has one:
+ * `session_id`, `conversation_id` or `thread_id` (or their camelCase forms). Turns of one conversation share it.
+ */
+export function sessionIdOf(...sources: unknown[]): string | null {
+  return firstKey(SESSION_KEYS, sources)
+}
+
+/** The trace id (`trace_id`, `traceId`) in the first of `sources` that has one. */
+export function traceIdOf(...sources: unknown[]): string | null {
+  return firstKey(TRACE_KEYS, sources)
+}

@@ -6,7 +6,7 @@ import {buildRecord} from '../../wire/index.js'
 import {decode, epochMs, hashIdentifier, putKnown, str, strings} from '../common/values.js'
 import type {Format, FormatContext, Item, Outcome} from '../types.js'
 import {draftFrom} from './draft.js'
-import {apiOf, isRedacted, nonEmpty, providerFromLitellm, synthesise} from './request.js'
+import {apiOf, isRedacted, isSilentExperiment, nonEmpty, providerFromLitellm, sessionOf, synthesise} from './request.js'
 import {cacheHit, litellmMeta, litellmUsage} from './response.js'
 
 function isStandardLoggingPayload(v: unknown): boolean {
@@ -67,9 +67,11 @@ function slpOutcome(o: Json, locator: string, ctx: FormatContext): Outcome {
     meta,
     event: {
       // Retries and fallbacks of one request share trace_id (§7, §13): kept for dedupe.
-      trace_id: str(o.trace_id),
-      session_id: str(slpMeta.session_id) ?? str(slpMeta.litellm_session_id),
+      trace_id: str(o.trace_id) ?? str(slpMeta.litellm_trace_id),
+      session_id: sessionOf(o, slpMeta),
       user_id_hash: hashIdentifier(user),
+      // A silent experiment is a shadow call LiteLLM made beside the real one: never production traffic.
+      traffic_role: isSilentExperiment(slpMeta) ? 'shadow' : null,
     },
   })
   draft.source_id = str(o.id) ?? draft.source_id ?? null

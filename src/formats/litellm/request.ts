@@ -5,7 +5,7 @@ import type {Api, Provider} from '../../records/index.js'
 import {asArray, asObject, isObject, type Json} from '../../wire/index.js'
 import {promptText, synthBody, synthBodyWith} from '../common/body.js'
 import {toChatMessages} from '../common/messages.js'
-import {str} from '../common/values.js'
+import {decode, str} from '../common/values.js'
 
 
 /** What LiteLLM writes in place of prompts and completions when message logging is off. */
@@ -82,4 +82,18 @@ export function synthesise(api: Api, model: string | null, messages: unknown, pa
   const list = typeof messages === 'string' ? [{role: 'user', content: messages}] : asArray(messages)
   if (list.length === 0 || !list.every(isObject)) return null
   return synthBody(model, list as Json[], params, extra)
+}
+
+/**
+ * The session id of a call: LiteLLM's own `session_id` (SpendLogs column, payload field), else the metadata's
+ * `session_id` or `litellm_session_id`, else the one the client sent in `requester_metadata`.
+ */
+export function sessionOf(o: Json, meta: Json): string | null {
+  return str(o.session_id) ?? str(meta.session_id) ?? str(meta.litellm_session_id) ?? str(asObject(decode(meta.requester_metadata)).session_id)
+}
+
+/** `metadata.is_silent_experiment`: LiteLLM's shadow call to another model, made beside the one the user got. */
+export function isSilentExperiment(meta: Json): boolean {
+  const v = meta.is_silent_experiment
+  return v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true')
 }

@@ -6,7 +6,7 @@ import {buildRecord} from '../../wire/index.js'
 import {decode, epochMs, hashIdentifier, putKnown, str, strings} from '../common/values.js'
 import type {Format, FormatContext, Item, Outcome, Shape} from '../types.js'
 import {draftFrom} from './draft.js'
-import {apiOf, isRedacted, nonEmpty, providerFromLitellm, synthesise} from './request.js'
+import {apiOf, isRedacted, isSilentExperiment, nonEmpty, providerFromLitellm, sessionOf, synthesise} from './request.js'
 import {cacheHit, litellmMeta, litellmUsage} from './response.js'
 
 function isSpendLog(v: unknown, shape?: Shape): boolean {
@@ -91,9 +91,10 @@ function spendOutcome(o: Json, locator: string, ctx: FormatContext): Outcome {
     tags: strings(o.request_tags),
     meta,
     event: {
-      session_id: str(o.session_id),
+      session_id: sessionOf(o, rowMeta),
       user_id_hash: hashIdentifier(user),
-      trace_id: str(rowMeta.trace_id),
+      trace_id: str(rowMeta.trace_id) ?? str(rowMeta.litellm_trace_id),
+      traffic_role: isSilentExperiment(rowMeta) ? 'shadow' : null,
     },
   })
   if (draft.latency_ms === null) draft.latency_ms = num(o.request_duration_ms)
