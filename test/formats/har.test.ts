@@ -5,11 +5,8 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import {join} from 'node:path'
 import {brotliCompressSync, deflateSync} from 'node:zlib'
-import {openDb} from '../../src/store/db.js'
 import type {EventRow} from '../../src/records/index.js'
-import type {ImportSummary} from '../../src/app/import/import-files.js'
-import {kt} from '../support/cli.js'
-import {BY_SOURCE, fileTempDir, importRows, meta, PUBLIC_DATA, recordsOf} from '../support/import.js'
+import {BY_SOURCE, expectImport, fileTempDir, importRows, jsonHas, jsonIs, meta, PUBLIC_DATA, recordsOf, type RowExpect} from '../support/import.js'
 
 const HAR = join(PUBLIC_DATA, 'har')
 const har = (name: string) => join(HAR, name)
@@ -17,61 +14,57 @@ const har = (name: string) => join(HAR, name)
 const tmp = fileTempDir()
 const importInto = (files: string[]) => importRows(files, {dir: tmp, orderBy: BY_SOURCE})
 
-async function one(name: string): Promise<EventRow> {
-  const {summary, rows} = await importInto([har(name)])
-  assert.equal(summary.files[0]!.format, 'har')
-  assert.equal(summary.files[0]!.error, null)
-  assert.equal(rows.length, 1)
+/** Imports one public-sample HAR holding one call, checks its row against `expected`, and returns it. */
+async function one(name: string, expected: RowExpect): Promise<EventRow> {
+  const {rows} = await expectImport([har(name)], {dir: tmp, orderBy: BY_SOURCE, files: [{format: 'har', error: null}], count: 1, rows: {'#0': expected}})
   return rows[0]!
 }
 
 describe('har: public-sample OpenAI captures', () => {
   test('openai-chat-streaming.har: SSE assembled, no usage without include_usage', async () => {
-    const r = await one('openai-chat-streaming.har')
-    assert.equal(r.source_format, 'har')
-    assert.equal(r.source_locator, 'entry 0')
-    assert.equal(r.provider, 'openai')
-    assert.equal(r.api, 'openai.chat')
-    assert.equal(r.model, 'gpt-3.5-turbo')
-    assert.equal(r.response_model, 'gpt-3.5-turbo-0125')
-    assert.equal(r.response_text, 'Why did the OpenTelemetry developer go broke? Because they were always collecting traces but never making any transactions!')
-    assert.equal(r.finish_reason, 'stop')
-    assert.equal(r.finish_reason_raw, 'stop')
-    assert.equal(r.stream, 1)
-    assert.equal(r.status, 'ok')
-    assert.equal(r.http_status, 200)
-    assert.equal(r.timestamp, '2025-08-14T14:45:16.321Z')
-    assert.equal(r.timestamp_inferred, 0)
-    assert.equal(r.latency_ms, 655)
-    assert.equal(r.ttft_ms, 655, 'timings.wait for a stream')
-    assert.equal(r.input_tokens, null, 'no include_usage: tokens unknown, not 0')
-    assert.equal(r.output_tokens, null)
-    assert.equal(r.source_id, 'chatcmpl-C4TUacC25IN2vuTdOzverPXrXhZa2')
-    assert.equal(r.replayable, 1)
-    const m = meta(r)
-    assert.equal(m.request_id, 'req_599125bea30443a3b95b24dd0f10b1ee')
-    assert.equal(m.openai_processing_ms, 217)
-    assert.equal(m.url, 'https://api.openai.com/v1/chat/completions')
-    assert.equal(m.streamed, true)
-    assert.deepEqual(JSON.parse(r.request_json!), {messages: [{role: 'user', content: 'Tell me a joke about OpenTelemetry'}], model: 'gpt-3.5-turbo', stream: true})
+    await one('openai-chat-streaming.har', {
+      source_format: 'har',
+      source_locator: 'entry 0',
+      provider: 'openai',
+      api: 'openai.chat',
+      model: 'gpt-3.5-turbo',
+      response_model: 'gpt-3.5-turbo-0125',
+      response_text: 'Why did the OpenTelemetry developer go broke? Because they were always collecting traces but never making any transactions!',
+      finish_reason: 'stop',
+      finish_reason_raw: 'stop',
+      stream: 1,
+      status: 'ok',
+      http_status: 200,
+      timestamp: '2025-08-14T14:45:16.321Z',
+      timestamp_inferred: 0,
+      latency_ms: 655,
+      ttft_ms: 655, // timings.wait for a stream
+      input_tokens: null, // no include_usage: tokens unknown, not 0
+      output_tokens: null,
+      source_id: 'chatcmpl-C4TUacC25IN2vuTdOzverPXrXhZa2',
+      replayable: 1,
+      metadata_json: jsonHas({request_id: 'req_599125bea30443a3b95b24dd0f10b1ee', openai_processing_ms: 217, url: 'https://api.openai.com/v1/chat/completions', streamed: true}),
+      request_json: jsonIs({messages: [{role: 'user', content: 'Tell me a joke about OpenTelemetry'}], model: 'gpt-3.5-turbo', stream: true}),
+    })
   })
 
   test('openai-chat-tool-calling.har: Polly gzip+base64 chunk body decoded', async () => {
-    const r = await one('openai-chat-tool-calling.har')
-    assert.equal(r.model, 'gpt-4')
-    assert.equal(r.response_model, 'gpt-4-0613')
-    assert.equal(r.response_text, null)
-    assert.equal(r.finish_reason, 'tool_calls')
-    assert.equal(r.finish_reason_raw, 'tool_calls')
-    assert.equal(r.input_tokens, 82)
-    assert.equal(r.output_tokens, 18)
-    assert.equal(r.total_tokens, 100)
-    assert.equal(r.cached_input_tokens, 0)
-    assert.equal(r.reasoning_tokens, 0)
-    assert.equal(r.stream, 0)
-    assert.equal(r.latency_ms, 1405)
-    assert.equal(r.ttft_ms, null, 'no ttft for a non-streamed call')
-    assert.equal(r.timestamp, '2025-08-14T14:47:00.500Z')
+    const r = await one('openai-chat-tool-calling.har', {
+      model: 'gpt-4',
+      response_model: 'gpt-4-0613',
+      response_text: null,
+      finish_reason: 'tool_calls',
+      finish_reason_raw: 'tool_calls',
+      input_tokens: 82,
+      output_tokens: 18,
+      total_tokens: 100,
+      cached_input_tokens: 0,
+      reasoning_tokens: 0,
+      stream: 0,
+      latency_ms: 1405,
+      ttft_ms: null, // no ttft for a non-streamed call
+      timestamp: '2025-08-14T14:47:00.500Z',
+    })
     const body = JSON.parse(r.response_json!) as {choices: {message: {tool_calls: {id: string; function: {name: string; arguments: string}}[]}}[]}
     const tc = body.choices[0]!.message.tool_calls
     assert.equal(tc.length, 1)
@@ -84,15 +77,16 @@ describe('har: public-sample OpenAI captures', () => {
   })
 
   test('openai-chat-streaming-parallel-tool-calls.har: both calls, in index order', async () => {
-    const r = await one('openai-chat-streaming-parallel-tool-calls.har')
-    assert.equal(r.model, 'gpt-4o-mini')
-    assert.equal(r.response_model, 'gpt-4o-mini-2024-07-18')
-    assert.equal(r.finish_reason, 'tool_calls')
-    assert.equal(r.stream, 1)
-    assert.equal(r.latency_ms, 1735)
-    assert.equal(r.ttft_ms, 1735)
-    assert.equal(r.input_tokens, null)
-    assert.equal(r.timestamp, '2025-08-14T14:47:08.989Z')
+    await one('openai-chat-streaming-parallel-tool-calls.har', {
+      model: 'gpt-4o-mini',
+      response_model: 'gpt-4o-mini-2024-07-18',
+      finish_reason: 'tool_calls',
+      stream: 1,
+      latency_ms: 1735,
+      ttft_ms: 1735,
+      input_tokens: null,
+      timestamp: '2025-08-14T14:47:08.989Z',
+    })
     const [rec] = await recordsOf(har('openai-chat-streaming-parallel-tool-calls.har'))
     assert.deepEqual(rec!.response!.tool_calls, [
       {id: 'call_SHtIMpPE5ainCyw3LLf32VcZ', name: 'get_current_weather', arguments: '{"location": "Boston, MA"}'},
@@ -102,32 +96,40 @@ describe('har: public-sample OpenAI captures', () => {
   })
 
   test('openai-chat-streaming-agent-include-usage.har: two entries, usage from the final chunk', async () => {
-    const {summary, rows} = await importInto([har('openai-chat-streaming-agent-include-usage.har')])
-    assert.equal(summary.totals.imported, 2)
-    assert.equal(rows.length, 2)
-    const [first, second] = rows as [EventRow, EventRow]
-    assert.equal(first.source_locator, 'entry 0')
-    assert.equal(first.model, 'gpt-3.5-turbo')
-    assert.equal(first.response_model, 'gpt-3.5-turbo-0125')
-    assert.equal(first.finish_reason, 'tool_calls')
-    assert.equal(first.response_text, null)
-    assert.equal(first.input_tokens, 91)
-    assert.equal(first.output_tokens, 21)
-    assert.equal(first.total_tokens, 112)
-    assert.equal(first.cached_input_tokens, 0)
-    assert.equal(first.latency_ms, 939)
-    assert.equal(first.timestamp, '2025-08-17T13:58:26.542Z')
-    assert.equal(meta(first).request_id, 'req_b10ae902c64d47fca7546b428896b157')
-    assert.equal(second.source_locator, 'entry 1')
-    assert.equal(second.response_text, 'The result of the expression `5 * (10 + 2)` is 60.')
-    assert.equal(second.finish_reason, 'stop')
-    assert.equal(second.input_tokens, 120)
-    assert.equal(second.output_tokens, 19)
-    assert.equal(second.total_tokens, 139)
-    assert.equal(second.latency_ms, 1029)
-    assert.equal(second.ttft_ms, 1029)
-    assert.equal(second.timestamp, '2025-08-17T13:58:27.502Z')
-    assert.notEqual(first.event_id, second.event_id)
+    const {rows} = await expectImport([har('openai-chat-streaming-agent-include-usage.har')], {
+      dir: tmp,
+      orderBy: BY_SOURCE,
+      totals: {imported: 2},
+      count: 2,
+      rows: {
+        '#0': {
+          source_locator: 'entry 0',
+          model: 'gpt-3.5-turbo',
+          response_model: 'gpt-3.5-turbo-0125',
+          finish_reason: 'tool_calls',
+          response_text: null,
+          input_tokens: 91,
+          output_tokens: 21,
+          total_tokens: 112,
+          cached_input_tokens: 0,
+          latency_ms: 939,
+          timestamp: '2025-08-17T13:58:26.542Z',
+          metadata_json: jsonHas({request_id: 'req_b10ae902c64d47fca7546b428896b157'}),
+        },
+        '#1': {
+          source_locator: 'entry 1',
+          response_text: 'The result of the expression `5 * (10 + 2)` is 60.',
+          finish_reason: 'stop',
+          input_tokens: 120,
+          output_tokens: 19,
+          total_tokens: 139,
+          latency_ms: 1029,
+          ttft_ms: 1029,
+          timestamp: '2025-08-17T13:58:27.502Z',
+        },
+      },
+    })
+    assert.notEqual(rows[0]!.event_id, rows[1]!.event_id)
 
     const [a, b] = await recordsOf(har('openai-chat-streaming-agent-include-usage.har'))
     assert.deepEqual(a!.response!.tool_calls, [{id: 'call_yYw3O05GCuxVOwgU8T9xj1kt', name: 'calculator', arguments: '{"input":"5 * (10 + 2)"}'}])
@@ -140,26 +142,26 @@ describe('har: public-sample OpenAI captures', () => {
   })
 
   test('openai-responses-cached-tokens.har: Responses api, cached tokens = 13', async () => {
-    const r = await one('openai-responses-cached-tokens.har')
-    assert.equal(r.provider, 'openai')
-    assert.equal(r.api, 'openai.responses')
-    assert.equal(r.model, 'gpt-4o-mini')
-    assert.equal(r.response_model, 'gpt-4o-mini-2024-07-18')
-    assert.equal(r.input_tokens, 14)
-    assert.equal(r.cached_input_tokens, 13)
-    assert.equal(r.output_tokens, 26)
-    assert.equal(r.reasoning_tokens, 0)
-    assert.equal(r.total_tokens, 40)
-    assert.equal(r.response_text, 'Why did the OpenTelemetry developer break up with their application?\n\nBecause it just couldn\'t handle the "trace" of their love!')
-    assert.equal(r.finish_reason, 'stop')
-    assert.equal(r.finish_reason_raw, 'completed')
-    assert.equal(r.latency_ms, 2834)
-    assert.equal(r.ttft_ms, null)
-    assert.equal(r.timestamp, '2026-05-28T10:28:31.988Z')
-    assert.equal(r.source_id, 'resp_098a86033e882e31006a1818d103048192889c7541e8827731')
-    assert.equal(r.replayable, 1)
-    assert.equal(meta(r).request_id, 'redacted-request-id')
-    assert.equal(meta(r).openai_processing_ms, 1884)
+    await one('openai-responses-cached-tokens.har', {
+      provider: 'openai',
+      api: 'openai.responses',
+      model: 'gpt-4o-mini',
+      response_model: 'gpt-4o-mini-2024-07-18',
+      input_tokens: 14,
+      cached_input_tokens: 13,
+      output_tokens: 26,
+      reasoning_tokens: 0,
+      total_tokens: 40,
+      response_text: 'Why did the OpenTelemetry developer break up with their application?\n\nBecause it just couldn\'t handle the "trace" of their love!',
+      finish_reason: 'stop',
+      finish_reason_raw: 'completed',
+      latency_ms: 2834,
+      ttft_ms: null,
+      timestamp: '2026-05-28T10:28:31.988Z',
+      source_id: 'resp_098a86033e882e31006a1818d103048192889c7541e8827731',
+      replayable: 1,
+      metadata_json: jsonHas({request_id: 'redacted-request-id', openai_processing_ms: 1884}),
+    })
     const [rec] = await recordsOf(har('openai-responses-cached-tokens.har'))
     assert.deepEqual(rec!.request.messages, [{role: 'user', parts: [{type: 'text', text: 'Tell me a joke about OpenTelemetry'}]}])
   })
@@ -167,11 +169,12 @@ describe('har: public-sample OpenAI captures', () => {
 
 describe('har: public-sample Anthropic captures', () => {
   test('anthropic-messages.har', async () => {
-    const r = await one('anthropic-messages.har')
-    assert.equal(r.provider, 'anthropic')
-    assert.equal(r.api, 'anthropic.messages')
-    assert.equal(r.model, 'claude-3-opus-20240229')
-    assert.equal(r.response_model, 'claude-3-opus-20240229')
+    const r = await one('anthropic-messages.har', {
+      provider: 'anthropic',
+      api: 'anthropic.messages',
+      model: 'claude-3-opus-20240229',
+      response_model: 'claude-3-opus-20240229',
+    })
     assert.ok(r.response_text!.startsWith("Sure! Here's a joke about OpenTelemetry:\n\nWhy did the developer choose OpenTelemetry"))
     assert.ok(r.response_text!.endsWith('better understand and optimize their systems.'))
     assert.equal(r.finish_reason, 'stop')
@@ -192,9 +195,10 @@ describe('har: public-sample Anthropic captures', () => {
   })
 
   test('anthropic-messages-streaming.har: event/data SSE with ping assembled', async () => {
-    const r = await one('anthropic-messages-streaming.har')
-    assert.equal(r.model, 'claude-3-opus-20240229')
-    assert.equal(r.stream, 1)
+    const r = await one('anthropic-messages-streaming.har', {
+      model: 'claude-3-opus-20240229',
+      stream: 1,
+    })
     assert.ok(r.response_text!.startsWith("Sure, here's a joke about OpenTelemetry:\n\nWhy did the developer choose OpenTelemetry"))
     assert.ok(r.response_text!.includes('trace their way to the root of all evil! 😄'))
     assert.equal(r.finish_reason, 'stop')
@@ -211,8 +215,9 @@ describe('har: public-sample Anthropic captures', () => {
   })
 
   test('anthropic-messages-thinking.har: reasoning text and signature kept, ?beta=true URL', async () => {
-    const r = await one('anthropic-messages-thinking.har')
-    assert.equal(r.model, 'claude-opus-4-1-20250805')
+    const r = await one('anthropic-messages-thinking.har', {
+      model: 'claude-opus-4-1-20250805',
+    })
     assert.ok(r.response_text!.startsWith("I'll work through this simple addition step by step."))
     assert.ok(r.response_text!.endsWith('The answer is **4**.'))
     assert.equal(r.finish_reason, 'stop')
@@ -232,14 +237,15 @@ describe('har: public-sample Anthropic captures', () => {
   })
 
   test('anthropic-messages-system-prompt.har: top-level system mapped', async () => {
-    const r = await one('anthropic-messages-system-prompt.har')
-    assert.equal(r.response_text, '! How can I assist you today?')
-    assert.equal(r.finish_reason, 'length')
-    assert.equal(r.finish_reason_raw, 'max_tokens')
-    assert.equal(r.input_tokens, 14)
-    assert.equal(r.output_tokens, 10)
-    assert.equal(r.latency_ms, 1429)
-    assert.equal(r.timestamp, '2025-07-16T18:27:59.601Z')
+    await one('anthropic-messages-system-prompt.har', {
+      response_text: '! How can I assist you today?',
+      finish_reason: 'length',
+      finish_reason_raw: 'max_tokens',
+      input_tokens: 14,
+      output_tokens: 10,
+      latency_ms: 1429,
+      timestamp: '2025-07-16T18:27:59.601Z',
+    })
     const [rec] = await recordsOf(har('anthropic-messages-system-prompt.har'))
     assert.equal(rec!.request.system, 'You are a helpful assistant')
     assert.deepEqual(
@@ -559,31 +565,5 @@ describe('har: credentials never reach the database', () => {
     assert.ok(bytes.includes('interleaved-thinking-2025-05-14'), 'control: kept safe headers are visible')
     for (const s of secrets) assert.ok(!bytes.includes(s), `secret value found in the database file: ${s}`)
     assert.ok(!/set-cookie|authorization|x-api-key/i.test(bytes), 'no credential header names stored')
-  })
-})
-
-describe('CLI', () => {
-  test('kt import <har> --db --json', () => {
-    const dbPath = join(tmp, 'cli.db')
-    const file = har('openai-chat-streaming-agent-include-usage.har')
-    const res = kt(['import', file, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
-    assert.equal(res.code, 0, res.stderr)
-    const summary = JSON.parse(res.stdout) as ImportSummary
-    assert.equal(summary.files[0]!.format, 'har')
-    assert.equal(summary.files[0]!.dataset, 'openai-chat-streaming-agent-include-usage')
-    assert.equal(summary.totals.imported, 2)
-    const db = openDb(dbPath, {readonly: true})
-    try {
-      const rows = db.prepare("SELECT finish_reason, total_tokens FROM events WHERE source_format = 'har' ORDER BY source_locator").all() as EventRow[]
-      assert.deepEqual(
-        rows.map((r) => [r.finish_reason, r.total_tokens]),
-        [
-          ['tool_calls', 112],
-          ['stop', 139],
-        ],
-      )
-    } finally {
-      db.close()
-    }
   })
 })
