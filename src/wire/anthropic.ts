@@ -3,7 +3,7 @@
 import {normalizeFinishReason, usageFromAnthropic} from '../records/index.js'
 import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
-import type {AssembledStream, ParsedResponse, SseEvent} from './openai-chat.js'
+import {eventData, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 import {imagePart, partsOf} from './parts.js'
 
 const PARAM_KEYS = ['max_tokens', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'tool_choice', 'thinking', 'metadata', 'service_tier']
@@ -111,12 +111,8 @@ export function assembleAnthropicStream(events: SseEvent[]): AssembledStream {
   let error: AssembledStream['error'] = null
   let chunks = 0
   for (const ev of events) {
-    let data: Json
-    try {
-      data = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const data = eventData(ev)
+    if (!data) continue
     const type = asString(data.type) ?? ev.event
     chunks++
     switch (type) {

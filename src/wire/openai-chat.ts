@@ -167,6 +167,15 @@ export interface SseEvent {
   data: string
 }
 
+/** An event's data as a JSON object ({} for other JSON values); null when it is not JSON ([DONE], a cut line). */
+export function eventData(ev: SseEvent): Json | null {
+  try {
+    return asObject(JSON.parse(ev.data))
+  } catch {
+    return null
+  }
+}
+
 /** Splits an SSE text into events (blank-line separated; `data:` lines joined with \n). */
 export function parseSse(text: string): SseEvent[] {
   const events: SseEvent[] = []
@@ -228,12 +237,8 @@ export function readOpenAIChunks(events: SseEvent[]): OpenAIChunkStream {
       out.complete = true
       continue
     }
-    let chunk: Json
-    try {
-      chunk = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const chunk = eventData(ev)
+    if (!chunk) continue
     if (chunk.error) {
       const e = asObject(chunk.error)
       out.error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}

@@ -3,7 +3,7 @@
 import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
 import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, isObject, type Json} from './json.js'
-import {argString, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
+import {argString, eventData, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
 import {imagePart, partsOf} from './parts.js'
 
 const RESPONSES_PARAM_KEYS = [
@@ -175,12 +175,8 @@ export function assembleResponsesStream(events: SseEvent[]): AssembledStream {
   let chunks = 0
   const deltas: string[] = []
   for (const ev of events) {
-    let data: Json
-    try {
-      data = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const data = eventData(ev)
+    if (!data) continue
     chunks++
     const type = asString(data.type) ?? ev.event
     if (type && RESPONSES_TERMINAL.has(type)) {
