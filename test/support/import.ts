@@ -3,7 +3,7 @@
 // small lookups they all use on those rows.
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after} from 'node:test'
 import {ImportSession, readFile} from '../../src/formats/index.js'
@@ -58,6 +58,13 @@ export function tmpFile(name: string, text: string): string {
   const p = join(tempDir(), name)
   writeFileSync(p, text)
   return p
+}
+
+/** A database file and its WAL or journal as one latin1 string, byte-for-byte searchable (for secrets that must not be there). */
+export function dbBytes(dbPath: string): string {
+  let s = readFileSync(dbPath).toString('latin1')
+  for (const extra of [`${dbPath}-wal`, `${dbPath}-journal`]) if (existsSync(extra)) s += readFileSync(extra).toString('latin1')
+  return s
 }
 
 /** The format auto-detection picks for `file`. */
