@@ -4,9 +4,10 @@
 import type {RecordError} from '../records/index.js'
 import {asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
 import {BatchJoiner, joinedContext, type Half} from './openai-batch.js'
-import {draftFromBodies} from './provider-bodies.js'
+import {draftFromBodies} from '../wire/index.js'
 import {buildRecord} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
+import {objectParser} from './common/parser.js'
 
 const RESULT_TYPES = new Set(['succeeded', 'errored', 'canceled', 'expired'])
 
@@ -63,12 +64,7 @@ export const anthropicBatchFormat: Format = {
   open: () => {
     const joiner = new BatchJoiner()
     return {
-      *parse(item: Item, ctx: FormatContext): Iterable<Outcome> {
-        const v = item.value
-        if (!isObject(v)) {
-          yield {kind: 'reject', reason: 'expected a JSON object', locator: item.locator}
-          return
-        }
+      ...objectParser('', function* (v: Json, item: Item, ctx: FormatContext): Iterable<Outcome> {
         if (isRequestLine(v)) {
           const {input, output} = joiner.offerInput(v.custom_id as string, v, item, ctx)
           if (output) yield record(v.custom_id as string, input, output)
@@ -86,7 +82,7 @@ export const anthropicBatchFormat: Format = {
               ? `unknown batch result type ${JSON.stringify(asObject(v.result).type ?? null)}`
               : 'neither a request line {custom_id, params:{messages}} nor a result line {custom_id, result}'
         yield {kind: 'reject', reason: why, locator: item.locator}
-      },
+      }),
       *finish(): Iterable<Outcome> {
         for (const l of joiner.leftovers()) yield l.kind === 'input' ? record(l.id, l.half, null) : record(l.id, null, l.half)
       },

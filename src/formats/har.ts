@@ -1,12 +1,10 @@
 // HAR 1.2 captures (docs/log-formats.md §11): browser DevTools, mitmproxy, Polly.JS/VCR recordings. Each POST to an
 // LLM generation endpoint becomes a record; every other entry is counted as a skip with its reason.
 // Credentials never leave this file: only a short allowlist of harmless headers is kept in metadata.
-import {brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync} from 'node:zlib'
 import {num, toIso} from '../records/index.js'
 import {stripSecretHeaders} from '../records/index.js'
-import type {Api} from '../records/index.js'
 import {asArray, asObject, asString, isObject, type Json} from '../wire/index.js'
-import {applyHttpStatus, draftForApi, endpointOf} from './openai-batch.js'
+import {applyHttpStatus, DecompressionLimitError, decompressSync, draftForApi, endpointOf, type Encoding, type Endpoint} from '../wire/index.js'
 import {buildRecord, providerFromUrl, type RecordDraft} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 
@@ -40,18 +38,23 @@ function safeUrl(raw: string): string {
   }
 }
 
+/**
+ * The decompressed bytes, by gzip magic or the content-encoding header; the bytes as they are when none applies or
+ * decompression fails (recorders often store the already-decoded body while keeping the header). Past the cap
+ * (KT_MAX_DECOMPRESSED_BYTES) it throws: the entry is rejected, never inflated whole.
+ */
 function decompress(bytes: Buffer, contentEncoding: string | null): Buffer {
   const enc = (contentEncoding ?? '').toLowerCase()
-  const attempts: ((b: Buffer) => Buffer)[] = []
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) attempts.push(gunzipSync)
-  if (enc.includes('br')) attempts.push(brotliDecompressSync)
-  if (enc.includes('deflate')) attempts.push(inflateSync, inflateRawSync)
-  if (enc.includes('gzip')) attempts.push(gunzipSync)
-  for (const f of attempts) {
+  const attempts: Encoding[] = []
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) attempts.push('gzip')
+  if (enc.includes('br')) attempts.push('br')
+  if (enc.includes('deflate')) attempts.push('deflate', 'deflate-raw')
+  if (enc.includes('gzip')) attempts.push('gzip')
+  for (const e of attempts) {
     try {
-      return f(bytes)
-    } catch {
-      // Recorders often store the already-decoded body while keeping the content-encoding header.
+      return decompressSync(bytes, e, 'response body')
+    } catch (error) {
+      if (error instanceof DecompressionLimitError) throw error
     }
   }
   return bytes
@@ -88,62 +91,61 @@ function looksSse(text: string, mime: string | null): boolean {
 
 type EntryResult = {kind: 'skip' | 'reject'; reason: string} | {kind: 'draft'; draft: RecordDraft}
 
-function entryDraft(e: Json, locator: string): EntryResult {
-  const req = asObject(e.request)
-  const res = asObject(e.response)
-  const url = asString(req.url) ?? ''
-  const method = (asString(req.method) ?? '').toUpperCase()
-  const endpoint = endpointOf(url)
-  if (!endpoint) return {kind: 'skip', reason: 'not an LLM API endpoint'}
-  if ('skip' in endpoint) return {kind: 'skip', reason: endpoint.skip}
-  if (method === 'OPTIONS') return {kind: 'skip', reason: 'CORS preflight (OPTIONS)'}
-  if (method !== 'POST') return {kind: 'skip', reason: `${method || 'unknown'} request to an LLM endpoint (only POST is a generation)`}
-  const status = num(res.status)
-  if (status === 0 || status === null) return {kind: 'skip', reason: 'aborted request (no HTTP status)'}
-  if (status >= 300 && status < 400) return {kind: 'skip', reason: 'redirect (HTTP 3xx)'}
-  const api: Api = endpoint.api
+/** Why an entry is not a generation call to import (null: it is one). */
+function skipReason(method: string, endpoint: Endpoint | null, status: number | null): string | null {
+  if (!endpoint) return 'not an LLM API endpoint'
+  if ('skip' in endpoint) return endpoint.skip
+  if (method === 'OPTIONS') return 'CORS preflight (OPTIONS)'
+  if (method !== 'POST') return `${method || 'unknown'} request to an LLM endpoint (only POST is a generation)`
+  if (status === 0 || status === null) return 'aborted request (no HTTP status)'
+  if (status >= 300 && status < 400) return 'redirect (HTTP 3xx)'
+  return null
+}
 
-  // Request body: JSON in postData.text.
-  let reqBody: Json | null = null
+/** The request body: the JSON object in postData.text (null when the tool kept none). */
+function requestBody(req: Json): {body: Json | null} | {reject: string} {
   const postText = asString(asObject(req.postData).text)
-  if (postText !== null && postText.trim() !== '') {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(postText)
-    } catch {
-      return {kind: 'reject', reason: 'request body is not JSON'}
-    }
-    if (!isObject(parsed)) return {kind: 'reject', reason: 'request body is not a JSON object'}
-    reqBody = parsed
-  }
-
-  // Response body: JSON or SSE text, possibly base64/compressed.
-  const content = asObject(res.content)
-  const contentEncoding = header(res.headers, 'content-encoding')
-  let bodyText: string | null
+  if (postText === null || postText.trim() === '') return {body: null}
+  let parsed: unknown
   try {
-    bodyText = decodeContent(content, contentEncoding)
-  } catch (error) {
-    return {kind: 'reject', reason: `cannot decode response body: ${(error as Error).message}`}
+    parsed = JSON.parse(postText)
+  } catch {
+    return {reject: 'request body is not JSON'}
   }
-  let resBody: Json | string | null = null
-  let unparsed: string | null = null
-  const streamed = bodyText !== null && bodyText.trim() !== '' && looksSse(bodyText, asString(content.mimeType))
-  if (bodyText !== null && bodyText.trim() !== '') {
-    if (streamed) resBody = bodyText
-    else {
-      try {
-        const parsed = JSON.parse(bodyText) as unknown
-        if (isObject(parsed)) resBody = parsed
-        else unparsed = bodyText
-      } catch {
-        unparsed = bodyText
-      }
-    }
-  }
-  if (unparsed !== null && status < 400) return {kind: 'reject', reason: 'response body is neither JSON nor an event stream'}
-  if (!reqBody && resBody === null && status < 400) return {kind: 'reject', reason: 'entry has neither a request nor a response body'}
+  return isObject(parsed) ? {body: parsed} : {reject: 'request body is not a JSON object'}
+}
 
+interface ResponseBody {
+  /** A JSON object, or SSE text. */
+  body: Json | string | null
+  /** Text that is neither (kept as the error message of a failed call). */
+  unparsed: string | null
+  streamed: boolean
+}
+
+/** The response body: JSON or SSE text, possibly base64 and compressed. */
+function responseBody(res: Json): ResponseBody | {reject: string} {
+  const content = asObject(res.content)
+  let text: string | null
+  try {
+    text = decodeContent(content, header(res.headers, 'content-encoding'))
+  } catch (error) {
+    if (error instanceof DecompressionLimitError) return {reject: `${error.message}; the entry is not imported`}
+    return {reject: `cannot decode response body: ${(error as Error).message}`}
+  }
+  if (text === null || text.trim() === '') return {body: null, unparsed: null, streamed: false}
+  if (looksSse(text, asString(content.mimeType))) return {body: text, unparsed: null, streamed: true}
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (isObject(parsed)) return {body: parsed, unparsed: null, streamed: false}
+  } catch {
+    // not JSON: below
+  }
+  return {body: null, unparsed: text, streamed: false}
+}
+
+/** Entry id, request id, processing time and the harmless request headers, for metadata. */
+function entryMetadata(e: Json, req: Json, res: Json, url: string): Record<string, unknown> {
   const metadata: Record<string, unknown> = {url: safeUrl(url)}
   const entryId = asString(e._id)
   if (entryId) metadata.har_entry_id = entryId
@@ -157,11 +159,50 @@ function entryDraft(e: Json, locator: string): EntryResult {
     if (v !== null) kept[name] = v
   }
   if (Object.keys(kept).length) metadata.request_headers = stripSecretHeaders(kept)
+  return metadata
+}
 
+/** A W3C `traceparent` (`00-<32 hex trace id>-<16 hex span id>-<flags>`) → its trace id. */
+function traceparentId(v: string | null): string | null {
+  const m = v ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/i.exec(v.trim()) : null
+  return m && !/^0+$/.test(m[1]!) ? m[1]!.toLowerCase() : null
+}
+
+/**
+ * Session and trace ids the client sent as request headers: a `*-session-id` header (x-session-id, Helicone's
+ * helicone-session-id, x-litellm-session-id…) and the W3C `traceparent` or an `x-trace-id`.
+ */
+function correlation(req: Json): {session_id: string | null; trace_id: string | null} {
+  let session: string | null = null
+  for (const h of asArray(req.headers)) {
+    const o = asObject(h)
+    if (typeof o.name === 'string' && /(^|-)session-id$/i.test(o.name) && typeof o.value === 'string' && o.value.trim()) {
+      session = o.value.trim()
+      break
+    }
+  }
+  return {session_id: session, trace_id: traceparentId(header(req.headers, 'traceparent')) ?? header(req.headers, 'x-trace-id')}
+}
+
+function entryDraft(e: Json, locator: string): EntryResult {
+  const req = asObject(e.request)
+  const res = asObject(e.response)
+  const url = asString(req.url) ?? ''
+  const endpoint = endpointOf(url)
+  const status = num(res.status)
+  const skip = skipReason((asString(req.method) ?? '').toUpperCase(), endpoint, status)
+  if (skip || !endpoint || 'skip' in endpoint || status === null) return {kind: 'skip', reason: skip ?? 'not an LLM API endpoint'}
+  const request = requestBody(req)
+  if ('reject' in request) return {kind: 'reject', reason: request.reject}
+  const reqBody = request.body
+  const response = responseBody(res)
+  if ('reject' in response) return {kind: 'reject', reason: response.reject}
+  if (response.unparsed !== null && status < 400) return {kind: 'reject', reason: 'response body is neither JSON nor an event stream'}
+  if (!reqBody && response.body === null && status < 400) return {kind: 'reject', reason: 'entry has neither a request nor a response body'}
   const time = num(e.time)
   const wait = num(asObject(e.timings).wait)
   const deployment = /\/openai\/deployments\/([^/?#]+)\//.exec(url)?.[1]
-  const draft = draftForApi(api, reqBody, resBody, {
+  const draft = draftForApi(endpoint.api, reqBody, response.body, {
     format: 'har',
     locator,
     timestamp: toIso(e.startedDateTime),
@@ -170,11 +211,13 @@ function entryDraft(e: Json, locator: string): EntryResult {
     model: (reqBody && asString(reqBody.model)) ?? (deployment ? decodeURIComponent(deployment) : undefined),
     latency_ms: time !== null && time >= 0 ? time : null,
     // Time to first byte: for an event stream that is about the time to the first token.
-    ttft_ms: streamed && wait !== null && wait >= 0 ? wait : null,
-    metadata,
+    ttft_ms: response.streamed && wait !== null && wait >= 0 ? wait : null,
+    metadata: entryMetadata(e, req, res, url),
+    event: correlation(req),
   })
+  const entryId = asString(e._id)
   if (!draft.source_id && entryId) draft.source_id = entryId
-  applyHttpStatus(draft, status, unparsed ? unparsed.slice(0, 500) : null)
+  applyHttpStatus(draft, status, response.unparsed ? response.unparsed.slice(0, 500) : null)
   return {kind: 'draft', draft}
 }
 

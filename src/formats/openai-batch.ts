@@ -3,122 +3,13 @@
 // completion directly in `response` and a string `error`). Input and output are separate files, joined on
 // custom_id across the files of one import session; halves without a partner are emitted by finish().
 //
-// It also holds `endpointOf` and `draftForApi`, which HAR and recordings reuse.
+// The bodies are read by the wire layer's body-to-record codec (src/wire/draft.ts), as HAR and recordings do.
 import {num} from '../records/index.js'
 import type {Api, RecordError} from '../records/index.js'
-import {emptyRequest} from '../records/index.js'
 import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
-import {parseSse} from '../wire/index.js'
-import {assembleCompletionsStream, isCompletionsResponse, parseCompletionsRequest, parseCompletionsResponse} from '../wire/index.js'
-import {assembleResponsesStream, isResponsesResponse, parseResponsesRequest, parseResponsesResponse} from '../wire/index.js'
-import {applyParsedResponse, draftFromBodies, markStreamed} from './provider-bodies.js'
-import {buildRecord, type RecordDraft} from '../wire/index.js'
+import {apiOfResponseBody, applyHttpStatus, buildRecord, draftForApi, endpointOf} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
-
-// ---------------------------------------------------------------------------------------------------------
-// Endpoints
-
-export type Endpoint = {api: Api} | {skip: string}
-
-/**
- * What a request URL (absolute, or a Batch-style path) is: a generation api kt imports, a known
- * non-generation endpoint to skip, or null when it is not an LLM API path at all. Matches path suffixes,
- * so proxies (LiteLLM, Helicone, OpenRouter) and Azure deployments are recognised too.
- */
-export function endpointOf(url: string): Endpoint | null {
-  const path = (url.split(/[?#]/)[0] ?? '').replace(/\/+$/, '')
-  if (/\/chat\/completions$/.test(path)) return {api: 'openai.chat'}
-  if (/\/v1\/messages$/.test(path)) return {api: 'anthropic.messages'}
-  if (/\/responses$/.test(path)) return {api: 'openai.responses'}
-  if (/(^|\/)(v1|deployments\/[^/]+)\/completions$/.test(path)) return {api: 'openai.completions'}
-  if (/\/embeddings$/.test(path)) return {skip: 'embeddings request (not a generation)'}
-  if (/\/moderations$/.test(path)) return {skip: 'moderation request (not a generation)'}
-  if (/\/images\/[a-z]+$/.test(path)) return {skip: 'image request (not a text generation)'}
-  if (/\/audio\/[a-z]+$/.test(path)) return {skip: 'audio request (not a text generation)'}
-  if (/\/messages\/count_tokens$/.test(path)) return {skip: 'token count request (not a generation)'}
-  return null
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// One draft from a request/response body pair of any api kt imports.
-
-type Base = Omit<RecordDraft, 'format'> & {format: string}
-
-/** Like provider-bodies' draftFromBodies, for the OpenAI Responses and Completions apis. */
-function openaiOtherDraft(api: 'openai.responses' | 'openai.completions', reqBody: Json | null, resBody: Json | string | null, base: Base): RecordDraft {
-  const responses = api === 'openai.responses'
-  const request = reqBody ? (responses ? parseResponsesRequest(reqBody) : parseCompletionsRequest(reqBody)) : null
-  const draft: RecordDraft = {...base, api, request}
-  let body: Json | null = null
-  if (typeof resBody === 'string') {
-    const events = parseSse(resBody)
-    const s = responses ? assembleResponsesStream(events) : assembleCompletionsStream(events)
-    body = s.body
-    markStreamed(draft, s)
-  } else if (resBody) {
-    body = resBody
-  }
-  if (body && isObject(body.error)) {
-    // A failed Response still carries its object; a bare `{error}` body is only an error.
-    const e = body.error
-    draft.status = 'error'
-    draft.error = {type: asString(e.type) ?? (responses && body.status === 'failed' ? 'failed' : null), code: asString(e.code), message: asString(e.message)}
-    if (!(responses && body.object === 'response')) body = null
-  }
-  if (body) {
-    const parsed = responses ? parseResponsesResponse(body) : parseCompletionsResponse(body)
-    applyParsedResponse(draft, parsed)
-  }
-  draft.model ??= (reqBody && asString(reqBody.model)) ?? (body ? asString(body.model) : null)
-  draft.provider ??= 'openai'
-  // §4: a request continuing server-side state cannot be replayed from the log alone.
-  if (reqBody && (reqBody.previous_response_id || reqBody.conversation)) {
-    draft.replayable = false
-    draft.metadata = {...(draft.metadata ?? {}), not_replayable_reason: 'depends on server-side state (previous_response_id/conversation)'}
-  }
-  return draft
-}
-
-/** A draft for any generation api from its request body, response body (object, or SSE text) or both. */
-export function draftForApi(api: Api, reqBody: Json | null, resBody: Json | string | null, base: Base): RecordDraft {
-  let draft: RecordDraft
-  switch (api) {
-    case 'openai.chat':
-      draft = draftFromBodies('openai', reqBody, resBody, base)
-      break
-    case 'anthropic.messages':
-      draft = draftFromBodies('anthropic', reqBody, resBody, base)
-      break
-    case 'openai.responses':
-    case 'openai.completions':
-      draft = openaiOtherDraft(api, reqBody, resBody, base)
-      break
-    default:
-      return {...base, api: 'unknown', request: null, model: base.model ?? (reqBody ? asString(reqBody.model) : null)}
-  }
-  // A streamed response without its request still was a stream (the events table reads `stream` from the request).
-  if (!draft.request && typeof resBody === 'string') draft.request = {...emptyRequest(), stream: true}
-  return draft
-}
-
-/** The api a bare response body belongs to, when no request says so. */
-export function apiOfResponseBody(v: unknown): Api | null {
-  const o = asObject(v)
-  if (o.object === 'chat.completion' || (Array.isArray(o.choices) && asObject(asArray(o.choices)[0]).message !== undefined)) return 'openai.chat'
-  if (o.type === 'message' && Array.isArray(o.content)) return 'anthropic.messages'
-  if (isResponsesResponse(o)) return 'openai.responses'
-  if (isCompletionsResponse(o)) return 'openai.completions'
-  return null
-}
-
-/** Marks a draft failed because of its HTTP status, keeping a more specific error found in the body. */
-export function applyHttpStatus(draft: RecordDraft, status: number | null, message: string | null = null): void {
-  draft.http_status = status
-  if (status === null || (status >= 200 && status < 400)) return
-  if (draft.status !== 'error') draft.status = 'error'
-  draft.error ??= {type: 'http_error', code: String(status), message}
-  if (draft.response && draft.response.finish_reason !== 'error') draft.response = {...draft.response, finish_reason: 'error'}
-}
+import {objectParser} from './common/parser.js'
 
 // ---------------------------------------------------------------------------------------------------------
 // Cross-file join on custom_id (shared with the Anthropic Message Batches format).
@@ -290,12 +181,7 @@ export const openaiBatchFormat: Format = {
     // custom_ids whose request is not a generation: their results are skipped too.
     const skipped = new Map<string, string>()
     return {
-      *parse(item: Item, ctx: FormatContext): Iterable<Outcome> {
-        const v = item.value
-        if (!isObject(v)) {
-          yield {kind: 'reject', reason: 'expected a JSON object', locator: item.locator}
-          return
-        }
+      ...objectParser('', function* (v: Json, item: Item, ctx: FormatContext): Iterable<Outcome> {
         if (isInputLine(v)) {
           const id = v.custom_id as string
           const endpoint = endpointOf(v.url as string)
@@ -330,7 +216,7 @@ export const openaiBatchFormat: Format = {
           return
         }
         yield {kind: 'reject', reason: 'neither a batch input line {custom_id, method, url, body} nor an output line {custom_id, response, error}', locator: item.locator}
-      },
+      }),
       *finish(): Iterable<Outcome> {
         for (const l of joiner.leftovers()) {
           yield l.kind === 'input' ? batchRecord(l.id, l.half, null) : batchRecord(l.id, null, l.half)

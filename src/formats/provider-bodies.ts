@@ -2,25 +2,14 @@
 // `{request, response, timestamp?, latency_ms?, ...}`, one per JSONL line or as a JSON document/array.
 // Also a raw SSE capture (one streamed response, OpenAI or Anthropic).
 import {num, toIso} from '../records/index.js'
-import type {Api} from '../records/index.js'
-import {isAnthropicResponse, isAnthropicSse, assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from '../wire/index.js'
+import {isAnthropicResponse, isAnthropicSse} from '../wire/index.js'
 import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
-import {
-  assembleOpenAIChatStream,
-  isOpenAIChatRequest,
-  isOpenAIChatResponse,
-  isOpenAIChatSse,
-  looksAnthropicMessages,
-  parseOpenAIChatRequest,
-  parseOpenAIChatResponse,
-  parseSse,
-  type AssembledStream,
-  type ParsedResponse,
-} from '../wire/index.js'
-import {buildRecord, type RecordDraft} from '../wire/index.js'
+import {isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseSse} from '../wire/index.js'
+import {buildRecord, draftFromBodies, type RecordDraft, type Which} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
+import {objectParser} from './common/parser.js'
+import {sessionIdOf, traceIdOf} from './common/values.js'
 
-type Which = 'openai' | 'anthropic'
 
 const PAIR_REQUEST_KEYS = ['request', 'request_body', 'requestBody', 'input']
 const PAIR_RESPONSE_KEYS = ['response', 'response_body', 'responseBody', 'output']
@@ -64,70 +53,6 @@ function classify(v: unknown): Which | null {
   return null
 }
 
-/**
- * A response that was read from an SSE stream: the request asked for a stream, and an error event or a
- * stream cut before its final event makes the record an error.
- */
-export function markStreamed(draft: RecordDraft, s: AssembledStream): void {
-  if (draft.request) draft.request.stream = true
-  if (s.error) {
-    draft.status = 'error'
-    draft.error = {type: s.error.type, code: null, message: s.error.message}
-  } else if (!s.complete) {
-    draft.status = 'error'
-    draft.error = {type: 'stream_incomplete', code: null, message: 'stream ended before its final event'}
-  }
-  draft.metadata = {...(draft.metadata ?? {}), streamed: true}
-}
-
-/** A parsed response body onto the draft; the id and created time only where the source had none. */
-export function applyParsedResponse(draft: RecordDraft, parsed: ParsedResponse): void {
-  draft.response = draft.status === 'error' ? {...parsed.response, finish_reason: 'error'} : parsed.response
-  draft.usage = parsed.usage
-  draft.response_model = parsed.model
-  draft.source_id ??= parsed.id
-  if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
-}
-
-function assemble(which: Which, text: string): AssembledStream {
-  const events = parseSse(text)
-  return which === 'anthropic' ? assembleAnthropicStream(events) : assembleOpenAIChatStream(events)
-}
-
-export function draftFromBodies(
-  which: Which,
-  reqBody: Json | null,
-  resBody: Json | string | null,
-  base: Omit<RecordDraft, 'format'> & {format: string},
-): RecordDraft {
-  const api: Api = which === 'anthropic' ? 'anthropic.messages' : 'openai.chat'
-  const request = reqBody ? (which === 'anthropic' ? parseAnthropicRequest(reqBody) : parseOpenAIChatRequest(reqBody)) : null
-  // Object.assign, not spread: later property additions on a spread object cost a new hidden class per record
-  // on Node 20 (about a third of the import's parsing time).
-  const draft: RecordDraft = Object.assign({}, base, {api, request})
-  let body: Json | null = null
-  if (typeof resBody === 'string') {
-    const s = assemble(which, resBody)
-    body = s.body
-    markStreamed(draft, s)
-  } else if (resBody) {
-    body = resBody
-  }
-  if (body && (asObject(body).error || asObject(body).type === 'error')) {
-    const e = asObject(asObject(body).error)
-    draft.status = 'error'
-    draft.error = {type: asString(e.type), code: asString(e.code) ?? null, message: asString(e.message)}
-    body = null
-  }
-  if (body) {
-    const parsed = which === 'anthropic' ? parseAnthropicResponse(body) : parseOpenAIChatResponse(body)
-    applyParsedResponse(draft, parsed)
-  }
-  draft.model ??= (reqBody && asString(reqBody.model)) ?? (body ? asString(body.model) : null)
-  draft.provider ??= which
-  return draft
-}
-
 function pairDraft(which: Which, v: Json, item: Item, format: string): RecordDraft {
   const isBareResponse = which === 'openai' ? isOpenAIChatResponse(v) : isAnthropicResponse(v)
   const req = isBareResponse ? null : pick(v, PAIR_REQUEST_KEYS)
@@ -150,6 +75,8 @@ function pairDraft(which: Which, v: Json, item: Item, format: string): RecordDra
     cost_usd: num(wrapper.cost_usd ?? wrapper.cost),
     tags,
     metadata: meta,
+    // Turns of one conversation share a session id, retries and sub-calls a trace id: on the wrapper or in its metadata.
+    event: {session_id: sessionIdOf(wrapper, meta), trace_id: traceIdOf(wrapper, meta)},
   })
   // A logged error object says more than the status code alone (e.g. Anthropic's overloaded_error on a 529).
   if (draft.status !== 'error') {
@@ -171,22 +98,17 @@ function bodyFormat(which: Which, name: string, title: string): Format {
     shapes: ['jsonl', 'json'],
     family: 'provider-bodies',
     detect: (v) => classify(v) === which,
-    open: () => ({
-      *parse(item: Item, ctx: FormatContext): Iterable<Outcome> {
-        if (!isObject(item.value)) {
-          yield {kind: 'reject', reason: 'expected a JSON object', locator: item.locator}
-          return
-        }
+    open: () =>
+      objectParser('', function* (v: Json, item: Item, ctx: FormatContext): Iterable<Outcome> {
         // Either provider's bodies may follow in the same file; each line is parsed as what it is.
-        const c = classify(item.value)
+        const c = classify(v)
         if (c === null) {
           yield {kind: 'reject', reason: 'not an OpenAI Chat or Anthropic Messages request, response or pair', locator: item.locator}
           return
         }
         const fmt = c === which ? name : c === 'openai' ? 'openai-chat' : 'anthropic-messages'
-        yield {kind: 'record', record: buildRecord(pairDraft(c, item.value, item, fmt), ctx)}
-      },
-    }),
+        yield {kind: 'record', record: buildRecord(pairDraft(c, v, item, fmt), ctx)}
+      }),
   }
 }
 

@@ -6,6 +6,7 @@ import type {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {parse as parseCsv} from 'csv-parse'
 import {KtError} from '../util/index.js'
+import {DecompressionLimitError, maxDecompressedBytes, OutputLimit} from '../wire/index.js'
 import type {Item, Shape} from './types.js'
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024
@@ -44,17 +45,32 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-/** The file's bytes, decompressed when gzip. */
-export async function openBytes(path: string): Promise<Readable> {
-  const raw = createReadStream(path, {highWaterMark: 1 << 20})
-  if (!(await isGzip(path))) return raw
-  const gunzip = createGunzip()
-  raw.on('error', (e) => gunzip.destroy(e))
-  return raw.pipe(gunzip)
+interface Bytes {
+  stream: Readable
+  /** The decompression cap on a gzip file (null for a plain one); lifted for shapes read a bounded piece at a time. */
+  limit: OutputLimit | null
 }
 
-function wrapStreamError(path: string, error: unknown): KtError {
+/**
+ * The file's bytes, decompressed when gzip. The decompressed output is capped (KT_MAX_DECOMPRESSED_BYTES): what is
+ * read whole (a JSON document, an SSE capture) must fit under it; JSONL and CSV lift the cap, their lines and
+ * records being capped one by one.
+ */
+export async function openBytes(path: string): Promise<Bytes> {
+  const raw = createReadStream(path, {highWaterMark: 1 << 20})
+  if (!(await isGzip(path))) return {stream: raw, limit: null}
+  const gunzip = createGunzip()
+  const limit = new OutputLimit(maxDecompressedBytes(), 'gzip data')
+  raw.on('error', (e) => gunzip.destroy(e))
+  gunzip.on('error', (e) => limit.destroy(e))
+  // A cap reached stops the decompressor: nothing more is inflated.
+  limit.on('error', () => gunzip.destroy())
+  return {stream: raw.pipe(gunzip).pipe(limit), limit}
+}
+
+function wrapStreamError(path: string, error: unknown, line?: number): KtError {
   const e = error as {code?: string; message?: string}
+  if (error instanceof DecompressionLimitError) return new KtError(`${path}${line ? `:${line}` : ''}: ${error.message}; the file is not imported`)
   if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') return new KtError(`${path}: corrupt or truncated gzip data`)
   if (error instanceof KtError) return error
   return new KtError(`${path}: read failed: ${e.message ?? String(error)}`)
@@ -97,7 +113,7 @@ export async function* readLines(path: string, stream: Readable, maxLine = MAX_L
       }
     }
   } catch (error) {
-    throw wrapStreamError(path, error)
+    throw wrapStreamError(path, error, lineNo + 1)
   }
   if (pendingLen > 0) {
     lineNo++
@@ -158,7 +174,8 @@ function parseJsonLine(text: string): unknown {
  */
 export async function openItems(path: string): Promise<Opened> {
   checkFile(path)
-  const lines = readLines(path, await openBytes(path))
+  const bytes = await openBytes(path)
+  const lines = readLines(path, bytes.stream)
   // Skip leading blank lines, remembering them so JSON documents keep their line numbers.
   let first: Line | undefined
   const buffered: Line[] = []
@@ -183,6 +200,7 @@ export async function openItems(path: string): Promise<Opened> {
   if (head.startsWith('data:') || head.startsWith('event:')) {
     return {shape: 'sse', items: sseItems(path, rest())}
   }
+  const lift = () => bytes.limit?.lift()
   if (head.startsWith('{')) {
     let firstValue: unknown
     try {
@@ -191,11 +209,13 @@ export async function openItems(path: string): Promise<Opened> {
       firstValue = undefined
     }
     if (firstValue !== undefined && typeof firstValue === 'object' && firstValue !== null && !Array.isArray(firstValue)) {
+      lift()
       return {shape: 'jsonl', items: jsonlItems(path, rest())}
     }
     return {shape: 'json', items: documentItems(path, rest())}
   }
   if (head.startsWith('[')) return {shape: 'json', items: documentItems(path, rest())}
+  bytes.stream.destroy()
   return {shape: 'csv', items: csvItems(path)}
 }
 
@@ -258,7 +278,8 @@ async function* csvItems(path: string): AsyncGenerator<Item> {
     max_record_size: MAX_LINE_BYTES,
     skip_empty_lines: true,
   })
-  const bytes = await openBytes(path)
+  const {stream: bytes, limit} = await openBytes(path)
+  limit?.lift()
   bytes.on('error', (e) => parser.destroy(e))
   bytes.pipe(parser)
   let row = 1

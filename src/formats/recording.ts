@@ -8,7 +8,7 @@ import {isAnthropicSse} from '../wire/index.js'
 import {asObject, isObject, type Json} from '../wire/index.js'
 import {isOpenAIChatSse, parseSse} from '../wire/index.js'
 import {isResponsesSse} from '../wire/index.js'
-import {apiOfResponseBody, applyHttpStatus, draftForApi} from './openai-batch.js'
+import {apiOfResponseBody, applyHttpStatus, draftForApi} from '../wire/index.js'
 import {buildRecord} from '../wire/index.js'
 import type {Format, FormatContext, Item, Outcome} from './types.js'
 

@@ -8,6 +8,7 @@ export type {
   CallStatus,
   ProviderClient,
   ProviderKind,
+  RecordedAnswer,
   SimulationSpec,
   SimulationStyle,
   TargetSpec,

@@ -43,6 +43,18 @@ export interface CallRequest {
   body: Record<string, unknown>
   /** Overrides the body's own `stream` flag when given. */
   stream?: boolean
+  /** The answer logged for this request, when replaying one: a faithful simulated target answers like it. */
+  recorded?: RecordedAnswer | null
+}
+
+/** A request's logged answer, as replay hands it to simulated targets (real targets never see it). */
+export interface RecordedAnswer {
+  /** The wire api of `response_json`. */
+  api: string
+  text: string | null
+  finish_reason: string | null
+  /** The logged provider response body, for its tool calls. */
+  response_json: string | null
 }
 
 export interface CallOptions {

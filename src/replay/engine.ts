@@ -2,7 +2,7 @@
 // Every result is committed the moment it completes (results that complete in the same turn of the event loop
 // share one transaction), so a killed run resumes exactly where it was.
 import {availableParallelism} from 'node:os'
-import {createClient, estimateCost, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
+import {createClient, estimateCost, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type RecordedAnswer, type TargetSpec} from '../providers/index.js'
 import type {Arm} from '../records/index.js'
 import {pendingWork, ResultWriter, setBusyTimeout, setRunStatus, type DB, type PendingItem, type ResultRow, type RunStatus} from '../store/index.js'
 import {rng} from '../stats/index.js'
@@ -75,6 +75,12 @@ function waitRefused(result: CallResult): CallResult {
   return {...result, retryable: false, error: {type: result.error?.type ?? 'retry_after_too_long', code: result.error?.code ?? null, message}}
 }
 
+/** The logged answer of a pending item, when it was read and there is one. */
+function recordedAnswer(item: PendingItem): RecordedAnswer | null {
+  if (item.response_text == null && item.response_json == null) return null
+  return {api: item.api, text: item.response_text ?? null, finish_reason: item.finish_reason ?? null, response_json: item.response_json ?? null}
+}
+
 function backoffMs(attempt: number, base: number, rand: () => number): number {
   // Full jitter (AWS architecture blog): spreads retries of many workers apart.
   const cap = Math.min(30_000, base * 2 ** (attempt - 1))
@@ -93,7 +99,10 @@ export async function checkTargets(plan: RunPlan, clientFor: (t: TargetSpec) => 
 export async function executeRun(db: DB, run: PlannedRun, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const plan = run.plan
   const arms = liveArms(plan)
-  const work = pendingWork(db, run.runId, arms)
+  // Compared with the recorded answers, a simulated target is handed each request's logged answer (a faithful one
+  // answers like it); between two live arms a simulation stands on its own.
+  const recorded = plan.primary === 'recorded' && arms.some((a) => targetFor(plan, a)!.provider === 'simulated')
+  const work = pendingWork(db, run.runId, arms, {recorded})
   const tasks: Task[] = []
   for (const {item, arms: need} of work) {
     // Alternate which arm goes first so neither gets a systematic head start (time-of-day, warm caches).
@@ -272,7 +281,7 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     try {
       for (;;) {
         attempts++
-        result = await client.call({api: task.item.api, body: sendBody}, {timeoutMs: target.timeout_ms ?? s.timeoutMs})
+        result = await client.call({api: task.item.api, body: sendBody, ...(target.provider === 'simulated' && plan.primary === 'recorded' ? {recorded: recordedAnswer(task.item)} : {})}, {timeoutMs: target.timeout_ms ?? s.timeoutMs})
         if (result.status === 'ok' || !result.retryable || attempts > s.retries) break
         const wait = retryWait(result, attempts, base, rand)
         if (wait === null) {

@@ -72,13 +72,20 @@ export interface PendingItem {
   model: string | null
   request_json: string | null
   output_tokens: number | null
+  /** The logged answer, only when asked for (`recorded`): simulated targets answer like it. */
+  response_text?: string | null
+  finish_reason?: string | null
+  response_json?: string | null
 }
 
-/** Items of a run with the arms that still have no result; the request body comes from the event. */
-export function pendingWork(db: DB, runId: string, arms: Arm[]): {item: PendingItem; arms: Arm[]}[] {
+/**
+ * Items of a run with the arms that still have no result; the request body comes from the event, and with
+ * `recorded` its logged answer too.
+ */
+export function pendingWork(db: DB, runId: string, arms: Arm[], opts: {recorded?: boolean} = {}): {item: PendingItem; arms: Arm[]}[] {
   const rows = db
     .prepare(
-      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,
+      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,${opts.recorded ? ' e.response_text, e.finish_reason, e.response_json,' : ''}
               (SELECT group_concat(arm) FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id) AS done
        FROM run_items i JOIN events e ON e.event_id = i.event_id
        WHERE i.run_id = ? ORDER BY i.seq`,

@@ -3,7 +3,8 @@
 import {normalizeFinishReason, usageFromAnthropic} from '../records/index.js'
 import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
-import {imagePart, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
+import {eventData, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
+import {imagePart, partsOf} from './parts.js'
 
 const PARAM_KEYS = ['max_tokens', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'tool_choice', 'thinking', 'metadata', 'service_tier']
 
@@ -12,44 +13,34 @@ export function isAnthropicResponse(v: unknown): boolean {
   return o.type === 'message' && Array.isArray(o.content) && 'stop_reason' in o
 }
 
-function blockParts(content: unknown): Part[] {
-  if (typeof content === 'string') return [{type: 'text', text: content}]
-  const parts: Part[] = []
-  for (const b of asArray(content)) {
-    const o = asObject(b)
-    switch (o.type) {
-      case 'text':
-        parts.push({type: 'text', text: asString(o.text) ?? ''})
-        break
-      case 'image': {
-        const src = asObject(o.source)
-        if (src.type === 'url') parts.push(imagePart(asString(src.url) ?? undefined))
-        else parts.push({type: 'image', mime: asString(src.media_type) ?? undefined, bytes: Math.floor((asString(src.data)?.length ?? 0) * 0.75)})
-        break
-      }
-      case 'document':
-        parts.push({type: 'file', filename: asString(o.title) ?? undefined})
-        break
-      case 'tool_use':
-        parts.push({type: 'tool_call', id: asString(o.id) ?? '', name: asString(o.name) ?? '', arguments: JSON.stringify(o.input ?? {})})
-        break
-      case 'tool_result': {
-        const inner = blockParts(o.content)
-        const text = inner.map((p) => (p.type === 'text' ? p.text : '')).join('')
-        parts.push({type: 'tool_result', tool_call_id: asString(o.tool_use_id) ?? '', content: text, is_error: o.is_error === true})
-        break
-      }
-      case 'thinking':
-        parts.push({type: 'reasoning', text: asString(o.thinking) ?? '', signature: asString(o.signature) ?? undefined})
-        break
-      case 'redacted_thinking':
-        parts.push({type: 'reasoning', text: ''})
-        break
-      default:
-        break
+function blockPart(o: Json): Part | null {
+  switch (o.type) {
+    case 'text':
+      return {type: 'text', text: asString(o.text) ?? ''}
+    case 'image': {
+      const src = asObject(o.source)
+      if (src.type === 'url') return imagePart(asString(src.url) ?? undefined)
+      return {type: 'image', mime: asString(src.media_type) ?? undefined, bytes: Math.floor((asString(src.data)?.length ?? 0) * 0.75)}
     }
+    case 'document':
+      return {type: 'file', filename: asString(o.title) ?? undefined}
+    case 'tool_use':
+      return {type: 'tool_call', id: asString(o.id) ?? '', name: asString(o.name) ?? '', arguments: JSON.stringify(o.input ?? {})}
+    case 'tool_result': {
+      const text = blockParts(o.content).map((p) => (p.type === 'text' ? p.text : '')).join('')
+      return {type: 'tool_result', tool_call_id: asString(o.tool_use_id) ?? '', content: text, is_error: o.is_error === true}
+    }
+    case 'thinking':
+      return {type: 'reasoning', text: asString(o.thinking) ?? '', signature: asString(o.signature) ?? undefined}
+    case 'redacted_thinking':
+      return {type: 'reasoning', text: ''}
+    default:
+      return null
   }
-  return parts
+}
+
+function blockParts(content: unknown): Part[] {
+  return partsOf(content, blockPart)
 }
 
 export function systemText(system: unknown): string | null {
@@ -120,12 +111,8 @@ export function assembleAnthropicStream(events: SseEvent[]): AssembledStream {
   let error: AssembledStream['error'] = null
   let chunks = 0
   for (const ev of events) {
-    let data: Json
-    try {
-      data = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const data = eventData(ev)
+    if (!data) continue
     const type = asString(data.type) ?? ev.event
     chunks++
     switch (type) {

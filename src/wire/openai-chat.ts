@@ -3,6 +3,7 @@
 import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
 import type {CanonicalRequest, CanonicalResponse, Message, Part, ToolCall, ToolDef, Usage} from '../records/index.js'
 import {asArray, asObject, asString, type Json} from './json.js'
+import {imagePart, partsOf} from './parts.js'
 
 const PARAM_KEYS = [
   'temperature', 'top_p', 'n', 'stop', 'max_tokens', 'max_completion_tokens', 'seed', 'presence_penalty',
@@ -39,46 +40,27 @@ export function isOpenAIChatResponse(v: unknown): boolean {
   return o.object === 'chat.completion' || (Array.isArray(o.choices) && asObject(asArray(o.choices)[0]).message !== undefined)
 }
 
-function contentParts(content: unknown): Part[] {
-  if (content === null || content === undefined) return []
-  if (typeof content === 'string') return [{type: 'text', text: content}]
-  const parts: Part[] = []
-  for (const p of asArray(content)) {
-    const o = asObject(p)
-    switch (o.type) {
-      case 'text':
-      case 'input_text':
-      case 'output_text':
-        parts.push({type: 'text', text: asString(o.text) ?? ''})
-        break
-      case 'image_url': {
-        const url = asString(asObject(o.image_url).url) ?? asString(o.image_url) ?? undefined
-        parts.push(imagePart(url))
-        break
-      }
-      case 'input_audio':
-        parts.push({type: 'audio', format: asString(asObject(o.input_audio).format) ?? undefined})
-        break
-      case 'file':
-        parts.push({type: 'file', file_id: asString(asObject(o.file).file_id) ?? undefined, filename: asString(asObject(o.file).filename) ?? undefined})
-        break
-      case 'refusal':
-        parts.push({type: 'text', text: asString(o.refusal) ?? ''})
-        break
-      default:
-        if (typeof o.text === 'string') parts.push({type: 'text', text: o.text})
-    }
+function contentPart(o: Json): Part | null {
+  switch (o.type) {
+    case 'text':
+    case 'input_text':
+    case 'output_text':
+      return {type: 'text', text: asString(o.text) ?? ''}
+    case 'image_url':
+      return imagePart(asString(asObject(o.image_url).url) ?? asString(o.image_url) ?? undefined)
+    case 'input_audio':
+      return {type: 'audio', format: asString(asObject(o.input_audio).format) ?? undefined}
+    case 'file':
+      return {type: 'file', file_id: asString(asObject(o.file).file_id) ?? undefined, filename: asString(asObject(o.file).filename) ?? undefined}
+    case 'refusal':
+      return {type: 'text', text: asString(o.refusal) ?? ''}
+    default:
+      return typeof o.text === 'string' ? {type: 'text', text: o.text} : null
   }
-  return parts
 }
 
-export function imagePart(url: string | undefined): Part {
-  if (url && url.startsWith('data:')) {
-    const m = /^data:([^;,]+)?(;base64)?,/.exec(url)
-    return {type: 'image', mime: m?.[1], bytes: Math.floor((url.length - (m?.[0].length ?? 0)) * 0.75)}
-  }
-  return {type: 'image', url}
-}
+const contentParts = (content: unknown): Part[] => partsOf(content, contentPart)
+
 
 export function parseOpenAIChatRequest(body: Json): CanonicalRequest {
   const messages: Message[] = []
@@ -185,6 +167,15 @@ export interface SseEvent {
   data: string
 }
 
+/** An event's data as a JSON object ({} for other JSON values); null when it is not JSON ([DONE], a cut line). */
+export function eventData(ev: SseEvent): Json | null {
+  try {
+    return asObject(JSON.parse(ev.data))
+  } catch {
+    return null
+  }
+}
+
 /** Splits an SSE text into events (blank-line separated; `data:` lines joined with \n). */
 export function parseSse(text: string): SseEvent[] {
   const events: SseEvent[] = []
@@ -246,12 +237,8 @@ export function readOpenAIChunks(events: SseEvent[]): OpenAIChunkStream {
       out.complete = true
       continue
     }
-    let chunk: Json
-    try {
-      chunk = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const chunk = eventData(ev)
+    if (!chunk) continue
     if (chunk.error) {
       const e = asObject(chunk.error)
       out.error = {type: asString(e.type) ?? asString(e.code), message: asString(e.message)}

@@ -3,7 +3,8 @@
 import {normalizeFinishReason, num, usageFromOpenAIChat} from '../records/index.js'
 import type {CanonicalRequest, Message, Part, ToolCall, ToolDef} from '../records/index.js'
 import {asArray, asObject, asString, isObject, type Json} from './json.js'
-import {argString, imagePart, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
+import {argString, eventData, type AssembledStream, type ParsedResponse, type SseEvent} from './openai-chat.js'
+import {imagePart, partsOf} from './parts.js'
 
 const RESPONSES_PARAM_KEYS = [
   'temperature', 'top_p', 'max_output_tokens', 'max_tool_calls', 'reasoning', 'text', 'tool_choice', 'parallel_tool_calls',
@@ -11,37 +12,29 @@ const RESPONSES_PARAM_KEYS = [
   'include', 'prompt_cache_key', 'background', 'safety_identifier',
 ]
 
-function responsesParts(content: unknown): Part[] {
-  if (typeof content === 'string') return [{type: 'text', text: content}]
-  const parts: Part[] = []
-  for (const p of asArray(content)) {
-    const o = asObject(p)
-    switch (o.type) {
-      case 'input_text':
-      case 'output_text':
-      case 'text':
-        parts.push({type: 'text', text: asString(o.text) ?? ''})
-        break
-      case 'refusal':
-        parts.push({type: 'text', text: asString(o.refusal) ?? ''})
-        break
-      case 'input_image': {
-        const url = asString(o.image_url) ?? asString(asObject(o.image_url).url)
-        if (url) parts.push(imagePart(url))
-        else parts.push({type: 'file', file_id: asString(o.file_id) ?? undefined})
-        break
-      }
-      case 'input_file':
-        parts.push({type: 'file', file_id: asString(o.file_id) ?? undefined, filename: asString(o.filename) ?? undefined})
-        break
-      case 'input_audio':
-        parts.push({type: 'audio', format: asString(asObject(o.input_audio).format) ?? undefined})
-        break
-      default:
-        if (typeof o.text === 'string') parts.push({type: 'text', text: o.text})
+function responsesPart(o: Json): Part | null {
+  switch (o.type) {
+    case 'input_text':
+    case 'output_text':
+    case 'text':
+      return {type: 'text', text: asString(o.text) ?? ''}
+    case 'refusal':
+      return {type: 'text', text: asString(o.refusal) ?? ''}
+    case 'input_image': {
+      const url = asString(o.image_url) ?? asString(asObject(o.image_url).url)
+      return url ? imagePart(url) : {type: 'file', file_id: asString(o.file_id) ?? undefined}
     }
+    case 'input_file':
+      return {type: 'file', file_id: asString(o.file_id) ?? undefined, filename: asString(o.filename) ?? undefined}
+    case 'input_audio':
+      return {type: 'audio', format: asString(asObject(o.input_audio).format) ?? undefined}
+    default:
+      return typeof o.text === 'string' ? {type: 'text', text: o.text} : null
   }
-  return parts
+}
+
+function responsesParts(content: unknown): Part[] {
+  return partsOf(content, responsesPart)
 }
 
 function textOfParts(parts: Part[]): string {
@@ -182,12 +175,8 @@ export function assembleResponsesStream(events: SseEvent[]): AssembledStream {
   let chunks = 0
   const deltas: string[] = []
   for (const ev of events) {
-    let data: Json
-    try {
-      data = asObject(JSON.parse(ev.data))
-    } catch {
-      continue
-    }
+    const data = eventData(ev)
+    if (!data) continue
     chunks++
     const type = asString(data.type) ?? ev.event
     if (type && RESPONSES_TERMINAL.has(type)) {

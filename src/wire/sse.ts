@@ -1,6 +1,6 @@
 // Reads a streaming HTTP body as SSE text while watching for the first content delta (TTFT).
 // The text is assembled afterwards by the wire-format parsers (parseSse + assemble*Stream).
-import {parseSse, type SseEvent} from './openai-chat.js'
+import {eventData, parseSse, type SseEvent} from './openai-chat.js'
 
 export interface StreamRead {
   text: string
@@ -9,19 +9,10 @@ export interface StreamRead {
   readError: unknown
 }
 
-function parseData(ev: SseEvent): Record<string, unknown> | null {
-  if (!ev.data || ev.data === '[DONE]') return null
-  try {
-    const v: unknown = JSON.parse(ev.data)
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
-  } catch {
-    return null
-  }
-}
 
 /** Chat Completions chunk carrying text, a refusal or a tool-call fragment. */
 export function isOpenAIContentEvent(ev: SseEvent): boolean {
-  const d = parseData(ev)
+  const d = eventData(ev)
   if (!d || !Array.isArray(d.choices)) return false
   return d.choices.some((c) => {
     const delta = (c as {delta?: Record<string, unknown>}).delta ?? {}
@@ -31,14 +22,14 @@ export function isOpenAIContentEvent(ev: SseEvent): boolean {
 
 export function isAnthropicContentEvent(ev: SseEvent): boolean {
   if (ev.event !== null && ev.event !== 'content_block_delta') return false
-  const d = parseData(ev)
+  const d = eventData(ev)
   if (!d || d.type !== 'content_block_delta') return false
   const t = (d.delta as {type?: unknown} | undefined)?.type
   return t === 'text_delta' || t === 'input_json_delta'
 }
 
 export function isResponsesContentEvent(ev: SseEvent): boolean {
-  const t = ev.event ?? parseData(ev)?.type
+  const t = ev.event ?? eventData(ev)?.type
   return t === 'response.output_text.delta' || t === 'response.function_call_arguments.delta' || t === 'response.refusal.delta'
 }
 

@@ -37,8 +37,9 @@ describe('tool_call_rate', () => {
     db = join(dir, 'kt.db')
     writeFileSync(join(dir, 'logs.jsonl'), `${logLines()}\n`)
     assert.equal(kt(['import', join(dir, 'logs.jsonl'), '--db', db], {cwd: dir}).code, 0)
-    // The simulated candidate calls the offered tool whenever there is one.
-    const r = kt(['replay', '--candidate', 'simulated:faithful', '--db', db, '--json'], {cwd: dir})
+    // A terse simulated candidate calls the offered tool whenever there is one (a faithful one would answer in text,
+    // as the recorded primary did).
+    const r = kt(['replay', '--candidate', 'simulated:terse', '--db', db, '--json'], {cwd: dir})
     assert.equal(r.code, 0, r.stderr)
     runId = (JSON.parse(r.stdout) as {run_id: string}).run_id
   })

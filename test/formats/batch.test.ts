@@ -8,8 +8,7 @@ import type {CanonicalRecord} from '../../src/records/types.js'
 import {openDb} from '../../src/store/db.js'
 import type {EventRow} from '../../src/records/index.js'
 import {importFiles, type ImportSummary} from '../../src/app/import/import-files.js'
-import {kt} from '../support/cli.js'
-import {BY_SOURCE, DATA, fileTempDir, importRows, meta, PUBLIC_DATA as REAL} from '../support/import.js'
+import {BY_SOURCE, DATA, expectImport, expectRow, fileTempDir, importRows, jsonHas, PUBLIC_DATA as REAL, row, type RowExpect} from '../support/import.js'
 
 const BATCH_IN = join(REAL, 'openai-batch', 'batch-input.jsonl')
 const BATCH_OUT = join(REAL, 'openai-batch', 'batch-output.jsonl')
@@ -46,57 +45,56 @@ function fileSummary(s: ImportSummary, file: string) {
 
 describe('openai-batch: public-sample input + output', () => {
   test('input then output: two joined, replayable records with the output values', async () => {
-    const {summary, rows, bySource} = await importInto([BATCH_IN, BATCH_OUT])
-    assert.equal(rows.length, 2)
-    assert.deepEqual(summary.totals, {imported: 2, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, failed_files: 0})
-    assert.equal(fileSummary(summary, BATCH_IN).format, 'openai-batch')
-    assert.equal(fileSummary(summary, BATCH_OUT).format, 'openai-batch')
-
-    const r1 = bySource.get('request-1')!
-    assert.equal(r1.source_format, 'openai-batch')
-    assert.equal(r1.source_file, BATCH_IN)
-    assert.equal(r1.source_locator, 'line 1')
-    assert.equal(r1.provider, 'openai')
-    assert.equal(r1.api, 'openai.chat')
-    assert.equal(r1.model, 'gpt-4o-mini')
-    assert.equal(r1.response_model, 'gpt-4o-mini-2024-07-18')
-    assert.equal(r1.status, 'ok')
-    assert.equal(r1.http_status, 200)
-    assert.equal(r1.response_text, 'Hello! How can I assist you today?')
-    assert.equal(r1.finish_reason, 'stop')
-    assert.equal(r1.finish_reason_raw, 'stop')
-    assert.equal(r1.input_tokens, 20)
-    assert.equal(r1.output_tokens, 10)
-    assert.equal(r1.total_tokens, 30)
-    assert.equal(r1.cached_input_tokens, 0)
-    assert.equal(r1.reasoning_tokens, 0)
-    assert.equal(r1.latency_ms, null, 'batch queue time is not latency')
-    assert.equal(r1.ttft_ms, null)
-    assert.equal(r1.timestamp, '2024-12-23T20:36:42.000Z', 'from body.created')
-    assert.equal(r1.timestamp_inferred, 0)
-    assert.equal(r1.replayable, 1)
-    assert.equal(r1.stream, 0)
-    const m1 = meta(r1)
-    assert.equal(m1.batch, true)
-    assert.equal(m1.request_id, '07bc45ab4e7e26ac23a0c949973327e7')
-    assert.equal(m1.batch_request_id, 'batch_req_6769ca596b38819093d7ae9f522de924')
-    assert.equal(m1.response_id, 'chatcmpl-AhjSMl7oZ79yIPHLRYgmgXSixTJr7')
-    const req1 = JSON.parse(r1.request_json!) as {model: string; messages: {content: string}[]; max_tokens: number}
-    assert.equal(req1.messages[0]!.content, 'You are a helpful assistant.')
-    assert.equal(req1.max_tokens, 10)
-    assert.ok(r1.request_hash && /^[0-9a-f]{64}$/.test(r1.request_hash))
-
-    const r2 = bySource.get('request-2')!
-    assert.equal(r2.response_text, 'Hello! What can I do for you today?')
-    assert.ok(r2.response_text!.startsWith('Hello! What can I'))
-    assert.equal(r2.finish_reason, 'length')
-    assert.equal(r2.finish_reason_raw, 'length')
-    assert.equal(r2.input_tokens, 22)
-    assert.equal(r2.output_tokens, 10)
-    assert.equal(r2.total_tokens, 32)
-    assert.equal(r2.timestamp, '2024-12-23T20:36:43.000Z')
-    assert.equal(meta(r2).request_id, '82e04f4c001fe2c127cbad199f5fd31b')
-    assert.match(String(JSON.parse(r2.request_json!).messages[0].content), /unhelpful/)
+    const {rows} = await expectImport([BATCH_IN, BATCH_OUT], {
+      dir: tmp,
+      orderBy: BY_SOURCE,
+      count: 2,
+      totals: {imported: 2, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, failed_files: 0},
+      files: [{file: BATCH_IN, format: 'openai-batch'}, {file: BATCH_OUT, format: 'openai-batch'}],
+      rows: {
+        'request-1': {
+          source_format: 'openai-batch',
+          source_file: BATCH_IN,
+          source_locator: 'line 1',
+          provider: 'openai',
+          api: 'openai.chat',
+          model: 'gpt-4o-mini',
+          response_model: 'gpt-4o-mini-2024-07-18',
+          status: 'ok',
+          http_status: 200,
+          response_text: 'Hello! How can I assist you today?',
+          finish_reason: 'stop',
+          finish_reason_raw: 'stop',
+          input_tokens: 20,
+          output_tokens: 10,
+          total_tokens: 30,
+          cached_input_tokens: 0,
+          reasoning_tokens: 0,
+          latency_ms: null, // batch queue time is not latency
+          ttft_ms: null,
+          timestamp: '2024-12-23T20:36:42.000Z', // from body.created
+          timestamp_inferred: 0,
+          replayable: 1,
+          stream: 0,
+          request_hash: /^[0-9a-f]{64}$/,
+          request_json: jsonHas({max_tokens: 10}),
+          metadata_json: jsonHas({batch: true, request_id: '07bc45ab4e7e26ac23a0c949973327e7', batch_request_id: 'batch_req_6769ca596b38819093d7ae9f522de924', response_id: 'chatcmpl-AhjSMl7oZ79yIPHLRYgmgXSixTJr7'}),
+        },
+        'request-2': {
+          response_text: 'Hello! What can I do for you today?',
+          finish_reason: 'length',
+          finish_reason_raw: 'length',
+          input_tokens: 22,
+          output_tokens: 10,
+          total_tokens: 32,
+          timestamp: '2024-12-23T20:36:43.000Z',
+          metadata_json: jsonHas({request_id: '82e04f4c001fe2c127cbad199f5fd31b'}),
+        },
+      },
+    })
+    const messages = (r: EventRow) => (JSON.parse(r.request_json!) as {messages: {content: string}[]}).messages
+    assert.equal(messages(row(rows, 'request-1'))[0]!.content, 'You are a helpful assistant.')
+    assert.match(messages(row(rows, 'request-2'))[0]!.content, /unhelpful/)
   })
 
   test('output then input gives the same records (same ids, same values)', async () => {
@@ -132,38 +130,70 @@ describe('openai-batch: public-sample input + output', () => {
   })
 
   test('input alone: replayable requests without a response', async () => {
-    const {summary, rows, bySource} = await importInto([BATCH_IN])
-    assert.equal(rows.length, 2)
-    assert.equal(summary.totals.imported, 2)
-    const r = bySource.get('request-1')!
-    assert.equal(r.replayable, 1)
-    assert.equal(r.response_text, null)
-    assert.equal(r.response_json, null)
-    assert.equal(r.input_tokens, null)
-    assert.equal(r.finish_reason, null)
-    assert.equal(r.model, 'gpt-4o-mini')
-    assert.equal(r.timestamp_inferred, 1, 'no time in an input file')
-    assert.equal(meta(r).batch_output, 'missing')
-    assert.equal(meta(r).batch, true)
+    await expectImport([BATCH_IN], {
+      dir: tmp,
+      count: 2,
+      totals: {imported: 2},
+      rows: {
+        'request-1': {
+          replayable: 1,
+          response_text: null,
+          response_json: null,
+          input_tokens: null,
+          finish_reason: null,
+          model: 'gpt-4o-mini',
+          timestamp_inferred: 1, // no time in an input file
+          metadata_json: jsonHas({batch_output: 'missing', batch: true}),
+        },
+      },
+    })
   })
 
   test('output alone: response-only records, not replayable', async () => {
-    const {summary, rows, bySource} = await importInto([BATCH_OUT])
-    assert.equal(rows.length, 2)
-    assert.equal(summary.totals.imported, 0)
-    assert.equal(summary.totals.not_replayable, 2)
-    const r = bySource.get('request-2')!
-    assert.equal(r.replayable, 0)
-    assert.equal(r.request_json, null)
-    assert.equal(r.response_text, 'Hello! What can I do for you today?')
-    assert.equal(r.model, 'gpt-4o-mini-2024-07-18')
-    assert.equal(r.output_tokens, 10)
-    assert.equal(r.timestamp, '2024-12-23T20:36:43.000Z')
-    assert.equal(meta(r).batch_input, 'missing')
+    await expectImport([BATCH_OUT], {
+      dir: tmp,
+      count: 2,
+      totals: {imported: 0, not_replayable: 2},
+      rows: {
+        'request-2': {
+          replayable: 0,
+          request_json: null,
+          response_text: 'Hello! What can I do for you today?',
+          model: 'gpt-4o-mini-2024-07-18',
+          output_tokens: 10,
+          timestamp: '2024-12-23T20:36:43.000Z',
+          metadata_json: jsonHas({batch_input: 'missing'}),
+        },
+      },
+    })
   })
 })
 
 describe('openai-batch: synthetic mixed batch (responses, completions, errors, embeddings)', () => {
+  const MIXED_ROWS: Record<string, RowExpect> = {
+    'chat-ok': {response_text: 'Blue.', input_tokens: 12, timestamp: '2024-12-24T00:28:20.000Z'},
+    'resp-ok': {
+      api: 'openai.responses',
+      model: 'gpt-4.1-mini',
+      response_model: 'gpt-4.1-mini-2025-04-14',
+      finish_reason: 'tool_calls', // a function_call item makes a completed response a tool call
+      finish_reason_raw: 'completed',
+      input_tokens: 120,
+      cached_input_tokens: 64,
+      output_tokens: 30,
+      reasoning_tokens: 12,
+      total_tokens: 150,
+      timestamp: '2024-12-24T00:26:40.000Z', // from created_at
+      replayable: 1,
+    },
+    'chat-429': {status: 'error', http_status: 429, error_type: 'requests', error_code: 'rate_limit_exceeded', error_message: 'Rate limit reached for gpt-4o-mini', replayable: 1},
+    'chat-expired': {status: 'error', error_code: 'batch_expired', error_message: /completion window expired/, response_text: null},
+    // Legacy completions are not replayed.
+    'cmpl-1': {api: 'openai.completions', response_text: '\n\nHi!', finish_reason: 'length', output_tokens: 5, replayable: 0},
+    'input-only': {replayable: 1, response_text: null, metadata_json: jsonHas({batch_output: 'missing'}), source_file: MIXED_IN},
+    orphan: {replayable: 0, response_text: 'An answer without its request.', metadata_json: jsonHas({batch_input: 'missing'}), source_file: MIXED_OUT, source_locator: 'line 7'},
+  }
+
   async function check(files: string[]) {
     const {summary, rows, bySource} = await importInto(files)
     // 5 joined + 1 input-only + 1 output-only; 2 embeddings requests and their 2 results skipped.
@@ -177,58 +207,7 @@ describe('openai-batch: synthetic mixed batch (responses, completions, errors, e
     assert.deepEqual(inSkip.map((r) => [r.kind, r.reason, r.count]), [['skip', 'embeddings request (not a generation)', 2]])
     assert.ok(!bySource.has('emb-1') && !bySource.has('emb-2'))
 
-    const chat = bySource.get('chat-ok')!
-    assert.equal(chat.response_text, 'Blue.')
-    assert.equal(chat.input_tokens, 12)
-    assert.equal(chat.timestamp, '2024-12-24T00:28:20.000Z')
-
-    const resp = bySource.get('resp-ok')!
-    assert.equal(resp.api, 'openai.responses')
-    assert.equal(resp.model, 'gpt-4.1-mini')
-    assert.equal(resp.response_model, 'gpt-4.1-mini-2025-04-14')
-    assert.equal(resp.finish_reason, 'tool_calls', 'a function_call item makes a completed response a tool call')
-    assert.equal(resp.finish_reason_raw, 'completed')
-    assert.equal(resp.input_tokens, 120)
-    assert.equal(resp.cached_input_tokens, 64)
-    assert.equal(resp.output_tokens, 30)
-    assert.equal(resp.reasoning_tokens, 12)
-    assert.equal(resp.total_tokens, 150)
-    assert.equal(resp.timestamp, '2024-12-24T00:26:40.000Z', 'from created_at')
-    assert.equal(resp.replayable, 1)
-
-    const limited = bySource.get('chat-429')!
-    assert.equal(limited.status, 'error')
-    assert.equal(limited.http_status, 429)
-    assert.equal(limited.error_type, 'requests')
-    assert.equal(limited.error_code, 'rate_limit_exceeded')
-    assert.equal(limited.error_message, 'Rate limit reached for gpt-4o-mini')
-    assert.equal(limited.replayable, 1)
-
-    const expired = bySource.get('chat-expired')!
-    assert.equal(expired.status, 'error')
-    assert.equal(expired.error_code, 'batch_expired')
-    assert.match(expired.error_message!, /completion window expired/)
-    assert.equal(expired.response_text, null)
-
-    const cmpl = bySource.get('cmpl-1')!
-    assert.equal(cmpl.api, 'openai.completions')
-    assert.equal(cmpl.response_text, '\n\nHi!')
-    assert.equal(cmpl.finish_reason, 'length')
-    assert.equal(cmpl.output_tokens, 5)
-    assert.equal(cmpl.replayable, 0, 'legacy completions are not replayed')
-
-    const inputOnly = bySource.get('input-only')!
-    assert.equal(inputOnly.replayable, 1)
-    assert.equal(inputOnly.response_text, null)
-    assert.equal(meta(inputOnly).batch_output, 'missing')
-    assert.equal(inputOnly.source_file, MIXED_IN)
-
-    const orphan = bySource.get('orphan')!
-    assert.equal(orphan.replayable, 0)
-    assert.equal(orphan.response_text, 'An answer without its request.')
-    assert.equal(meta(orphan).batch_input, 'missing')
-    assert.equal(orphan.source_file, MIXED_OUT)
-    assert.equal(orphan.source_locator, 'line 7')
+    for (const [id, want] of Object.entries(MIXED_ROWS)) expectRow(row(rows, id), want, id)
     return rows
   }
 
@@ -259,72 +238,55 @@ describe('openai-batch: synthetic mixed batch (responses, completions, errors, e
 
   test('older vLLM output shape: completion directly in response, string error', async () => {
     const file = join(DATA, 'openai-batch-vllm-output.jsonl')
-    const {summary, bySource} = await importInto([file])
+    const {summary, rows} = await importInto([file])
     assert.equal(fileSummary(summary, file).format, 'openai-batch')
     assert.equal(summary.totals.not_replayable, 2)
-    const ok = bySource.get('v1')!
-    assert.equal(ok.response_text, 'Hi there')
-    assert.equal(ok.model, 'meta-llama/Meta-Llama-3-8B-Instruct')
-    assert.equal(ok.input_tokens, 8)
-    assert.equal(ok.status, 'ok')
-    const bad = bySource.get('v2')!
-    assert.equal(bad.status, 'error')
-    assert.equal(bad.error_message, 'Request failed: prompt is longer than the context window')
+    expectRow(row(rows, 'v1'), {response_text: 'Hi there', model: 'meta-llama/Meta-Llama-3-8B-Instruct', input_tokens: 8, status: 'ok'})
+    expectRow(row(rows, 'v2'), {status: 'error', error_message: 'Request failed: prompt is longer than the context window'})
   })
 })
 
 describe('anthropic-batch', () => {
+  const ANTHROPIC_ROWS: Record<string, RowExpect> = {
+    'a-ok': {
+      provider: 'anthropic',
+      api: 'anthropic.messages',
+      model: 'claude-sonnet-4-5',
+      response_model: 'claude-sonnet-4-5-20250929',
+      status: 'ok',
+      response_text: 'Checking the weather.',
+      finish_reason: 'tool_calls',
+      finish_reason_raw: 'tool_use',
+      // §1.1: Anthropic input_tokens excludes cache reads and writes; canonical input includes them.
+      input_tokens: 20 + 1500 + 3000,
+      cached_input_tokens: 3000,
+      cache_write_tokens: 1500,
+      output_tokens: 180,
+      reasoning_tokens: 120,
+      total_tokens: 4700,
+      latency_ms: null,
+      replayable: 1,
+      metadata_json: jsonHas({batch: true, batch_result: 'succeeded'}),
+      source_file: A_REQ,
+    },
+    'a-err': {status: 'error', error_type: 'invalid_request_error', error_message: 'messages: text content blocks must be non-empty', replayable: 1},
+    'a-cancel': {status: 'error', error_type: 'canceled'},
+    'a-expired': {error_type: 'expired'},
+    'a-noresult': {status: 'ok', replayable: 1, response_text: null, metadata_json: jsonHas({batch_output: 'missing'})},
+    // Not reported is null, not 0.
+    'a-orphan': {replayable: 0, response_text: 'Orphan answer.', input_tokens: 5, cached_input_tokens: null},
+  }
+
   async function check(files: string[]) {
-    const {summary, rows, bySource} = await importInto(files)
+    const {summary, rows} = await importInto(files)
     assert.equal(rows.length, 6)
     for (const f of files) assert.equal(fileSummary(summary, f).format, 'anthropic-batch')
     assert.equal(summary.totals.imported, 5)
     assert.equal(summary.totals.not_replayable, 1)
 
-    const ok = bySource.get('a-ok')!
-    assert.equal(ok.provider, 'anthropic')
-    assert.equal(ok.api, 'anthropic.messages')
-    assert.equal(ok.model, 'claude-sonnet-4-5')
-    assert.equal(ok.response_model, 'claude-sonnet-4-5-20250929')
-    assert.equal(ok.status, 'ok')
-    assert.equal(ok.response_text, 'Checking the weather.')
-    assert.equal(ok.finish_reason, 'tool_calls')
-    assert.equal(ok.finish_reason_raw, 'tool_use')
-    // §1.1: Anthropic input_tokens excludes cache reads and writes; canonical input includes them.
-    assert.equal(ok.input_tokens, 20 + 1500 + 3000)
-    assert.equal(ok.cached_input_tokens, 3000)
-    assert.equal(ok.cache_write_tokens, 1500)
-    assert.equal(ok.output_tokens, 180)
-    assert.equal(ok.reasoning_tokens, 120)
-    assert.equal(ok.total_tokens, 4700)
-    assert.equal(ok.latency_ms, null)
-    assert.equal(ok.replayable, 1)
-    assert.equal(meta(ok).batch, true)
-    assert.equal(meta(ok).batch_result, 'succeeded')
-    assert.equal(ok.source_file, A_REQ)
-    const raw = JSON.parse(ok.response_json!) as {content: {type: string; signature?: string}[]}
+    for (const [id, want] of Object.entries(ANTHROPIC_ROWS)) expectRow(row(rows, id), want, id)
+    const raw = JSON.parse(row(rows, 'a-ok').response_json!) as {content: {type: string; signature?: string}[]}
     assert.equal(raw.content[0]!.signature, 'sig-oslo-123', 'thinking signature kept verbatim')
-
-    const err = bySource.get('a-err')!
-    assert.equal(err.status, 'error')
-    assert.equal(err.error_type, 'invalid_request_error')
-    assert.equal(err.error_message, 'messages: text content blocks must be non-empty')
-    assert.equal(err.replayable, 1)
-    assert.equal(bySource.get('a-cancel')!.status, 'error')
-    assert.equal(bySource.get('a-cancel')!.error_type, 'canceled')
-    assert.equal(bySource.get('a-expired')!.error_type, 'expired')
-
-    const noResult = bySource.get('a-noresult')!
-    assert.equal(noResult.status, 'ok')
-    assert.equal(noResult.replayable, 1)
-    assert.equal(noResult.response_text, null)
-    assert.equal(meta(noResult).batch_output, 'missing')
-
-    const orphan = bySource.get('a-orphan')!
-    assert.equal(orphan.replayable, 0)
-    assert.equal(orphan.response_text, 'Orphan answer.')
-    assert.equal(orphan.input_tokens, 5)
-    assert.equal(orphan.cached_input_tokens, null, 'not reported is null, not 0')
     return rows
   }
 
@@ -359,37 +321,5 @@ describe('detection', () => {
     assert.equal(detect({custom_id: 'x', result: {type: 'expired'}}, 'jsonl')?.name, 'anthropic-batch')
     assert.notEqual(detect({custom_id: 'x', result: {type: 'weird'}}, 'jsonl')?.name, 'anthropic-batch')
     assert.equal(detect({model: 'gpt-4o', messages: [{role: 'user', content: 'hi'}]}, 'jsonl')?.name, 'openai-chat')
-  })
-})
-
-describe('CLI', () => {
-  test('kt import batch-output.jsonl batch-input.jsonl --json joins the pair', () => {
-    const dbPath = join(tmp, 'cli.db')
-    const res = kt(['import', BATCH_OUT, BATCH_IN, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
-    assert.equal(res.code, 0, res.stderr)
-    const summary = JSON.parse(res.stdout) as ImportSummary
-    assert.deepEqual(
-      summary.files.map((f) => [f.file, f.format]),
-      [
-        [BATCH_OUT, 'openai-batch'],
-        [BATCH_IN, 'openai-batch'],
-      ],
-    )
-    assert.equal(summary.totals.imported, 2)
-    assert.equal(summary.totals.failed_files, 0)
-    const db = openDb(dbPath, {readonly: true})
-    try {
-      const rows = db.prepare('SELECT source_id, input_tokens, response_text FROM events ORDER BY source_id').all() as EventRow[]
-      assert.deepEqual(
-        rows.map((r) => [r.source_id, r.input_tokens]),
-        [
-          ['request-1', 20],
-          ['request-2', 22],
-        ],
-      )
-      assert.ok(rows[0]!.response_text!.startsWith('Hello! How can I assist'))
-    } finally {
-      db.close()
-    }
   })
 })

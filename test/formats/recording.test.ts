@@ -6,11 +6,7 @@ import fs from 'node:fs'
 import {join} from 'node:path'
 import {detect} from '../../src/formats/index.js'
 import type {CanonicalRecord} from '../../src/records/types.js'
-import {openDb} from '../../src/store/db.js'
-import type {EventRow} from '../../src/records/index.js'
-import type {ImportSummary} from '../../src/app/import/import-files.js'
-import {kt} from '../support/cli.js'
-import {BY_SOURCE, fileTempDir, importRows, PUBLIC_DATA, recordsOf} from '../support/import.js'
+import {BY_SOURCE, expectImport, fileTempDir, importRows, jsonHas, PUBLIC_DATA, recordsOf} from '../support/import.js'
 
 const CASSETTES = join(PUBLIC_DATA, 'anthropic')
 const TOOL_USE = join(CASSETTES, 'messages-reasoning-tool-use.cassette.json')
@@ -33,37 +29,40 @@ function write(name: string, value: unknown, oneLine = false): string {
 
 describe('recording: public-sample Anthropic cassettes', () => {
   test('thinking + text + tool_use (non-streaming)', async () => {
-    const {summary, rows} = await importInto([TOOL_USE])
-    const s = summary.files[0]!
-    assert.equal(s.format, 'recording')
-    assert.equal(s.imported, 0)
-    assert.equal(s.not_replayable, 1, 'a response without its request cannot be replayed')
-    const r = rows[0]!
-    assert.equal(r.source_format, 'recording')
-    assert.equal(r.source_locator, 'document')
-    assert.equal(r.provider, 'anthropic')
-    assert.equal(r.api, 'anthropic.messages')
-    assert.equal(r.model, 'claude-sonnet-4-6')
-    assert.equal(r.response_model, 'claude-sonnet-4-6')
-    assert.equal(r.status, 'ok')
-    assert.equal(r.http_status, 200)
-    assert.equal(r.response_text, 'Sure! Let me check the weather in San Francisco for you!')
-    assert.equal(r.finish_reason, 'tool_calls')
-    assert.equal(r.finish_reason_raw, 'tool_use')
-    // §1.1: canonical input = input + cache writes + cache reads (all 0 here); thinking tokens → reasoning.
-    assert.equal(r.input_tokens, 596)
-    assert.equal(r.cached_input_tokens, 0)
-    assert.equal(r.cache_write_tokens, 0)
-    assert.equal(r.output_tokens, 99)
-    assert.equal(r.reasoning_tokens, 28)
-    assert.equal(r.total_tokens, 695)
-    assert.equal(r.latency_ms, null)
-    assert.equal(r.ttft_ms, null)
-    assert.equal(r.stream, 0)
-    assert.equal(r.replayable, 0)
-    assert.equal(r.request_json, null)
-    assert.equal(r.timestamp_inferred, 1, 'no Date header: file mtime, flagged')
-    assert.equal(r.source_id, 'msg_01NuGqPL1JZVKeaShZ54fAQj')
+    await expectImport([TOOL_USE], {
+      dir: tmp,
+      // A response without its request cannot be replayed.
+      files: [{format: 'recording', imported: 0, not_replayable: 1}],
+      rows: {
+        '#0': {
+          source_format: 'recording',
+          source_locator: 'document',
+          provider: 'anthropic',
+          api: 'anthropic.messages',
+          model: 'claude-sonnet-4-6',
+          response_model: 'claude-sonnet-4-6',
+          status: 'ok',
+          http_status: 200,
+          response_text: 'Sure! Let me check the weather in San Francisco for you!',
+          finish_reason: 'tool_calls',
+          finish_reason_raw: 'tool_use',
+          // §1.1: canonical input = input + cache writes + cache reads (all 0 here); thinking tokens → reasoning.
+          input_tokens: 596,
+          cached_input_tokens: 0,
+          cache_write_tokens: 0,
+          output_tokens: 99,
+          reasoning_tokens: 28,
+          total_tokens: 695,
+          latency_ms: null,
+          ttft_ms: null,
+          stream: 0,
+          replayable: 0,
+          request_json: null,
+          timestamp_inferred: 1, // no Date header: file mtime, flagged
+          source_id: 'msg_01NuGqPL1JZVKeaShZ54fAQj',
+        },
+      },
+    })
 
     const rec = await recordOf(TOOL_USE)
     assert.deepEqual(rec.response!.tool_calls, [{id: 'toolu_01Lb15KzZHz63KFSjmBpc4Fx', name: 'get_weather', arguments: '{"location":"San Francisco"}'}])
@@ -73,28 +72,33 @@ describe('recording: public-sample Anthropic cassettes', () => {
   })
 
   test('streaming thinking: SSE body assembled, thinking tokens from message_delta', async () => {
-    const {summary, rows} = await importInto([THINKING_STREAM])
-    assert.equal(summary.files[0]!.format, 'recording')
-    assert.equal(summary.files[0]!.not_replayable, 1)
-    const r = rows[0]!
-    assert.equal(r.api, 'anthropic.messages')
-    assert.equal(r.model, 'claude-sonnet-4-6')
-    assert.equal(r.stream, 1)
-    assert.equal(r.status, 'ok')
-    assert.equal(r.http_status, 200)
-    assert.ok(r.response_text!.startsWith("## Calculating 27 × 453\n\nI'll break this down by splitting 453 into easier parts:"))
-    assert.ok(r.response_text!.endsWith('**27 × 453 = 12,231**'))
-    assert.equal(r.finish_reason, 'stop')
-    assert.equal(r.finish_reason_raw, 'end_turn')
-    assert.equal(r.input_tokens, 52)
-    assert.equal(r.output_tokens, 204, 'the last message_delta usage wins over message_start')
-    assert.equal(r.reasoning_tokens, 54)
-    assert.equal(r.cached_input_tokens, 0)
-    assert.equal(r.cache_write_tokens, 0)
-    assert.equal(r.total_tokens, 256)
-    assert.equal(r.source_id, 'msg_01Rg6AMdcuaQkn3YPvgQvffV')
-    assert.equal(r.replayable, 0)
-    assert.equal(JSON.parse(r.metadata_json).streamed, true)
+    const {rows} = await expectImport([THINKING_STREAM], {
+      dir: tmp,
+      files: [{format: 'recording', not_replayable: 1}],
+      rows: {
+        '#0': {
+          api: 'anthropic.messages',
+          model: 'claude-sonnet-4-6',
+          stream: 1,
+          status: 'ok',
+          http_status: 200,
+          finish_reason: 'stop',
+          finish_reason_raw: 'end_turn',
+          input_tokens: 52,
+          output_tokens: 204, // the last message_delta usage wins over message_start
+          reasoning_tokens: 54,
+          cached_input_tokens: 0,
+          cache_write_tokens: 0,
+          total_tokens: 256,
+          source_id: 'msg_01Rg6AMdcuaQkn3YPvgQvffV',
+          replayable: 0,
+          metadata_json: jsonHas({streamed: true}),
+        },
+      },
+    })
+    const text = rows[0]!.response_text!
+    assert.ok(text.startsWith("## Calculating 27 × 453\n\nI'll break this down by splitting 453 into easier parts:"))
+    assert.ok(text.endsWith('**27 × 453 = 12,231**'))
 
     const rec = await recordOf(THINKING_STREAM)
     assert.equal(rec.response!.reasoning, '27 * 453\n\n= 27 * 400 + 27 * 50 + 27 * 3\n= 10800 + 1350 + 81\n= 12231')
@@ -112,17 +116,22 @@ describe('recording: synthetic OpenAI recordings', () => {
       headers: {'content-type': 'application/json', date: 'Tue, 02 Dec 2025 10:00:00 GMT', 'x-request-id': 'req_rate1'},
       body: JSON.stringify({error: {message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded'}}),
     })
-    const {summary, rows} = await importInto([file])
-    assert.equal(summary.files[0]!.format, 'recording')
-    const r = rows[0]!
-    assert.equal(r.status, 'error')
-    assert.equal(r.http_status, 429)
-    assert.equal(r.error_type, 'requests')
-    assert.equal(r.error_code, 'rate_limit_exceeded')
-    assert.equal(r.error_message, 'Rate limit reached')
-    assert.equal(r.timestamp, '2025-12-02T10:00:00.000Z')
-    assert.equal(r.timestamp_inferred, 0)
-    assert.equal(JSON.parse(r.metadata_json).request_id, 'req_rate1')
+    await expectImport([file], {
+      dir: tmp,
+      files: [{format: 'recording'}],
+      rows: {
+        '#0': {
+          status: 'error',
+          http_status: 429,
+          error_type: 'requests',
+          error_code: 'rate_limit_exceeded',
+          error_message: 'Rate limit reached',
+          timestamp: '2025-12-02T10:00:00.000Z',
+          timestamp_inferred: 0,
+          metadata_json: jsonHas({request_id: 'req_rate1'}),
+        },
+      },
+    })
   })
 
   test('one recording per line (JSONL) with OpenAI chat SSE and JSON bodies', async () => {
@@ -140,22 +149,24 @@ describe('recording: synthetic OpenAI recordings', () => {
         .map((x) => JSON.stringify(x))
         .join('\n') + '\n',
     )
-    const {summary, rows} = await importInto([p])
-    assert.equal(summary.files[0]!.format, 'recording')
-    assert.equal(rows.length, 2)
-    const [streamed, plain] = rows as [EventRow, EventRow]
-    assert.equal(streamed.source_locator, 'line 1')
-    assert.equal(streamed.api, 'openai.chat')
-    assert.equal(streamed.provider, 'openai')
-    assert.equal(streamed.response_text, 'Hello')
-    assert.equal(streamed.stream, 1)
-    assert.equal(streamed.finish_reason, 'stop')
-    assert.equal(streamed.timestamp, '2025-12-02T10:00:00.000Z', 'from the chunk created time')
-    assert.equal(plain.response_text, 'Plain')
-    assert.equal(plain.finish_reason, 'length')
-    assert.equal(plain.input_tokens, 5)
-    assert.equal(plain.cached_input_tokens, 2)
-    assert.equal(plain.stream, 0)
+    await expectImport([p], {
+      dir: tmp,
+      orderBy: BY_SOURCE,
+      files: [{format: 'recording'}],
+      count: 2,
+      rows: {
+        '#0': {
+          source_locator: 'line 1',
+          api: 'openai.chat',
+          provider: 'openai',
+          response_text: 'Hello',
+          stream: 1,
+          finish_reason: 'stop',
+          timestamp: '2025-12-02T10:00:00.000Z', // from the chunk created time
+        },
+        '#1': {response_text: 'Plain', finish_reason: 'length', input_tokens: 5, cached_input_tokens: 2, stream: 0},
+      },
+    })
   })
 })
 
@@ -181,31 +192,5 @@ describe('recording: narrow detection', () => {
     const {summary, rows} = await importInto([file])
     assert.equal(rows.length, 0)
     assert.match(summary.files[0]!.error ?? '', /unrecognised log format/)
-  })
-})
-
-describe('CLI', () => {
-  test('kt import <cassette> --db --json', () => {
-    const dbPath = join(tmp, 'cli.db')
-    const res = kt(['import', THINKING_STREAM, TOOL_USE, '--db', dbPath, '--json'], {env: {KT_HOME: join(tmp, 'home')}})
-    assert.equal(res.code, 0, res.stderr)
-    const summary = JSON.parse(res.stdout) as ImportSummary
-    assert.deepEqual(
-      summary.files.map((f) => [f.format, f.not_replayable, f.imported]),
-      [
-        ['recording', 1, 0],
-        ['recording', 1, 0],
-      ],
-    )
-    const db = openDb(dbPath, {readonly: true})
-    try {
-      const rows = db.prepare('SELECT reasoning_tokens FROM events ORDER BY reasoning_tokens').all() as EventRow[]
-      assert.deepEqual(
-        rows.map((r) => r.reasoning_tokens),
-        [28, 54],
-      )
-    } finally {
-      db.close()
-    }
   })
 })

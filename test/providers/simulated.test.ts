@@ -1,7 +1,7 @@
 // The offline simulated target: deterministic per (request, style, seed), styled, labelled, fast.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {createClient, parseTargetShorthand, type CallResult, type SimulationSpec, type TargetSpec} from '../../src/providers/index.js'
+import {createClient, parseTargetShorthand, type CallResult, type RecordedAnswer, type SimulationSpec, type TargetSpec} from '../../src/providers/index.js'
 
 const PROMPTS = [
   'How should I configure connection pooling for a PostgreSQL database behind a Node.js web service?',
@@ -194,6 +194,60 @@ describe('structured outputs and tools', () => {
     assert.ok(r.usage.input_tokens! >= Math.floor((PROMPTS[0]!.length + 'You are helpful.'.length) / 4))
     assert.equal(r.response_model, 'simulated-model')
     assert.ok(r.request_id?.startsWith('sim_'))
+  })
+})
+
+describe('a faithful target answers like the recorded model', () => {
+  const tools = [{type: 'function', function: {name: 'get_shipment', description: 'Look up a shipment by its id', parameters: {type: 'object', properties: {shipment_id: {type: 'string'}}}}}]
+  const logged = (message: Record<string, unknown>, finish: string): RecordedAnswer => ({
+    api: 'openai.chat',
+    text: typeof message.content === 'string' ? message.content : null,
+    finish_reason: finish,
+    response_json: JSON.stringify({object: 'chat.completion', choices: [{index: 0, message: {role: 'assistant', ...message}, finish_reason: finish}]}),
+  })
+  const ask = (target: TargetSpec, recorded: RecordedAnswer | null, content = 'Can you explain why the label for my parcel was voided yesterday?') =>
+    createClient(target).call({api: 'openai.chat', body: chat(content, {tools}), recorded})
+
+  test('a tool call exactly when the logged answer made one, with its tool and arguments', async () => {
+    const call = logged({content: null, tool_calls: [{id: 'call_1', type: 'function', function: {name: 'get_shipment', arguments: '{"shipment_id":"PW-41234567"}'}}]}, 'tool_calls')
+    const r = await ask(sim({style: 'faithful'}), call)
+    assert.equal(r.response!.finish_reason, 'tool_calls')
+    assert.deepEqual(r.response!.tool_calls.map((t) => [t.name, t.arguments]), [['get_shipment', '{"shipment_id":"PW-41234567"}']])
+    const answer = 'Voided labels usually show up as refunds within 14–21 days, and you can also check each one under Shipments.'
+    const inText = await ask(sim({style: 'faithful'}), logged({content: answer}, 'stop'))
+    assert.equal(inText.response!.tool_calls.length, 0, 'the logged answer was text: so is this one')
+    assert.equal(inText.response!.finish_reason, 'stop')
+    assert.ok(words(inText.response!.text!).has('refunds') && words(inText.response!.text!).has('shipments'))
+  })
+
+  test('the wording follows the logged answer, with seeded noise; a cut answer stays cut', async () => {
+    const answer = 'You can usually void it right away. Check the label first, and make sure it was not scanned; refunds often take a while. However, UPS labels are voided quickly and you also get a notice.'
+    const texts = await Promise.all([0, 1, 2, 3].map(async (seed) => (await ask(sim({style: 'faithful', seed}), logged({content: answer}, 'stop'))).response!.text!))
+    assert.ok(new Set(texts).size > 1, 'seeds differ a little')
+    for (const t of texts) {
+      assert.ok(jaccard(t, answer) > 0.6, t)
+      assert.equal(t.length > answer.length * 0.8 && t.length < answer.length * 1.3, true, t)
+    }
+    assert.equal(texts[0], (await ask(sim({style: 'faithful', seed: 0}), logged({content: answer}, 'stop'))).response!.text, 'deterministic per seed')
+    const cut = await ask(sim({style: 'faithful'}), logged({content: 'The parcel was handed to the carrier on Monday and then'}, 'length'))
+    assert.equal(cut.response!.finish_reason, 'length')
+  })
+
+  test('without a logged answer: a tool call only when the prompt is about a tool (or one is forced); other styles always call', async () => {
+    const about = await ask(sim({style: 'faithful'}), null, 'Where is shipment PW-41234567? Please look it up.')
+    assert.equal(about.response!.tool_calls[0]?.name, 'get_shipment')
+    const unrelated = await ask(sim({style: 'faithful'}), null, PROMPTS[2]!)
+    assert.equal(unrelated.response!.tool_calls.length, 0)
+    assert.ok(unrelated.response!.text)
+    const required = await createClient(sim({style: 'faithful'})).call({api: 'openai.chat', body: chat(PROMPTS[2]!, {tools, tool_choice: 'required'})})
+    assert.equal(required.response!.tool_calls.length, 1)
+    for (const style of ['terse', 'verbose', 'truncate'] as const) {
+      const r = await ask(sim({style}), null, PROMPTS[2]!)
+      assert.equal(r.response!.tool_calls.length, 1, style)
+    }
+    // The logged answer is only for faithful targets: a terse one keeps its own character.
+    const terse = await ask(sim({style: 'terse'}), logged({content: 'A long logged answer about voided labels and refunds.'}, 'stop'))
+    assert.equal(terse.response!.tool_calls.length, 1)
   })
 })
 

@@ -336,4 +336,29 @@ describe('the SDK clients use it', () => {
     assert.equal(r.error!.type, 'aborted')
     assert.ok(r.latency_ms < 1000)
   })
+
+  test('a compressed answer inflating past the decompression cap fails (JSON and SSE), with the cap in the message', async () => {
+    const member = gzipSync(Buffer.alloc(1024 * 1024, ' '))
+    const bomb = Buffer.concat(Array.from({length: 64}, () => member))
+    reset((_req, res, body) => {
+      const sse = body.includes('"stream":true')
+      res.writeHead(200, {'content-type': sse ? 'text/event-stream' : 'application/json', 'content-encoding': 'gzip'})
+      res.end(bomb)
+    })
+    const saved = process.env.KT_MAX_DECOMPRESSED_BYTES
+    process.env.KT_MAX_DECOMPRESSED_BYTES = '1M'
+    try {
+      const direct = await nodeFetch(`${base}/bomb`, {method: 'POST', body: '{}'})
+      await assert.rejects(direct.text(), (e: unknown) => e instanceof TypeError && e.message === 'terminated' && (e.cause as {code?: string}).code === 'ERR_KT_DECOMPRESSION_LIMIT')
+      const r = await (await client()).call({api: 'openai.chat', body: CHAT})
+      assert.equal(r.status, 'error')
+      assert.match(r.error!.message!, /response body inflates past the 1 MB decompression cap \(KT_MAX_DECOMPRESSED_BYTES\)/)
+      const streamed = await (await client()).call({api: 'openai.chat', body: {...CHAT, stream: true}})
+      assert.equal(streamed.status, 'error')
+      assert.match(streamed.error!.message!, /decompression cap/)
+    } finally {
+      if (saved === undefined) delete process.env.KT_MAX_DECOMPRESSED_BYTES
+      else process.env.KT_MAX_DECOMPRESSED_BYTES = saved
+    }
+  })
 })

@@ -1,22 +1,13 @@
 import {test, describe} from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  buildIdf,
-  checkFences,
-  checkJson,
-  checkScript,
-  detectRefusal,
-  detectRepetition,
-  detectTruncation,
-  promptFromRequest,
-  responseLength,
-  scoreResponse,
-  splitParts,
-  SCORERS,
-  type ScoreInput,
-  type ScorePrompt,
-  type ScoreResponse,
-} from '../../src/scoring/heuristics.js'
+import {buildIdf, promptFromRequest, responseLength, scoreResponse, SCORERS, type ScoreInput, type ScorePrompt, type ScoreResponse} from '../../src/scoring/heuristics.js'
+import {checkFences} from '../../src/scoring/heuristics/fences.js'
+import {checkJson} from '../../src/scoring/heuristics/json.js'
+import {detectRefusal} from '../../src/scoring/heuristics/refusal.js'
+import {detectRepetition} from '../../src/scoring/heuristics/repetition.js'
+import {checkScript} from '../../src/scoring/heuristics/script.js'
+import {detectTruncation} from '../../src/scoring/heuristics/truncation.js'
+import {splitParts} from '../../src/scoring/heuristics/parts.js'
 import {emptyRequest} from '../../src/records/types.js'
 
 const PROMPTS = [

@@ -1,8 +1,9 @@
 // What the format tests share: import files the real way (format detection → records → SQLite events table)
-// and read the rows back with SQL, plus the small lookups and asserts they all use on those rows.
+// and read the rows back with SQL, the table-driven check of what came in (expectImport / expectRow), and the
+// small lookups they all use on those rows.
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after} from 'node:test'
 import {ImportSession, readFile} from '../../src/formats/index.js'
@@ -59,6 +60,13 @@ export function tmpFile(name: string, text: string): string {
   return p
 }
 
+/** A database file and its WAL or journal as one latin1 string, byte-for-byte searchable (for secrets that must not be there). */
+export function dbBytes(dbPath: string): string {
+  let s = readFileSync(dbPath).toString('latin1')
+  for (const extra of [`${dbPath}-wal`, `${dbPath}-journal`]) if (existsSync(extra)) s += readFileSync(extra).toString('latin1')
+  return s
+}
+
 /** The format auto-detection picks for `file`. */
 export async function detected(file: string): Promise<string> {
   return (await readFile(file, new ImportSession())).format.name
@@ -79,14 +87,86 @@ export function row(rows: EventRow[], sourceId: string): EventRow {
   return r
 }
 
-/** A JSON column parsed (NULL → null). */
-export const json = (s: string | null) => JSON.parse(s ?? 'null')
-
 /** metadata_json parsed. */
 export const meta = (r: EventRow) => JSON.parse(r.metadata_json) as Record<string, unknown>
 
-/** An assert that a nullable number is within `eps` of the expected one; each test file picks its tolerance. */
-export const closeWithin = (eps: number) => (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < eps, `${a} ≉ ${b}`)
-
 /** The 16-hex-digit SHA-256 prefix kt stores in place of user ids and keys. */
 export const h16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16)
+
+// ---------------------------------------------------------------------------------------------
+// Table-driven checks: what a file should import as, written as data.
+
+/** A number column compared within `eps`. */
+export class Near {
+  constructor(
+    readonly value: number,
+    readonly eps: number,
+  ) {}
+}
+export const near = (value: number, eps = 1e-9) => new Near(value, eps)
+
+/** A JSON column compared as its parsed value: whole (`jsonIs`) or by the entries listed (`jsonHas`). */
+export class JsonValue {
+  constructor(
+    readonly value: unknown,
+    readonly partial: boolean,
+  ) {}
+}
+export const jsonIs = (value: unknown) => new JsonValue(value, false)
+export const jsonHas = (entries: Record<string, unknown>) => new JsonValue(entries, true)
+
+/** Expected column values of one row: exact, `near(…)`, `jsonIs(…)`/`jsonHas(…)`, or a RegExp for text. */
+export type RowExpect = {[K in keyof EventRow]?: EventRow[K] | Near | JsonValue | RegExp}
+
+/** Asserts each listed column of `r`; a failure names the row and the column. */
+export function expectRow(r: EventRow, expected: RowExpect, label: string = r.source_id ?? r.event_id): void {
+  for (const [col, want] of Object.entries(expected)) {
+    const got = (r as unknown as Record<string, unknown>)[col]
+    const what = `${label}: ${col}`
+    if (want instanceof Near) assert.ok(typeof got === 'number' && Math.abs(got - want.value) < want.eps, `${what}: ${String(got)} ≉ ${want.value}`)
+    else if (want instanceof RegExp) assert.match(String(got), want, what)
+    else if (want instanceof JsonValue) {
+      const parsed: unknown = JSON.parse((got as string | null) ?? 'null')
+      if (!want.partial) assert.deepEqual(parsed, want.value, what)
+      else for (const [k, v] of Object.entries(want.value as Record<string, unknown>)) assert.deepEqual((parsed as Record<string, unknown>)?.[k], v, `${what}.${k}`)
+    } else assert.deepEqual(got, want, what)
+  }
+}
+
+export interface ImportExpect {
+  /** Forces a format, as --format does. */
+  format?: string
+  /** Fields of each file's summary, in the order the files were given (format, error, imported, skipped…). */
+  files?: Partial<ImportSummary['files'][number]>[]
+  totals?: Partial<ImportSummary['totals']>
+  /** How many rows the database holds afterwards. */
+  count?: number
+  /** Rows by source_id, or by position (`#0`, `#1`…) in the order read back. */
+  rows?: Record<string, RowExpect>
+  orderBy?: typeof BY_TIME | typeof BY_SOURCE
+  dir?: string
+}
+
+/** The row a key of ImportExpect.rows names. */
+function pick(rows: EventRow[], key: string): EventRow {
+  if (!key.startsWith('#')) return row(rows, key)
+  const r = rows[Number(key.slice(1))]
+  assert.ok(r, `no row ${key}; ${rows.length} rows`)
+  return r
+}
+
+/** Imports `files` into a new database, checks the summary and the listed rows, and returns what it read back. */
+export async function expectImport(files: string[], expect: ImportExpect): Promise<Imported> {
+  const imported = await importRows(files, {format: expect.format, orderBy: expect.orderBy, dir: expect.dir})
+  const {summary, rows} = imported
+  expect.files?.forEach((want, i) => {
+    const got = summary.files[i]
+    assert.ok(got, `no summary for file ${i}`)
+    for (const [k, v] of Object.entries(want)) assert.deepEqual((got as unknown as Record<string, unknown>)[k], v, `file ${i} (${got.file}): ${k}`)
+  })
+  for (const [k, v] of Object.entries(expect.totals ?? {})) assert.equal(summary.totals[k as keyof ImportSummary['totals']], v, `totals.${k}`)
+  if (expect.count !== undefined) assert.equal(rows.length, expect.count, 'rows')
+  for (const [key, want] of Object.entries(expect.rows ?? {})) expectRow(pick(rows, key), want, key)
+  return imported
+}
+

@@ -4,7 +4,7 @@
 // replayable again. Rows without a request body are metrics-only.
 import {EventInputError, eventInputFromCsv, eventInputFromJson, isKtEventObject, isKtEventsCsvRow, type EventInput} from './parse.js'
 import {scrubSecrets} from '../../records/index.js'
-import type {Api, CanonicalRequest, CanonicalResponse, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
+import type {Api, CanonicalRequest, CanonicalResponse, EventFields, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
 import {emptyRequest} from '../../records/index.js'
 import {buildRecord, requestFromBody, responseFromBody} from '../../wire/index.js'
 import type {Format, FormatContext, Item, Outcome, StoredColumns} from '../types.js'
@@ -32,6 +32,60 @@ function parseResponse(api: Api, body: Record<string, unknown>): CanonicalRespon
   }
 }
 
+type Fields = EventInput['fields']
+
+/** The response as exported: the stored columns win over what the parsers derive, so nothing changes on the way back. */
+function exportedResponse(ev: EventInput, api: Api): CanonicalResponse | null {
+  const f = ev.fields
+  const finish = (f.finish_reason ?? null) as FinishReason | null
+  const finishRaw = f.finish_reason_raw ?? null
+  const text = ev.response_text ?? null
+  if (ev.response) return {...parseResponse(api, ev.response), text, finish_reason: finish, finish_reason_raw: finishRaw}
+  if (finish !== null || finishRaw !== null || text !== null) return {text, tool_calls: [], reasoning: null, finish_reason: finish, finish_reason_raw: finishRaw, raw: null}
+  return null
+}
+
+function exportedError(f: Fields): RecordError | null {
+  const type = f.error_type ?? null
+  const code = f.error_code ?? null
+  const message = f.error_message ?? null
+  return type !== null || code !== null || message !== null ? {type, code, message} : null
+}
+
+/** The §12 gateway columns as exported. */
+function exportedEvent(f: Fields): Partial<EventFields> {
+  return {
+    traffic_role: (f.traffic_role ?? null) as TrafficRole | null,
+    trace_id: f.trace_id ?? null,
+    session_id: f.session_id ?? null,
+    user_id_hash: f.user_id_hash ?? null,
+    app: f.app ?? null,
+    route: f.route ?? null,
+    environment: f.environment ?? null,
+    mirror_group_id: f.mirror_group_id ?? null,
+    primary_event_id: f.primary_event_id ?? null,
+    shadow_event_id: f.shadow_event_id ?? null,
+    decision: f.decision ?? null,
+    policy_id: f.policy_id ?? null,
+    decision_reason: f.decision_reason ?? null,
+    comparison_metric: f.comparison_metric ?? null,
+    comparison_score: f.comparison_score ?? null,
+    comparison_verdict: f.comparison_verdict ?? null,
+  }
+}
+
+/** Stored columns a CanonicalRecord cannot express, as exported. */
+function exportedColumns(f: Fields): StoredColumns {
+  const columns: StoredColumns = {}
+  if (f.dataset !== undefined) columns.dataset = f.dataset
+  if (f.kind) columns.kind = f.kind
+  if (f.request_hash !== undefined) columns.request_hash = f.request_hash
+  if (f.stream !== undefined) columns.stream = f.stream === null ? null : f.stream === 1
+  if (f.provider !== undefined) columns.provider = f.provider
+  if (f.api !== undefined) columns.api = f.api
+  return columns
+}
+
 export function eventToOutcome(ev: EventInput, item: Item, ctx: FormatContext): Outcome {
   const f = ev.fields
   const locator = item.locator
@@ -42,19 +96,6 @@ export function eventToOutcome(ev: EventInput, item: Item, ctx: FormatContext): 
   const api = (f.api ?? 'unknown') as Api
   const request = ev.request ? parseRequest(api, ev.request) : null
   if (request && f.stream !== undefined && f.stream !== null) request.stream = f.stream === 1
-  // The stored columns win over what the parsers derive, so nothing changes on the way back in.
-  const finish = (f.finish_reason ?? null) as FinishReason | null
-  const finishRaw = f.finish_reason_raw ?? null
-  const text = ev.response_text ?? null
-  let response: CanonicalResponse | null = null
-  if (ev.response) response = {...parseResponse(api, ev.response), text, finish_reason: finish, finish_reason_raw: finishRaw}
-  else if (finish !== null || finishRaw !== null || text !== null) {
-    response = {text, tool_calls: [], reasoning: null, finish_reason: finish, finish_reason_raw: finishRaw, raw: null}
-  }
-  const errType = f.error_type ?? null
-  const errCode = f.error_code ?? null
-  const errMessage = f.error_message ?? null
-  const error: RecordError | null = errType !== null || errCode !== null || errMessage !== null ? {type: errType, code: errCode, message: errMessage} : null
   const usage = {
     input_tokens: f.input_tokens ?? null,
     output_tokens: f.output_tokens ?? null,
@@ -75,34 +116,17 @@ export function eventToOutcome(ev: EventInput, item: Item, ctx: FormatContext): 
       model: f.model ?? null,
       response_model: f.response_model ?? null,
       request,
-      response,
+      response: exportedResponse(ev, api),
       usage,
       latency_ms: f.latency_ms ?? null,
       ttft_ms: f.ttft_ms ?? null,
       status: (f.status ?? undefined) as Status | undefined,
       http_status: f.http_status ?? null,
-      error,
+      error: exportedError(f),
       cost_usd: f.cost_usd ?? null,
       tags: ev.tags,
       metadata: ev.metadata,
-      event: {
-        traffic_role: (f.traffic_role ?? null) as TrafficRole | null,
-        trace_id: f.trace_id ?? null,
-        session_id: f.session_id ?? null,
-        user_id_hash: f.user_id_hash ?? null,
-        app: f.app ?? null,
-        route: f.route ?? null,
-        environment: f.environment ?? null,
-        mirror_group_id: f.mirror_group_id ?? null,
-        primary_event_id: f.primary_event_id ?? null,
-        shadow_event_id: f.shadow_event_id ?? null,
-        decision: f.decision ?? null,
-        policy_id: f.policy_id ?? null,
-        decision_reason: f.decision_reason ?? null,
-        comparison_metric: f.comparison_metric ?? null,
-        comparison_score: f.comparison_score ?? null,
-        comparison_verdict: f.comparison_verdict ?? null,
-      },
+      event: exportedEvent(f),
       // Replayable only when the file carries the request body (§12: rows without request_json are metrics-only).
       replayable: f.replayable === undefined ? undefined : f.replayable === 1 && request !== null,
     },
@@ -115,14 +139,7 @@ export function eventToOutcome(ev: EventInput, item: Item, ctx: FormatContext): 
   if (f.cost_source !== undefined) record.cost_source = f.cost_source as 'reported' | 'computed' | null
   record.metadata = scrubSecrets(ev.metadata)
   record.source = {format: f.source_format ?? FORMAT, file: f.source_file ?? null, locator: f.source_locator ?? null}
-  const columns: StoredColumns = {}
-  if (f.dataset !== undefined) columns.dataset = f.dataset
-  if (f.kind) columns.kind = f.kind
-  if (f.request_hash !== undefined) columns.request_hash = f.request_hash
-  if (f.stream !== undefined) columns.stream = f.stream === null ? null : f.stream === 1
-  if (f.provider !== undefined) columns.provider = f.provider
-  if (f.api !== undefined) columns.api = f.api
-  return {kind: 'record', record, columns}
+  return {kind: 'record', record, columns: exportedColumns(f)}
 }
 
 export const ktEventsFormat: Format = {
