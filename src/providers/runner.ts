@@ -30,7 +30,8 @@ export interface RunSpec {
   secrets: string[]
 }
 
-function parseBody(wire: WireApi, body: Json): ParsedResponse {
+/** A whole answer body of `wire`, parsed. */
+export function parseBody(wire: WireApi, body: Json): ParsedResponse {
   if (wire === 'anthropic.messages') return parseAnthropicResponse(body)
   if (wire === 'openai.responses') return parseResponsesResponse(body)
   return parseOpenAIChatResponse(body)
