@@ -33,13 +33,15 @@ export interface ResultRow {
   translation_losses_json: string
   simulated: number
   created_at: string
+  /** The provider's batch that answered it (kt replay --via batch); null for a live call, whose latency was measured. */
+  batch_id?: string | null
 }
 
 const RESULT_COLUMNS: (keyof ResultRow)[] = [
   'run_id', 'event_id', 'arm', 'target_id', 'api', 'model', 'response_model', 'status', 'http_status', 'error_type',
   'error_code', 'error_message', 'attempts', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'finish_reason', 'finish_reason_raw',
-  'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at',
+  'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at', 'batch_id',
 ]
 
 export class ResultWriter {
@@ -54,7 +56,7 @@ export class ResultWriter {
   }
 
   write(row: ResultRow): boolean {
-    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c])).changes > 0
+    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c] ?? null)).changes > 0
   }
 
   /** Several results in one transaction (one commit instead of one per row). */
@@ -98,6 +100,17 @@ export function pendingWork(db: DB, runId: string, arms: Arm[], opts: {recorded?
     if (need.length) out.push({item: r, arms: need})
   }
   return out
+}
+
+/** How many (request, arm) of a run still have no result, over `arms`. */
+export function pendingCount(db: DB, runId: string, arms: Arm[]): number {
+  let n = 0
+  const stmt = db.prepare(
+    `SELECT count(*) FROM run_items i WHERE i.run_id = ? AND (? <> 'primary_aa' OR i.aa = 1)
+       AND NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id AND r.arm = ?)`,
+  )
+  for (const arm of arms) n += stmt.pluck().get(runId, arm, arm) as number
+  return n
 }
 
 export function resultsFor(db: DB, runId: string): ResultRow[] {

@@ -5,7 +5,8 @@ import type {DB} from './db.js'
 import {buildEventWhere, type EventQuery} from './events.js'
 import {OWNER, ownerAlive} from './owner.js'
 
-export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed'
+/** `waiting`: every call left to make is in a provider's batch; `kt runs wait` collects the answers. */
+export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed' | 'waiting'
 
 export interface RunRow {
   id: string
