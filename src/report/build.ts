@@ -269,6 +269,10 @@ function warnings(data: RunData, engine: MetricEngine, rules: GateRule[], noise:
       `clustering: ${data.requests.length} requests in ${clusters.size} conversations/traces; bootstrap intervals resample whole conversations, rate intervals assume independent requests`,
     )
   }
+  const batched = (run.batch_arms ?? []).filter((a) => a !== 'primary_aa')
+  if (batched.length) {
+    out.push(`latency: the ${batched.join(' and ')} arm${batched.length > 1 ? 's were' : ' was'} answered through a Batch API; batched calls have no latency or time to first token (they wait in the provider's queue), so latency rows compare nothing and latency gates are refused`)
+  }
   const noCost = data.requests.filter((r) => r.candidate?.status === 'ok' && r.candidate.cost_usd === null).length
   if (noCost) out.push(`cost: ${noCost} candidate answers have no price (unknown model; add it under pricing: in the config)`)
   // §4.6: a margin below the measurement noise cannot be told apart from noise.
