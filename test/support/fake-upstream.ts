@@ -105,7 +105,7 @@ const ANTHROPIC_ERRORS: Record<number, {type: string; message: string}> = {
   529: {type: 'overloaded_error', message: 'Overloaded'},
 }
 
-type Flavor = 'openai' | 'anthropic'
+export type Flavor = 'openai' | 'anthropic'
 
 function obj(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {}
@@ -174,7 +174,7 @@ function argsFor(schema: unknown, text: string): Json {
   return out
 }
 
-interface Answer {
+export interface Answer {
   id: string
   model: string
   text: string
@@ -193,7 +193,7 @@ function isJsonObjectText(s: string): boolean {
   }
 }
 
-function answerFor(body: Json, flavor: Flavor, fallbackModel: string, scripted?: string): Answer {
+export function answerFor(body: Json, flavor: Flavor, fallbackModel: string, scripted?: string): Answer {
   const user = lastUserText(body)
   const digest = fakeDigest(user)
   const whole = fakeDigest(JSON.stringify(body))
@@ -235,7 +235,7 @@ function openaiFinish(a: Answer): string {
   return a.tool ? 'tool_calls' : a.truncated ? 'length' : 'stop'
 }
 
-function openaiCompletion(a: Answer): Json {
+export function openaiCompletion(a: Answer): Json {
   const message: Json = {role: 'assistant', content: a.tool ? null : a.text, refusal: null, annotations: []}
   if (a.tool) message.tool_calls = [{id: a.tool.id, type: 'function', function: {name: a.tool.name, arguments: a.tool.args}}]
   return {
@@ -282,7 +282,7 @@ function anthropicUsage(a: Answer, output: number): Json {
   return {input_tokens: a.inTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: 'standard'}
 }
 
-function anthropicMessage(a: Answer): Json {
+export function anthropicMessage(a: Answer): Json {
   const content: Json[] = []
   if (a.text) content.push({type: 'text', text: a.text})
   if (a.tool) content.push({type: 'tool_use', id: a.tool.id, name: a.tool.name, input: JSON.parse(a.tool.args) as unknown})
@@ -321,7 +321,7 @@ function anthropicEvents(a: Answer): Json[] {
   return out
 }
 
-function responsesObject(a: Answer): Json {
+export function responsesObject(a: Answer): Json {
   const output: Json[] = []
   if (a.text) output.push({type: 'message', id: `msg_${a.id}`, status: 'completed', role: 'assistant', content: [{type: 'output_text', text: a.text, annotations: []}]})
   if (a.tool) output.push({type: 'function_call', id: `fc_${a.id}`, call_id: a.tool.id, name: a.tool.name, arguments: a.tool.args, status: 'completed'})
@@ -348,7 +348,7 @@ function responsesEvents(a: Answer): {event: string; data: Json}[] {
   return out
 }
 
-function errorBody(flavor: Flavor, status: number, fault?: {error_type?: string; message?: string}): Json {
+export function errorBody(flavor: Flavor, status: number, fault?: {error_type?: string; message?: string}): Json {
   if (flavor === 'anthropic') {
     const e = ANTHROPIC_ERRORS[status] ?? {type: status >= 500 ? 'api_error' : 'invalid_request_error', message: `HTTP ${status}`}
     return {type: 'error', error: {type: fault?.error_type ?? e.type, message: fault?.message ?? e.message}, request_id: 'req_fake_error'}
