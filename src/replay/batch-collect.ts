@@ -42,6 +42,8 @@ export interface WaitOutcome {
   unfinished: number
   /** Batches still running (after a stopped or `once` wait). */
   running: number
+  /** Time spent asleep between polls. */
+  sleptMs: number
 }
 
 /** First poll interval and its cap: KT_BATCH_POLL_MS (default 5 s) and KT_BATCH_POLL_MAX_MS (default 60 s). */
@@ -151,7 +153,7 @@ export async function waitForBatches(db: DB, run: PlannedRun, opts: WaitOptions 
     if (!api) throw new KtError(`run ${run.runId}: batch ${row.batch_id ?? row.part} is for arm ${row.arm}, which the run no longer sends through a batch`)
     return api
   }
-  const out: WaitOutcome = {stopped: false, collected: 0, results: 0, errors: 0, cost: 0, unfinished: 0, running: 0}
+  const out: WaitOutcome = {stopped: false, collected: 0, results: 0, errors: 0, cost: 0, unfinished: 0, running: 0, sleptMs: 0}
   const started = Date.now()
   const {first, max} = pollIntervals()
   let interval = first
@@ -189,7 +191,9 @@ export async function waitForBatches(db: DB, run: PlannedRun, opts: WaitOptions 
     out.running = now.filter((r) => r.collected_at === null && r.batch_id !== null).length
     if (out.running === 0 || opts.once) return out
     if (opts.stop?.aborted) return {...out, stopped: true}
+    const asleep = Date.now()
     await sleep(interval, opts.stop)
+    out.sleptMs += Date.now() - asleep
     if (opts.stop?.aborted) return {...out, stopped: true}
     interval = Math.min(max, Math.round(interval * 1.5))
   }
