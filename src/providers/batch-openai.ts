@@ -30,12 +30,14 @@ function endpointFor(target: TargetSpec, wire: WireApi): string {
 }
 
 export function openaiBatchFormat(target: TargetSpec): BatchInputFormat {
+  const azureDeployment = target.provider === 'azure-openai' ? target.deployment : undefined
   return {
     head: '',
     sep: '\n',
     tail: '\n',
     family: 'openai',
-    line: (customId, p) => JSON.stringify({custom_id: customId, method: 'POST', url: endpointFor(target, p.wire), body: p.body}),
+    // Azure names the deployment in the body's model (its batch calls are not routed by deployment).
+    line: (customId, p) => JSON.stringify({custom_id: customId, method: 'POST', url: endpointFor(target, p.wire), body: azureDeployment ? {...p.body, model: azureDeployment} : p.body}),
     // "Each input file can only include requests to a single model" and one endpoint (OpenAI Batch guide).
     groupKey: (p) => `${p.wire}\u0000${typeof p.body.model === 'string' ? p.body.model : ''}`,
   }

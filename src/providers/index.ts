@@ -1,6 +1,6 @@
 // Calling models: SDK clients for OpenAI, Anthropic, Azure and OpenAI-compatible targets, the keep-alive
-// transport, the call-thread pool, the offline simulated target and the price table. May import wire/,
-// records/, stats/ and util/.
+// transport, the call-thread pool, the Batch APIs (OpenAI Files + Batches, Anthropic Message Batches) and their
+// limits, the offline simulated target and the price table. May import wire/, records/, stats/ and util/.
 export type {
   CallOptions,
   CallRequest,

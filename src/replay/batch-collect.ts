@@ -4,7 +4,7 @@
 // completed batch is an error result saying so; requests an expired, cancelled or failed batch never ran get no
 // result, so `kt replay --resume` can send them again. Collecting twice stores nothing twice (one result per
 // request and arm), so a killed collection is simply done again.
-import {batchErrorResult, estimateCost, type BatchApi, type BatchInfo, type TargetSpec, type WireApi} from '../providers/index.js'
+import {batchErrorResult, estimateCost, isRetryableStatus, type BatchApi, type BatchInfo, type TargetSpec, type WireApi} from '../providers/index.js'
 import {batchItems, markBatchCollected, ResultWriter, runBatches, updateBatch, type BatchItem, type BatchRow, type DB, type ResultRow} from '../store/index.js'
 import {errorMessage, KtError, sleep} from '../util/index.js'
 import {customId} from './batch-input.js'
@@ -57,6 +57,11 @@ export function pollIntervals(): {first: number; max: number} {
   }
   const first = read('KT_BATCH_POLL_MS', 5000)
   return {first, max: Math.max(first, read('KT_BATCH_POLL_MAX_MS', 60_000))}
+}
+
+/** A database error is kt's own problem, not the provider's: it is not retried. */
+function isSqliteError(error: unknown): boolean {
+  return /^SQLITE_/.test((error as {code?: unknown}).code?.toString() ?? '')
 }
 
 /** Consecutive failed polls before the wait gives up (the batches keep running). */
@@ -167,17 +172,24 @@ export async function waitForBatches(db: DB, run: PlannedRun, opts: WaitOptions 
     for (const row of open) {
       if (opts.stop?.aborted) break
       let info: BatchInfo
+      let got: Awaited<ReturnType<typeof collect>> | null = null
+      // A poll or a download that fails (the network, the provider) is tried again on the next round; collecting
+      // again stores nothing twice.
       try {
         info = await apiOf(row).retrieve(row.batch_id!)
+        updateBatch(db, run.runId, row.part, {state: info.state, completed: info.completed, failed: info.failed, output_file_id: info.output_file_id, error_file_id: info.error_file_id, message: info.message})
+        if (info.terminal) got = await collect(db, run, apiOf(row), row, info)
         failures = 0
       } catch (error) {
+        if (error instanceof KtError || isSqliteError(error)) throw error
+        // 401, 403, 404…: asking again will not help.
+        const status = (error as {status?: unknown}).status
+        if (typeof status === 'number' && !isRetryableStatus(status)) throw new KtError(`run ${run.runId}: batch ${row.batch_id}: ${errorMessage(error)}`)
         if (++failures >= MAX_POLL_FAILURES) throw new KtError(`run ${run.runId}: ${failures} polls of its batches failed in a row (last: ${errorMessage(error)}); the batches keep running: kt runs wait ${run.runId}`)
-        note(`polling batch ${row.batch_id} failed (${errorMessage(error)}); trying again`)
+        note(`reading batch ${row.batch_id} failed (${errorMessage(error)}); trying again`)
         continue
       }
-      updateBatch(db, run.runId, row.part, {state: info.state, completed: info.completed, failed: info.failed, output_file_id: info.output_file_id, error_file_id: info.error_file_id, message: info.message})
-      if (!info.terminal) continue
-      const got = await collect(db, run, apiOf(row), row, info)
+      if (!got) continue
       out.collected++
       out.results += got.results
       out.errors += got.errors

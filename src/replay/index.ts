@@ -1,5 +1,6 @@
 // Replaying stored requests against a primary and a candidate: run plans, the engine with its limits,
-// retries and pacing, and run summaries. May import providers/, config/, store/, wire/, records/, stats/, util/.
+// retries and pacing, batch submission and collection (--via batch), and run summaries.
+// May import providers/, config/, store/, wire/, records/, stats/, util/.
 export {createReplayRun, selectEvents, type RunMeta} from './create.js'
 export {describeRun, type RunDescription} from './describe.js'
 export {callThreads, checkTargets, executeRun, type ExecuteOptions, type ExecuteOutcome} from './engine.js'

@@ -1,5 +1,5 @@
 // The SQLite store: the only part that speaks SQL. One module per table (events, imports, runs and results,
-// scores and pairs), migrations, opening and locking. May import records/ and util/.
+// scores and pairs, a run's provider batches), migrations, opening and locking. May import records/ and util/.
 export {type DB, describeSqliteError, openDb, probeWrite, readSnapshot, resolveDbPath, schemaVersion, setBusyTimeout, versionOnDisk} from './db.js'
 export {type EventQuery, EventWriter, buildEventWhere, countEvents, eventSelect, getEvent, iterateEvents, iterateEventsRaw, maxRowid, metadataNodes, wantsScores} from './events.js'
 export {migrations} from './migrations.js'

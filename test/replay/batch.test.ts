@@ -275,6 +275,24 @@ describe('replay --via batch against fake Batch APIs, through the official SDKs'
     db.close()
   })
 
+  test('a poll refused for good (401) ends the wait at once, without the key the provider echoed; the batch stays to collect', async () => {
+    await restart({pollFault: (n, headers) => (n === 0 ? {status: 401, message: `Incorrect API key provided: ${String(headers.authorization).replace('Bearer ', '')}`} : null)})
+    const db = await seed(Array.from({length: 3}, (_, i) => openaiLine(i)))
+    const planned = createReplayRun(db, {primary: 'recorded', candidate: {id: 'c', provider: 'openai', model: 'gpt-4o-mini', base_url: `${fake.url}/v1`}, settings: settings()})
+    await withEnv(ENV, async () => {
+      await submitBatches(db, planned)
+      await assert.rejects(waitForBatches(db, planned), (e: Error) => {
+        assert.match(e.message, /batch batch_\d+: 401 Incorrect API key provided: \[redacted\]/)
+        assert.ok(!e.message.includes(ENV.OPENAI_API_KEY))
+        return true
+      })
+      assert.equal(fake.polls, 1, 'not asked again')
+      await waitForBatches(db, planned)
+    })
+    assert.equal(candidateOf(db, planned.runId).length, 3)
+    db.close()
+  })
+
   test('a batch kt was creating when it stopped is found by its uploaded file and followed, never created twice', async () => {
     await restart()
     const db = await seed(Array.from({length: 3}, (_, i) => openaiLine(i)))

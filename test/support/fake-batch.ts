@@ -22,6 +22,8 @@ export interface FakeBatchOptions {
   expire?: (index: number) => {ran: number} | null
   /** OpenAI batches (by creation order) that fail validation, with this error. */
   failValidation?: (index: number) => {code: string; message: string} | null
+  /** An HTTP error instead of the answer to a poll (by poll number, from 0), with the request's headers to echo. */
+  pollFault?: (poll: number, headers: IncomingMessage['headers']) => {status: number; message?: string} | null
   /** Refuse a batch above these (to check kt splits under them). */
   maxRequests?: number
   maxBytes?: number
@@ -371,7 +373,9 @@ export async function startFakeBatch(options: FakeBatchOptions = {}): Promise<Fa
         b.state = 'cancelling'
         return sendJson(res, 200, openaiBatch(b))
       }
+      const fault = options.pollFault?.(out.polls, req.headers)
       out.polls++
+      if (fault) return sendJson(res, fault.status, errorBody('openai', fault.status, fault.message ? {message: fault.message} : undefined))
       advance(b)
       return sendJson(res, 200, openaiBatch(b))
     }
