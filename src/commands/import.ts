@@ -91,7 +91,7 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
     for (const s of summary.files) {
       if (s.error) this.note(`✗ ${s.error}`)
       for (const r of s.reasons) {
-        const what = r.kind === 'skip' ? 'skipped' : 'rejected'
+        const what = r.kind === 'skip' ? 'skipped' : r.kind === 'reject' ? 'rejected' : 'flagged'
         this.note(`  ${what} ${r.count}: ${r.reason} (${r.locations.join(', ')}${r.count > r.locations.length ? ', …' : ''})`)
       }
       const stored = s.imported + s.not_replayable

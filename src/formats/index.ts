@@ -1,6 +1,7 @@
 // Log formats → canonical records: sniffing, one reader per format, kt's own events export format.
 // Knows nothing of the store. May import wire/, records/ and util/.
 import {statSync} from 'node:fs'
+import {importNotes} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {formats} from './registry.js'
 import {JsonLineError, openItems} from './reader.js'
@@ -50,8 +51,20 @@ export class ImportSession {
 
   /** Records held back for joins, emitted once all files are read. */
   *finish(): Generator<Outcome> {
-    for (const p of this.parsers.values()) if (p.finish) yield* p.finish()
+    for (const p of this.parsers.values()) if (p.finish) for (const o of p.finish()) yield settled(o)
   }
+}
+
+/**
+ * A record outcome as the importer counts it: refused when building it found an impossible value that rejects it
+ * (records/sanitize.ts), with its flags when values were nulled.
+ */
+function settled(o: Outcome): Outcome {
+  if (o.kind !== 'record') return o
+  const n = importNotes(o.record)
+  if (!n) return o
+  if (n.reject !== null) return {kind: 'reject', reason: n.reject, locator: o.record.source.locator ?? ''}
+  return n.flags.length ? {...o, flags: n.flags} : o
 }
 
 export interface ReadOptions {
@@ -117,7 +130,7 @@ export async function readFile(path: string, session: ImportSession, opts: ReadO
         return
       }
       try {
-        yield* parser.parse(item, ctx)
+        for (const o of parser.parse(item, ctx)) yield settled(o)
       } catch (error) {
         if (error instanceof KtError) throw error
         yield {kind: 'reject', reason: `cannot read record: ${(error as Error).message}`, locator: item.locator}
