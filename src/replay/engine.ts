@@ -10,6 +10,7 @@ import {KtError, Semaphore, sleep, TokenBucket} from '../util/index.js'
 import {estimateItem, requestBody} from './estimate.js'
 import {createPacer, type Pacer} from './pace.js'
 import {liveArms, modelFor, targetFor, type PlannedRun, type RunPlan} from './plan.js'
+import {resultRow} from './result-row.js'
 
 export interface ExecuteOptions {
   /** Aborting stops dispatching; calls in flight finish and are saved. */
@@ -295,38 +296,9 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     } finally {
       release()
     }
-    const cost = result.status === 'ok' || result.usage.output_tokens !== null ? estimateCost(result.response_model ?? model, result.usage, s.pricing) ?? estimateCost(model, result.usage, s.pricing) : null
-    const row: ResultRow = {
-      run_id: runId,
-      event_id: task.item.event_id,
-      arm: task.arm,
-      target_id: target.id,
-      api: result.api,
-      model,
-      response_model: result.response_model,
-      status: result.status,
-      http_status: result.http_status,
-      error_type: result.error?.type ?? null,
-      error_code: result.error?.code ?? null,
-      error_message: result.error?.message ?? null,
-      attempts,
-      latency_ms: result.latency_ms,
-      ttft_ms: result.ttft_ms,
-      input_tokens: result.usage.input_tokens,
-      output_tokens: result.usage.output_tokens,
-      cached_input_tokens: result.usage.cached_input_tokens,
-      reasoning_tokens: result.usage.reasoning_tokens,
-      total_tokens: result.usage.total_tokens,
-      cost_usd: cost,
-      finish_reason: result.response?.finish_reason ?? (result.status === 'ok' ? null : 'error'),
-      finish_reason_raw: result.response?.finish_reason_raw ?? null,
-      response_text: result.response?.text ?? null,
-      tool_calls_json: result.response?.tool_calls.length ? JSON.stringify(result.response.tool_calls) : null,
-      response_json: result.raw_json ?? (result.response?.raw ? JSON.stringify(result.response.raw) : null),
-      translation_losses_json: JSON.stringify(result.translation_losses),
-      simulated: result.simulated ? 1 : 0,
-      created_at: new Date().toISOString(),
-    }
+    const price = (usage: CallResult['usage']) => estimateCost(result.response_model ?? model, usage, s.pricing) ?? estimateCost(model, usage, s.pricing)
+    const row = resultRow({runId, item: task.item, arm: task.arm, targetId: target.id, model, result, attempts, price})
+    const cost = row.cost_usd
     // Committed before this turn of the event loop ends, together with the other results that completed in it.
     if (unsaved.push(row) === 1) queueMicrotask(save)
     done++

@@ -6,3 +6,4 @@ export {callThreads, checkTargets, executeRun, type ExecuteOptions, type Execute
 export {estimateRun, type ArmEstimate} from './estimate.js'
 export {buildPlan, liveArms, planRecord, readPlanRecord, resumePlan, validatePlan, type PlannedRun, type ReplaySettings, type ResumeOverrides, type RunPlan, type Selection} from './plan.js'
 export {summarizeRun, type ArmSummary} from './summary.js'
+export {SCRUBBED_NOTE} from './result-row.js'

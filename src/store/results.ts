@@ -72,6 +72,8 @@ export interface PendingItem {
   model: string | null
   request_json: string | null
   output_tokens: number | null
+  /** 1 when credentials were scrubbed from the request body at import: what replay sends differs from the log. */
+  scrubbed: number
   /** The logged answer, only when asked for (`recorded`): simulated targets answer like it. */
   response_text?: string | null
   finish_reason?: string | null
@@ -86,6 +88,7 @@ export function pendingWork(db: DB, runId: string, arms: Arm[], opts: {recorded?
   const rows = db
     .prepare(
       `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,${opts.recorded ? ' e.response_text, e.finish_reason, e.response_json,' : ''}
+              (instr(e.metadata_json, '"scrubbed"') > 0 AND EXISTS (SELECT 1 FROM json_each(e.metadata_json, '$.scrubbed') WHERE value = 'request')) AS scrubbed,
               (SELECT group_concat(arm) FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id) AS done
        FROM run_items i JOIN events e ON e.event_id = i.event_id
        WHERE i.run_id = ? ORDER BY i.seq`,
