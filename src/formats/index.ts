@@ -1,13 +1,14 @@
 // Log formats → canonical records: sniffing, one reader per format, kt's own events export format.
 // Knows nothing of the store. May import wire/, records/ and util/.
-import {statSync} from 'node:fs'
 import {importNotes} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {formats} from './registry.js'
+import {inputLabel} from './input.js'
 import {JsonLineError, openItems} from './reader.js'
 import type {Format, FormatParser, Item, Outcome, Shape} from './types.js'
 
 export type {Format, Outcome} from './types.js'
+export {inputLabel} from './input.js'
 export {formats} from './registry.js'
 
 /** How many leading records must agree on a format before a JSONL file is accepted. */
@@ -82,8 +83,10 @@ export interface OpenedFile {
  * Opens a file, decides its format from the first records (which must agree, or the file is rejected
  * as mixed), and returns the outcomes lazily. File-level problems throw KtError before or while iterating.
  */
-export async function readFile(path: string, session: ImportSession, opts: ReadOptions = {}): Promise<OpenedFile> {
-  const {shape, items} = await openItems(path)
+export async function readFile(file: string, session: ImportSession, opts: ReadOptions = {}): Promise<OpenedFile> {
+  const {shape, items, mtime} = await openItems(file)
+  // `-` (stdin) is named `stdin` in messages and records.
+  const path = inputLabel(file)
   const head: Item[] = []
   for (;;) {
     if (head.length >= (shape === 'jsonl' ? AGREE : 1)) break
@@ -122,7 +125,7 @@ export async function readFile(path: string, session: ImportSession, opts: ReadO
     format = first.format
   }
   const parser = session.parserFor(format)
-  const ctx = {file: path, fileMtime: statSync(path).mtime.toISOString()}
+  const ctx = {file: path, fileMtime: mtime}
   async function* outcomes(): AsyncGenerator<Outcome> {
     const run = function* (item: Item): Generator<Outcome> {
       if (item.value instanceof JsonLineError) {

@@ -50,6 +50,7 @@ const BATCH_ROWS = 128
 const BATCH_CHARS = 1024 * 1024
 
 export function datasetName(file: string): string {
+  if (file === '-') return 'stdin'
   return basename(file).replace(/(\.(gz|jsonl|json|csv|har|sse|txt|ndjson))+$/i, '') || basename(file)
 }
 
