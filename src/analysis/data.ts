@@ -3,7 +3,7 @@
 import {describeRun, type RunDescription} from '../replay/index.js'
 import type {DB} from '../store/index.js'
 import {getRun, judgeRows, resultsWithScores, runItemsWithPairs, type ScoredResult} from '../store/index.js'
-import {type Arm} from '../records/index.js'
+import {physical, type Arm} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {judgeSummary, type JudgeSummary} from '../scoring/index.js'
 import {parseStoredRequest, promptOfRequest, toolCallCount} from '../scoring/index.js'
@@ -98,11 +98,13 @@ function toArm(j: ScoredResult, offersTools: boolean): ArmData {
     status: j.status,
     http_status: j.http_status,
     error_message: j.error_message,
-    latency_ms: j.latency_ms,
-    ttft_ms: j.ttft_ms,
-    input_tokens: j.input_tokens,
-    output_tokens: j.output_tokens,
-    cost_usd: j.cost_usd,
+    // Impossible values (a database written before import checked bounds, a corrupt row) are no measurement:
+    // they never reach a statistic (records/bounds.ts).
+    latency_ms: physical('latency_ms', j.latency_ms),
+    ttft_ms: physical('ttft_ms', j.ttft_ms),
+    input_tokens: physical('tokens', j.input_tokens),
+    output_tokens: physical('tokens', j.output_tokens),
+    cost_usd: physical('cost_usd', j.cost_usd),
     finish_reason: j.finish_reason,
     text: j.response_text,
     model: j.model,

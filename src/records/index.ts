@@ -2,7 +2,7 @@
 // rule for credentials (redact.ts: import, replay results, judge records and the gateway's events all use it), the
 // physical bounds of numbers (bounds.ts) and what makes a record safe to store (sanitize.ts). May import util/ only.
 export {sha256, stableStringify, ulid} from './hash.js'
-export {finishUsage, nanosToMs, normalizeFinishReason, num, toIso, usageFromAnthropic, usageFromOpenAIChat} from './normalize.js'
+export {finishUsage, nanosToMs, normalizeFinishReason, num, toIso, unreadableNumbers, USAGE_NUMBER_KEYS, usageFromAnthropic, usageFromOpenAIChat} from './normalize.js'
 export {isSecretHeader, isSecretName, REDACTED, scrubJsonText, scrubSecrets, scrubText, setOwn, stripSecretHeaders} from './redact.js'
 export {BOUNDS, boundProblem, physical, withinBounds, type Bound, type BoundedField} from './bounds.js'
 export {importNotes, sanitizeRecord, SANITIZE_NOTE_KEYS, wellFormed, type ImportNotes} from './sanitize.js'
