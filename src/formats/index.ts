@@ -1,7 +1,7 @@
 // Log formats → canonical records: sniffing, one reader per format, kt's own events export format.
 // Knows nothing of the store. May import wire/, records/ and util/.
 import {importNotes} from '../records/index.js'
-import {KtError} from '../util/index.js'
+import {KtError, oneLine} from '../util/index.js'
 import {formats} from './registry.js'
 import {inputLabel} from './input.js'
 import {JsonLineError, openItems} from './reader.js'
@@ -50,9 +50,16 @@ export class ImportSession {
     return p
   }
 
-  /** Records held back for joins, emitted once all files are read. */
-  *finish(): Generator<Outcome> {
-    for (const p of this.parsers.values()) if (p.finish) for (const o of p.finish()) yield settled(o)
+  /** Records held back for joins, emitted once all files are read, each with the file it came from (a record refused
+   *  while settling keeps only its line, so the file is named here). */
+  *finish(): Generator<{file: string; outcome: Outcome}> {
+    for (const p of this.parsers.values()) {
+      if (!p.finish) continue
+      for (const o of p.finish()) {
+        const file = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
+        yield {file, outcome: settled(o)}
+      }
+    }
   }
 }
 
@@ -113,7 +120,7 @@ export async function readFile(file: string, session: ImportSession, opts: ReadO
     const first = found.find((f) => f.format !== null)
     if (!first || !first.format) {
       const bad = head[0]!
-      if (bad.value instanceof JsonLineError) throw new KtError(`${path}:${bad.line}: invalid JSON (${bad.value.message})`)
+      if (bad.value instanceof JsonLineError) throw new KtError(`${path}:${bad.line}: invalid JSON (${oneLine(bad.value.message)})`)
       throw new KtError(`${path}: unrecognised log format (${describeShape(shape)}); use --format NAME, one of: ${formatNames().join(', ')}`)
     }
     const sameFamily = (f: Format | null) => f === first.format || (f?.family !== undefined && f.family === first.format?.family)
@@ -129,14 +136,16 @@ export async function readFile(file: string, session: ImportSession, opts: ReadO
   async function* outcomes(): AsyncGenerator<Outcome> {
     const run = function* (item: Item): Generator<Outcome> {
       if (item.value instanceof JsonLineError) {
-        yield {kind: 'reject', reason: `invalid JSON (${item.value.message})`, locator: item.locator}
+        yield {kind: 'reject', reason: `invalid JSON (${oneLine(item.value.message)})`, locator: item.locator}
         return
       }
       try {
         for (const o of parser.parse(item, ctx)) yield settled(o)
       } catch (error) {
         if (error instanceof KtError) throw error
-        yield {kind: 'reject', reason: `cannot read record: ${(error as Error).message}`, locator: item.locator}
+        // JSON nested thousands deep parses, but walking it overflows the stack: that record is refused, not the file.
+        const deep = error instanceof RangeError && /call stack/i.test(error.message)
+        yield {kind: 'reject', reason: deep ? 'cannot read record: nested too deeply' : `cannot read record: ${oneLine((error as Error).message)}`, locator: item.locator}
       }
     }
     for (const item of head) yield* run(item)

@@ -1,7 +1,7 @@
 // Streaming reader: splits an input's bytes (input.ts: files, pipes, stdin; gzip, BOMs, UTF-16) into lines without
 // ever holding more than one line (bounded) in memory, and works out the input's shape (§2 of docs/log-formats.md).
 import {parse as parseCsv} from 'csv-parse'
-import {KtError} from '../util/index.js'
+import {KtError, oneLine} from '../util/index.js'
 import {openInput, streamProblem, type Recorder} from './input.js'
 import type {Item, Shape} from './types.js'
 
@@ -92,7 +92,7 @@ export function describeJsonError(path: string, text: string, error: unknown, ba
   const truncated = atEnd || /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg)
   const where = pos ? lineCol(text, Number(pos[1])) : truncated ? lineCol(text, text.length) : null
   const loc = where ? `:${where.line + baseLine - 1}` : ''
-  const why = truncated ? 'invalid JSON, the file looks truncated' : `invalid JSON (${msg.replace(/^JSON\.parse: /, '')})`
+  const why = truncated ? 'invalid JSON, the file looks truncated' : `invalid JSON (${oneLine(msg.replace(/^JSON\.parse: /, ''))})`
   return new KtError(`${path}${loc}: ${why}`)
 }
 

@@ -6,7 +6,7 @@
 import type {PriceOverrides} from '../../providers/index.js'
 import {IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../records/index.js'
 import {describeSqliteError, ImportStore, type DB} from '../../store/index.js'
-import {KtError} from '../../util/index.js'
+import {KtError, oneLine} from '../../util/index.js'
 import {datasetName, type Flag, type Note, type ProducerMessage, type ProducerOptions} from './producer.js'
 import {inThread, inWorker, useWorker} from './source.js'
 
@@ -107,7 +107,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     rollback()
     const dataset = opts.dataset ?? datasetName(c.file)
     const failed = c.fi?.summary ?? new FileImport(c.file, opts.format ?? 'auto', dataset).summary
-    Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, flagged: 0, error: message})
+    Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, flagged: 0, error: oneLine(message)})
     summaries.push(failed)
     c.failed = true
   }
@@ -204,7 +204,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
       writer.endFile(importId, {imported: t.imported - was.imported, duplicates: t.duplicates - was.duplicates, not_replayable: t.not_replayable - was.not_replayable, skipped: t.skipped - was.skipped, rejected: t.rejected - was.rejected})
     } catch (error) {
       rollback()
-      target.summary.error = error instanceof KtError ? error.message : describeSqliteError(error)
+      target.summary.error = oneLine(error instanceof KtError ? error.message : describeSqliteError(error))
     }
     if (fi) Object.assign(fi, target.summary)
     else summaries.push((fi = target.summary))

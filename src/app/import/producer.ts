@@ -156,10 +156,7 @@ export class ImportProducer {
     const pending = [...this.session.finish()]
     if (!pending.length) return
     const byFile = new Map<string, Outcome[]>()
-    for (const o of pending) {
-      const f = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
-      byFile.set(f, [...(byFile.get(f) ?? []), o])
-    }
+    for (const {file, outcome} of pending) byFile.set(file, [...(byFile.get(file) ?? []), outcome])
     for (const [file, outcomes] of byFile) {
       const dataset = this.opts.dataset ?? datasetName(file)
       const entries: PendingEntry[] = outcomes.map((o) =>
