@@ -19,7 +19,7 @@ export const QUALITY_DIMENSIONS = ['overall', 'relevance', 'coherence', 'complet
 export type QualityDim = (typeof QUALITY_DIMENSIONS)[number]
 export const SIMILARITY_METRICS = ['dice', 'rougeL', 'jaccard'] as const
 export type SimilarityName = (typeof SIMILARITY_METRICS)[number]
-export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate' | 'tool_call_rate'
+export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate' | 'tool_call_rate' | 'timeout_rate' | 'retry_rate'
 export type QuantileName = 'latency.p50' | 'latency.p95' | 'latency.p99' | 'ttft.p95'
 
 /**
@@ -29,8 +29,14 @@ export type QuantileName = 'latency.p50' | 'latency.p95' | 'latency.p99' | 'ttft
 export const MIN_PAIRS_MEAN = 30
 export const MIN_PAIRS_QUANTILE: Record<QuantileName, number> = {'latency.p50': 30, 'latency.p95': 200, 'latency.p99': 1000, 'ttft.p95': 200}
 export const MIN_PAIRS_RATE = 1
-/** The 5th percentile of the A/A similarities needs at least 20 of them to name one value below it. */
-export const MIN_NOISE_PAIRS = 20
+/**
+ * The beyond-noise rate rests on the 5th percentile of the A/A similarities: with 60 of them it falls on the
+ * third lowest, and its interval (which resamples them) holds its level; with 20 it rested on the lowest alone
+ * and an A/A run failed `<= 0.05` 15% of the time (test/analysis/beyond-noise.test.ts).
+ */
+export const MIN_NOISE_PAIRS = 60
+/** `--decision harm` passes whatever it cannot rule out, so it needs at least this many pairs for every rule. */
+export const MIN_PAIRS_HARM = 30
 
 export interface MetricSpec {
   /** Name in the gate grammar. */
@@ -87,6 +93,9 @@ function build(): MetricSpec[] {
     // Of the requests that offer tools, the share answered with a tool call: a model that calls tools where the
     // other answered (or the reverse) changes what the application does next, whichever way it goes.
     ['tool_call_rate', 'Tool-call rate (when tools are offered)', null],
+    // Per request, over every call made for it (design §4.1): a timeout a retry recovered still counts.
+    ['timeout_rate', 'Timeout rate (any call timed out)', 'lower'],
+    ['retry_rate', 'Retry rate (more than one call)', 'lower'],
   ]
   for (const [name, label, better] of rates) {
     out.push({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''})

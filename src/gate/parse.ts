@@ -5,6 +5,7 @@
 //   op     := > | >= | < | <=
 //   rhs    := number ["%"]                       absolute (or, for *.mean_diff, the difference)
 //           | "primary" [ ("+"|"-") number ["%"] ] additive margin: candidate − primary
+//           | "aa" [ ("+"|"-") number ["%"] ]      similarity only: margin on the run's own A/A noise floor
 //           | number "x"                          ratio: candidate / primary
 //   level  := number ["%"]                        95%, 95 or 0.95; default the report's level
 import {KtError} from '../util/index.js'
@@ -167,8 +168,12 @@ export function parseGate(raw: string, source: RuleSource | null = null): GateRu
     return value / 100
   }
   const first = peek()
-  if (first.type === 'ident' && first.text.toLowerCase() === 'primary') {
-    if (spec.family === 'score_diff') throw new GateSyntaxError(rule, first.pos, `"primary" does not apply here: ${spec.hint}`)
+  const word = first.type === 'ident' ? first.text.toLowerCase() : ''
+  if (word === 'primary' || word === 'aa') {
+    if (spec.family === 'score_diff') throw new GateSyntaxError(rule, first.pos, `"${first.text}" does not apply here: ${spec.hint}`)
+    if (word === 'aa' && spec.family !== 'similarity') {
+      throw new GateSyntaxError(rule, first.pos, `"aa" (the A/A noise floor) applies to similarity.<metric>.mean only; compare ${spec.name} with primary±margin or a number`)
+    }
     take()
     kind = 'difference'
     threshold = 0
@@ -176,10 +181,10 @@ export function parseGate(raw: string, source: RuleSource | null = null): GateRu
     if (sign.type === 'plus' || sign.type === 'minus') {
       take()
       const n = take()
-      if (n.type !== 'number') throw new GateSyntaxError(rule, n.pos, `expected a number after "primary${sign.text}", got ${describe(n)}`)
+      if (n.type !== 'number') throw new GateSyntaxError(rule, n.pos, `expected a number after "${first.text}${sign.text}", got ${describe(n)}`)
       threshold = percent(Number(n.text)) * (sign.type === 'minus' ? -1 : 1)
     } else if (sign.type === 'number') {
-      throw new GateSyntaxError(rule, sign.pos, 'expected "+" or "-" between "primary" and the margin (primary+0.01)')
+      throw new GateSyntaxError(rule, sign.pos, `expected "+" or "-" between "${first.text}" and the margin (${word}+0.01)`)
     }
   } else {
     let negative = false

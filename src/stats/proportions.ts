@@ -19,6 +19,28 @@ export function mcnemarExact(b: number, c: number): number {
   return Math.min(1, 2 * binomialCdf(Math.min(b, c), n, 0.5))
 }
 
+/**
+ * Clopper–Pearson (1934) exact upper bound on a share: the largest p with P(Bin(n, p) ≤ k) ≥ alpha, so that
+ * P(bound < true share) ≤ alpha whatever the share. 0 events in n give 1 − alpha^(1/n) (≈ 3.69/n at 2.5%).
+ */
+export function clopperPearsonUpper(k: number, n: number, alpha: number): number {
+  checkCount('clopperPearsonUpper: k', k)
+  checkCount('clopperPearsonUpper: n', n)
+  if (k > n) throw new RangeError(`clopperPearsonUpper: k (${k}) exceeds n (${n})`)
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`clopperPearsonUpper: alpha must be in (0, 1), got ${alpha}`)
+  if (k === n) return 1
+  if (k === 0) return 1 - Math.pow(alpha, 1 / n)
+  // P(X ≤ k) falls as p grows: bisect for the p where it crosses alpha.
+  let lo = k / n
+  let hi = 1
+  for (let i = 0; i < 100 && hi - lo > 1e-13; i++) {
+    const mid = (lo + hi) / 2
+    if (binomialCdf(k, n, mid) > alpha) lo = mid
+    else hi = mid
+  }
+  return hi
+}
+
 export interface Bounds {
   low: number
   high: number

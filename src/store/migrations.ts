@@ -149,4 +149,10 @@ export const migrations: string[] = [
   `
   DELETE FROM events WHERE kind = 'score';
   `,
+  // v6: every attempt of a result (latency and status of each call, retries and timeouts included) and the
+  // timeout it ran under, so latency percentiles count a timed-out call as at least its timeout (design §4.1).
+  `
+  ALTER TABLE results ADD COLUMN attempts_json TEXT;
+  ALTER TABLE results ADD COLUMN timeout_ms REAL;
+  `,
 ]

@@ -95,6 +95,9 @@ async function simulatedRun(n: number, seed: number, candidateSim: SimulationSpe
       tool_calls: null,
       translation_losses: r.translation_losses,
       simulated: true,
+      attempts: 1,
+      timeouts: r.status === 'timeout' ? 1 : 0,
+      latency_censored: r.status === 'timeout',
     }
   }
   const requests: PairedRequest[] = []

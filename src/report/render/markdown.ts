@@ -12,9 +12,11 @@ import {
   excerpt,
   fmtComparison,
   fmtDelta,
+  fmtGateMde,
   fmtGateValue,
   fmtLevel,
   fmtP,
+  fmtRowValue,
   fmtScore,
   fmtValue,
   judgeRows,
@@ -74,16 +76,17 @@ export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): 
     out.push('')
     out.push(
       ...table(
-        ['', 'gate', 'decision', 'evaluated', 'n', 'reason'],
+        ['', 'gate', 'decision', 'evaluated', 'n', 'fails at (80% power)', 'reason'],
         model.gates.map((g) => [
           DECISION_EMOJI[g.decision],
           `\`${excerpt(g.rule, 120).replace(/`/g, "'")}\``,
           `**${DECISION_WORD[g.decision]}**`,
           mdText(fmtGateValue(g, unitOf(g.metric, model.metrics))),
           String(g.n),
+          mdText(fmtGateMde(g, unitOf(g.metric, model.metrics))),
           mdCell(g.reason, 300),
         ]),
-        ['l', 'l', 'l', 'r', 'r', 'l'],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'l'],
       ),
     )
   }
@@ -98,8 +101,8 @@ export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): 
         ['metric', 'primary', 'candidate', `Δ or ratio [${fmtLevel(level)} CI]`, 'n', 'p', 'change'],
         model.metrics.map((m) => [
           mdCell(m.label),
-          mdText(fmtValue(m.primary, m.unit)),
-          mdText(fmtValue(m.candidate, m.unit)),
+          mdText(fmtRowValue(m, 'primary')),
+          mdText(fmtRowValue(m, 'candidate')),
           mdText(fmtComparison(m.comparison, m.unit)),
           String(m.n),
           mdText(fmtP(m.p_value)),

@@ -12,9 +12,11 @@ import {
   excerpt,
   fmtComparison,
   fmtDelta,
+  fmtGateMde,
   fmtGateValue,
   fmtLevel,
   fmtP,
+  fmtRowValue,
   fmtScore,
   fmtValue,
   judgeRows,
@@ -72,8 +74,8 @@ export function renderTable(model: ReportModel, opts: TableOptions = {}): string
       const d = direction(m)
       table.push([
         m.label,
-        fmtValue(m.primary, m.unit),
-        fmtValue(m.candidate, m.unit),
+        fmtRowValue(m, 'primary'),
+        fmtRowValue(m, 'candidate'),
         fmtComparison(m.comparison, m.unit),
         String(m.n),
         fmtP(m.p_value),
@@ -90,10 +92,12 @@ export function renderTable(model: ReportModel, opts: TableOptions = {}): string
     const ruleWidth = Math.max(...model.gates.map((g) => [...excerpt(g.rule, 80)].length))
     for (const g of model.gates) {
       const head = paint(DECISION_COLOUR[g.decision], `${DECISION_SYMBOL[g.decision]} ${DECISION_WORD[g.decision].padEnd(wordWidth)}`)
-      const value = fmtGateValue(g, unitOf(g.metric, model.metrics))
-      out.push(`  ${head}  ${excerpt(g.rule, 80).padEnd(ruleWidth)}  ${value}  n=${g.n}`)
+      const unit = unitOf(g.metric, model.metrics)
+      const mde = g.mde !== null ? `  mde ${fmtGateMde(g, unit)}` : ''
+      out.push(`  ${head}  ${excerpt(g.rule, 80).padEnd(ruleWidth)}  ${fmtGateValue(g, unit)}  n=${g.n}${mde}`)
       if (g.reason) out.push(dim(`    ${' '.repeat(wordWidth)}  ${excerpt(g.reason, 400)}`))
     }
+    if (model.gates.some((g) => g.mde !== null)) out.push(dim('  mde: where each rule would FAIL with 80% power at this n; far beyond the threshold, a PASS says little'))
     out.push('')
   }
   out.push(`${bold('verdict')}  ${paint(`1;${VERDICT_COLOUR[model.verdict]}`, VERDICT_WORD[model.verdict])}  ${dim(verdictSentence(model.verdict))}`)
