@@ -53,11 +53,13 @@ interface Units {
   sums: Float64Array
   /** Observations per unit. */
   sizes: Float64Array
+  /** Every unit is one observation (no clusters). */
+  single: boolean
 }
 
 function unitsOf(values: ReadonlyArray<number>, centre: number, clusters: ReadonlyArray<string | number> | undefined): Units {
   const n = values.length
-  if (!clusters) return {sums: Float64Array.from(values, (v) => v - centre), sizes: new Float64Array(n).fill(1)}
+  if (!clusters) return {sums: Float64Array.from(values, (v) => v - centre), sizes: new Float64Array(n).fill(1), single: true}
   const groups = groupClusters(clusters, n)
   const sums = new Float64Array(groups.length)
   const sizes = new Float64Array(groups.length)
@@ -65,7 +67,7 @@ function unitsOf(values: ReadonlyArray<number>, centre: number, clusters: Readon
     for (const i of members) sums[j]! += values[i]! - centre
     sizes[j] = members.length
   })
-  return {sums, sizes}
+  return {sums, sizes, single: false}
 }
 
 /** SE of the (ratio) mean Σs/Σw over G units, by linearisation: √(G/(G−1)·Σ(s − m·w)²)/Σw. */
@@ -74,18 +76,42 @@ function linearizedSe(ss: number, sw: number, ww: number, m: number, count: numb
   return Math.sqrt((G / (G - 1)) * residual) / count
 }
 
-/**
- * Studentized bootstrap over units: t* = (m* − m)/se*, bounds m − t*(1−a)·se and m − t*(a)·se, with the
- * critical values at least Student's t on G − 1 degrees of freedom. Replicates whose units are all equal
- * (se* = 0) carry no t and are dropped. Null when fewer than half of the replicates remain.
- */
-function studentized(u: Units, se: number, B: number, level: number, next: () => number): {low: number; high: number} | null {
+/** Student's t critical values, memoised: simulations ask for the same few thousands of times. */
+const STUDENT = new Map<string, number>()
+
+function studentCritical(level: number, df: number): number {
+  const key = `${level}|${df}`
+  let t = STUDENT.get(key)
+  if (t === undefined) {
+    t = studentTQuantile((1 + level) / 2, df)
+    if (STUDENT.size < 10_000) STUDENT.set(key, t)
+  }
+  return t
+}
+
+/** t* = (m* − m)/se* per replicate (the units' sums are centred on m); replicates with se* = 0 are left out. */
+function studentizedReplicates(u: Units, se: number, B: number, next: () => number): Float64Array {
   const G = u.sums.length
-  const ss = u.sums.map((s) => s * s)
-  const sw = u.sums.map((s, j) => s * u.sizes[j]!)
-  const ww = u.sizes.map((w) => w * w)
+  const sums = u.sums
   const t = new Float64Array(B)
   let kept = 0
+  if (u.single) {
+    // One observation per unit: the mean is over G draws and se*² = Σ(x − m*)²/(G(G − 1)).
+    for (let r = 0; r < B; r++) {
+      let s = 0
+      let a = 0
+      for (let k = 0; k < G; k++) {
+        const x = sums[randomIndex(next, G)]!
+        s += x
+        a += x * x
+      }
+      const m = s / G
+      const seStar = Math.sqrt(Math.max(0, a - s * m) / (G * (G - 1)))
+      if (seStar > 1e-9 * se) t[kept++] = m / seStar
+    }
+    return t.subarray(0, kept)
+  }
+  const sizes = u.sizes
   for (let r = 0; r < B; r++) {
     let s = 0
     let c = 0
@@ -94,20 +120,31 @@ function studentized(u: Units, se: number, B: number, level: number, next: () =>
     let d = 0
     for (let k = 0; k < G; k++) {
       const j = randomIndex(next, G)
-      s += u.sums[j]!
-      c += u.sizes[j]!
-      a += ss[j]!
-      b += sw[j]!
-      d += ww[j]!
+      const x = sums[j]!
+      const w = sizes[j]!
+      s += x
+      c += w
+      a += x * x
+      b += x * w
+      d += w * w
     }
     const m = s / c
     const seStar = linearizedSe(a, b, d, m, c, G)
-    if (!(seStar > 1e-9 * se)) continue
-    t[kept++] = m / seStar
+    if (seStar > 1e-9 * se) t[kept++] = m / seStar
   }
-  if (kept < B / 2) return null
-  const sorted = t.subarray(0, kept).sort()
-  const student = studentTQuantile((1 + level) / 2, G - 1)
+  return t.subarray(0, kept)
+}
+
+/**
+ * Studentized bootstrap over units: t* = (m* − m)/se*, bounds m − t*(1−a)·se and m − t*(a)·se, with the
+ * critical values at least Student's t on G − 1 degrees of freedom. Replicates whose units are all equal
+ * (se* = 0) carry no t and are dropped. Null when fewer than half of the replicates remain.
+ */
+function studentized(u: Units, se: number, B: number, level: number, next: () => number): {low: number; high: number} | null {
+  const t = studentizedReplicates(u, se, B, next)
+  if (t.length < B / 2) return null
+  const sorted = t.sort()
+  const student = studentCritical(level, u.sums.length - 1)
   const upperT = Math.max(student, quantileSorted(sorted, (1 + level) / 2))
   const lowerT = Math.min(-student, quantileSorted(sorted, (1 - level) / 2))
   return {low: -upperT * se, high: -lowerT * se}

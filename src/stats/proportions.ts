@@ -1,6 +1,6 @@
 // Rates: exact McNemar, Wilson score interval, Newcombe's paired-difference interval.
 
-import {binomialCdf, zCritical} from './distributions.js'
+import {binomialCdf, binomialPmf, zCritical} from './distributions.js'
 
 function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`)
@@ -30,15 +30,20 @@ export function clopperPearsonUpper(k: number, n: number, alpha: number): number
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`clopperPearsonUpper: alpha must be in (0, 1), got ${alpha}`)
   if (k === n) return 1
   if (k === 0) return 1 - Math.pow(alpha, 1 / n)
-  // P(X ≤ k) falls as p grows: bisect for the p where it crosses alpha.
+  // P(X ≤ k) falls as p grows (d/dp = −n·P(Y = k), Y ~ Bin(n − 1, p)): Newton's method kept inside a bracket.
   let lo = k / n
   let hi = 1
-  for (let i = 0; i < 100 && hi - lo > 1e-13; i++) {
-    const mid = (lo + hi) / 2
-    if (binomialCdf(k, n, mid) > alpha) lo = mid
-    else hi = mid
+  let p = Math.min(1 - 1e-12, (k + 1) / n)
+  for (let i = 0; i < 200; i++) {
+    const f = binomialCdf(k, n, p) - alpha
+    if (Math.abs(f) < 1e-15 * Math.max(alpha, 1e-300)) return p
+    if (f > 0) lo = p
+    else hi = p
+    const step = p + f / (n * binomialPmf(k, n - 1, p))
+    p = step > lo && step < hi ? step : (lo + hi) / 2
+    if (hi - lo < 1e-14) break
   }
-  return hi
+  return p
 }
 
 export interface Bounds {
