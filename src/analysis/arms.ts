@@ -3,24 +3,24 @@
 import type {ArmData, RunData} from './data.js'
 import type {ArmStats} from './model.js'
 import {QUALITY_DIMENSIONS} from './registry.js'
-import {mean, quantileIndex, quantileSorted, sum} from '../stats/index.js'
+import {censoredQuantile, mean, quantileSorted, sum} from '../stats/index.js'
 
 type LatencyKey = ArmStats['latency_ms']['lower_bound'][number]
 
-/** Quantiles of the requests' latencies; a quantile resting on a censored value (or the mean, with any) is a lower bound. */
+/** Quantiles of the requests' latencies; one resting on a censored value (or the mean, with any) is a lower bound. */
 function latencyStats(answered: ArmData[]): ArmStats['latency_ms'] {
   const values = answered.filter((a) => a.latency_ms !== null)
-  const sorted = Float64Array.from(values, (a) => a.latency_ms!).sort()
-  let lowestCensored = Infinity
-  for (const a of values) if (a.latency_censored) lowestCensored = Math.min(lowestCensored, a.latency_ms!)
-  const censored = values.filter((a) => a.latency_censored).length
+  const ms = values.map((a) => a.latency_ms!)
+  const flags = values.map((a) => a.latency_censored)
+  const censored = flags.filter(Boolean).length
   const lowerBound: LatencyKey[] = []
   const q = (key: 'p50' | 'p95' | 'p99', p: number) => {
-    if (!sorted.length) return null
-    if (lowestCensored <= sorted[quantileIndex(sorted.length, p).last]!) lowerBound.push(key)
-    return quantileSorted(sorted, p)
+    if (!ms.length) return null
+    const c = censoredQuantile(ms, flags, p)
+    if (c.censored) lowerBound.push(key)
+    return c.value
   }
-  const out = {p50: q('p50', 0.5), p95: q('p95', 0.95), p99: q('p99', 0.99), mean: sorted.length ? mean(sorted) : null}
+  const out = {p50: q('p50', 0.5), p95: q('p95', 0.95), p99: q('p99', 0.99), mean: ms.length ? mean(ms) : null}
   if (censored) lowerBound.push('mean')
   return {...out, censored, lower_bound: lowerBound}
 }

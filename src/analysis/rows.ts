@@ -4,7 +4,7 @@ import type {MetricEngine} from './measure.js'
 import type {MetricRow} from './model.js'
 import {amountValue} from './pairs.js'
 import {METRICS, type GateKind, type MetricSpec} from './registry.js'
-import {mean, quantile, sum, wilcoxonSignedRank} from '../stats/index.js'
+import {censoredQuantile, mean, sum, wilcoxonSignedRank} from '../stats/index.js'
 
 const QUANTILE_P: Record<'p50' | 'p95' | 'p99', number> = {p50: 0.5, p95: 0.95, p99: 0.99}
 
@@ -70,16 +70,18 @@ function row(engine: MetricEngine, spec: MetricSpec): MetricRow {
       const p = pairing.pair(q.field, amountValue(spec))
       const n = p.primary.length
       const m = engine.measure(spec, 'ratio', level)
+      const pq = censoredQuantile(p.primary, p.censored?.primary, QUANTILE_P[q.q])
+      const cq = censoredQuantile(p.candidate, p.censored?.candidate, QUANTILE_P[q.q])
       return {
         ...base,
-        primary: n ? quantile(p.primary, QUANTILE_P[q.q]) : null,
-        candidate: n ? quantile(p.candidate, QUANTILE_P[q.q]) : null,
+        primary: n ? pq.value : null,
+        candidate: n ? cq.value : null,
         comparison: m.insufficient ? null : {...m.value, kind: 'ratio'},
         n,
         p_value: null,
         p_test: null,
         mde: null,
-        ...(m.censored && (m.censored.primary || m.censored.candidate) ? {lower_bound: m.censored} : {}),
+        ...(pq.censored || cq.censored ? {lower_bound: {primary: pq.censored, candidate: cq.censored}} : {}),
       }
     }
     case 'similarity': {

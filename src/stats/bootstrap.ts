@@ -44,6 +44,19 @@ function statOf(values: Float64Array, length: number, stat: RatioStat, lowestCen
   return {value: quantileSorted(view, QUANTILE_OF[stat]), censored: lowestCensored <= view[at.last]!}
 }
 
+/**
+ * The type-7 p-quantile of values some of which are censored (lower bounds: requests that timed out), and whether it
+ * is only a lower bound itself: a censored value sorts at or below the order statistic it rests on.
+ */
+export function censoredQuantile(values: ReadonlyArray<number>, censored: ReadonlyArray<boolean> | undefined, p: number): {value: number; censored: boolean} {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`censoredQuantile: p must be in [0, 1], got ${p}`)
+  const v = Float64Array.from(values)
+  if (v.length === 0) return {value: NaN, censored: false}
+  const low = lowestCensored(v, censored)
+  v.sort()
+  return {value: quantileSorted(v, p), censored: low <= v[quantileIndex(v.length, p).last]!}
+}
+
 function lowestCensored(values: Float64Array, flags: ReadonlyArray<boolean> | undefined): number {
   let low = Infinity
   if (flags) for (let i = 0; i < values.length; i++) if (flags[i] && values[i]! < low) low = values[i]!

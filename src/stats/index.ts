@@ -2,11 +2,11 @@
 // deterministic (the only randomness is the seeded generator). May import util/ only.
 
 export {rng} from './rng.js'
-export {mean, sd, sum, median, quantile, quantileIndex, quantileSorted} from './descriptive.js'
+export {mean, sd, sum, median, quantile, quantileSorted} from './descriptive.js'
 export {normalCdf, normalQuantile, zCritical, binomialCdf, binomialPmf, logGamma} from './distributions.js'
 export {regularizedBeta, studentTCdf, studentTQuantile} from './student.js'
 export type {BootstrapOptions} from './resample.js'
-export {pairedBootstrapRatio} from './bootstrap.js'
+export {censoredQuantile, pairedBootstrapRatio} from './bootstrap.js'
 export type {RatioCensoring, RatioInterval, RatioStat} from './bootstrap.js'
 export {meanInterval} from './mean-interval.js'
 export type {MeanInterval, MeanOptions, TailBound} from './mean-interval.js'

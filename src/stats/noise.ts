@@ -43,26 +43,70 @@ function countBelow(sorted: Float64Array, x: number, orEqual: boolean): number {
   return lo
 }
 
-/** Σ over candidates of the smoothed conformal indicator "below the q-tail of the A/A similarities". */
-function beyondSum(items: ReadonlyArray<NoisePair>, q: number): {sum: number; n: number; m: number; sorted: Float64Array} {
-  const sorted = Float64Array.from(items.filter((it) => it.noise !== null), (it) => it.noise!).sort()
+/** The smoothed conformal indicator: 1 below the q-tail, a fraction at it, 0 above (see the file comment). */
+function beyond(q: number, m: number, below: number, ties: number): number {
+  return Math.min(1, Math.max(0, (q * (m + 1) - below) / (ties + 1)))
+}
+
+/**
+ * Where every item sits against the sorted A/A similarities, once: a bootstrap replicate then only counts how often
+ * each A/A value was drawn (prefix sums), instead of sorting and searching again.
+ */
+interface Ranked {
+  sorted: Float64Array
+  /** Per item: its A/A value's index in `sorted` (−1: none). */
+  own: Int32Array
+  /** Per item with a candidate similarity: A/A values below it, and at most equal to it. */
+  lt: Int32Array
+  le: Int32Array
+}
+
+function rank(items: ReadonlyArray<NoisePair>): Ranked {
+  const withNoise = items.map((it, i) => ({i, v: it.noise})).filter((x): x is {i: number; v: number} => x.v !== null)
+  withNoise.sort((a, b) => a.v - b.v || a.i - b.i)
+  const sorted = Float64Array.from(withNoise, (x) => x.v)
+  const own = new Int32Array(items.length).fill(-1)
+  withNoise.forEach((x, j) => (own[x.i] = j))
+  const lt = new Int32Array(items.length)
+  const le = new Int32Array(items.length)
+  items.forEach((it, i) => {
+    if (it.sim === null) return
+    lt[i] = countBelow(sorted, it.sim, false)
+    le[i] = countBelow(sorted, it.sim, true)
+  })
+  return {sorted, own, lt, le}
+}
+
+/**
+ * Σ of the indicator over the drawn items (`times[i]` copies of item i), each compared with the drawn A/A values
+ * less one copy of its own: {sum, n: candidates drawn, m: A/A values drawn}.
+ */
+function beyondSum(items: ReadonlyArray<NoisePair>, r: Ranked, times: ArrayLike<number>, q: number): {sum: number; n: number; m: number} {
+  const m = r.sorted.length
+  const prefix = new Float64Array(m + 1)
+  for (let i = 0; i < items.length; i++) if (r.own[i]! >= 0) prefix[r.own[i]! + 1] += times[i]!
+  for (let j = 0; j < m; j++) prefix[j + 1]! += prefix[j]!
+  const drawnNoise = prefix[m]!
   let sum = 0
   let n = 0
-  for (const it of items) {
-    if (it.sim === null) continue
-    n++
-    let below = countBelow(sorted, it.sim, false)
-    let ties = countBelow(sorted, it.sim, true) - below
-    let m = sorted.length
-    if (it.noise !== null) {
+  for (let i = 0; i < items.length; i++) {
+    const k = times[i]!
+    const sim = items[i]!.sim
+    if (k === 0 || sim === null) continue
+    let below = prefix[r.lt[i]!]!
+    let ties = prefix[r.le[i]!]! - below
+    let mm = drawnNoise
+    const noise = items[i]!.noise
+    if (noise !== null) {
       // Leave the request's own A/A similarity out: it is not exchangeable with its candidate similarity.
-      m--
-      if (it.noise < it.sim) below--
-      else if (it.noise === it.sim) ties--
+      mm--
+      if (noise < sim) below--
+      else if (noise === sim) ties--
     }
-    sum += Math.min(1, Math.max(0, (q * (m + 1) - below) / (ties + 1)))
+    sum += k * beyond(q, mm, below, ties)
+    n += k
   }
-  return {sum, n, m: sorted.length, sorted}
+  return {sum, n, m: drawnNoise}
 }
 
 /**
@@ -72,24 +116,25 @@ function beyondSum(items: ReadonlyArray<NoisePair>, q: number): {sum: number; n:
  */
 export function beyondNoiseRate(items: ReadonlyArray<NoisePair>, opts: BootstrapOptions & {quantile?: number}): BeyondNoise {
   const q = opts.quantile ?? 0.05
-  const all = beyondSum(items, q)
+  const ranked = rank(items)
+  const all = beyondSum(items, ranked, new Int32Array(items.length).fill(1), q)
   if (all.n === 0 || all.m === 0) throw new RangeError('beyondNoiseRate: needs candidate and A/A similarities')
   const {B, level, next} = resolve(opts)
   const groups = opts.clusters ? groupClusters(opts.clusters, items.length) : items.map((_, i) => [i])
   const rates = new Float64Array(B)
+  const times = new Int32Array(items.length)
   let kept = 0
-  const draw: NoisePair[] = []
   for (let r = 0; r < B; r++) {
-    draw.length = 0
-    for (let k = 0; k < groups.length; k++) for (const i of groups[randomIndex(next, groups.length)]!) draw.push(items[i]!)
-    const s = beyondSum(draw, q)
+    times.fill(0)
+    for (let k = 0; k < groups.length; k++) for (const i of groups[randomIndex(next, groups.length)]!) times[i]!++
+    const s = beyondSum(items, ranked, times, q)
     if (s.n > 0 && s.m > 0) rates[kept++] = s.sum / s.n
   }
   const sorted = rates.subarray(0, kept).sort()
   const rate = all.sum / all.n
   const at = Math.max(1, Math.floor(q * (all.m + 1)))
   return {
-    threshold: all.sorted[Math.min(at, all.m) - 1]!,
+    threshold: ranked.sorted[Math.min(at, all.m) - 1]!,
     k: all.sum,
     n: all.n,
     m: all.m,
