@@ -109,6 +109,27 @@ describe('quality gates', () => {
     assert.equal(gate(data, 'quality.overall.mean_diff > -0.02', 'harm').decision, 'pass', 'harm mode passes what is not shown to be worse')
   })
 
+  test('harm mode needs 30 pairs for every rule, rates and observed totals included', () => {
+    const data = pairs(20, () => [arm(), arm()])
+    for (const rule of ['error_rate <= primary+0.01', 'truncation_rate <= primary+0.02', 'cost.total <= 100']) {
+      assert.equal(gate(data, rule, 'non-inferiority').decision === 'insufficient', false, rule)
+      const g = gate(data, rule, 'harm')
+      assert.equal(g.decision, 'insufficient', rule)
+      assert.match(g.reason, /harm mode needs 30 pairs, have 20/)
+    }
+    assert.equal(gate(pairs(30, () => [arm(), arm()]), 'error_rate <= primary+0.01', 'harm').decision, 'pass')
+  })
+
+  test('the MDE: where the rule FAILs with 80% power, beyond the threshold on the bad side', () => {
+    const data = pairs(400, (_, u) => [arm({}, 0.6), arm({}, 0.6 + (u() - 0.5) * 0.2)])
+    const g = gate(data, 'quality.overall.mean_diff > -0.02')
+    // SE ≈ 0.0577/√400 ≈ 0.0029: FAIL with 80% power 2.8 SE below the margin.
+    assert.ok(g.mde! < -0.02 && g.mde! > -0.035, String(g.mde))
+    const r = gate(data, 'latency.p50 <= 1.2x')
+    assert.ok(r.mde! >= 1.2, String(r.mde))
+    assert.equal(gate(pairs(10, () => [arm(), arm()]), 'quality.overall.mean_diff > -0.02').mde, null, 'no MDE without an interval')
+  })
+
   test('INSUFFICIENT below 30 pairs, in both modes', () => {
     const data = pairs(20, () => [arm({}, 0.8), arm({}, 0.2)])
     for (const mode of ['non-inferiority', 'harm'] as const) {
