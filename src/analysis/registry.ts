@@ -58,9 +58,10 @@ export interface MetricSpec {
   similarity?: SimilarityName
 }
 
-function build(): MetricSpec[] {
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
+
+function qualitySpecs(): MetricSpec[] {
   const out: MetricSpec[] = []
-  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
   for (const dim of QUALITY_DIMENSIONS) {
     out.push({
       name: `quality.${dim}.mean_diff`,
@@ -85,6 +86,10 @@ function build(): MetricSpec[] {
       hint: '',
     })
   }
+  return out
+}
+
+function rateSpecs(): MetricSpec[] {
   const rates: [RateName, string, MetricSpec['better']][] = [
     ['pass_rate', 'Pass rate', 'higher'],
     ['error_rate', 'Error rate', 'lower'],
@@ -97,28 +102,31 @@ function build(): MetricSpec[] {
     ['timeout_rate', 'Timeout rate (any call timed out)', 'lower'],
     ['retry_rate', 'Retry rate (more than one call)', 'lower'],
   ]
-  for (const [name, label, better] of rates) {
-    out.push({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''})
-  }
+  return rates.map(([name, label, better]) => ({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''}))
+}
+
+function quantileSpecs(): MetricSpec[] {
   const quantiles: [QuantileName, string, 'p50' | 'p95' | 'p99', 'latency_ms' | 'ttft_ms'][] = [
     ['latency.p50', 'Latency p50', 'p50', 'latency_ms'],
     ['latency.p95', 'Latency p95', 'p95', 'latency_ms'],
     ['latency.p99', 'Latency p99', 'p99', 'latency_ms'],
     ['ttft.p95', 'Time to first token p95', 'p95', 'ttft_ms'],
   ]
-  for (const [name, label, q, field] of quantiles) {
-    out.push({
-      name,
-      label,
-      unit: 'ms',
-      better: 'lower',
-      family: 'quantile',
-      kinds: ['absolute', 'ratio'],
-      minPairs: MIN_PAIRS_QUANTILE[name],
-      quantile: {q, field},
-      hint: `${name} compares as a ratio to the primary (${name} <= 1.2x) or as milliseconds (${name} <= 2500)`,
-    })
-  }
+  return quantiles.map(([name, label, q, field]) => ({
+    name,
+    label,
+    unit: 'ms',
+    better: 'lower',
+    family: 'quantile',
+    kinds: ['absolute', 'ratio'],
+    minPairs: MIN_PAIRS_QUANTILE[name],
+    quantile: {q, field},
+    hint: `${name} compares as a ratio to the primary (${name} <= 1.2x) or as milliseconds (${name} <= 2500)`,
+  }))
+}
+
+function amountSpecs(): MetricSpec[] {
+  const out: MetricSpec[] = []
   out.push({
     name: 'cost.total',
     label: 'Total cost',
@@ -152,6 +160,11 @@ function build(): MetricSpec[] {
     amount: 'output_tokens',
     hint: '',
   })
+  return out
+}
+
+function similaritySpecs(): MetricSpec[] {
+  const out: MetricSpec[] = []
   const simLabel: Record<SimilarityName, string> = {dice: 'Dice', rougeL: 'ROUGE-L', jaccard: 'Jaccard'}
   for (const m of SIMILARITY_METRICS) {
     out.push({
@@ -182,7 +195,7 @@ function build(): MetricSpec[] {
   return out
 }
 
-export const METRICS: readonly MetricSpec[] = build()
+export const METRICS: readonly MetricSpec[] = [...qualitySpecs(), ...rateSpecs(), ...quantileSpecs(), ...amountSpecs(), ...similaritySpecs()]
 const BY_NAME = new Map(METRICS.map((m) => [m.name.toLowerCase(), m]))
 
 /** Case-insensitive lookup (`similarity.rougel.mean` finds `similarity.rougeL.mean`). */
