@@ -106,7 +106,7 @@ function rows(shared: readonly Pair[], opts: EngineOptions): CompareRow[] {
     const n = p.primary.length
     if (!n) return {...head(metric), better, a: null, b: null, comparison: null, n}
     const of = (v: number[]) => (stat === 'mean' ? sum(v) / v.length : quantile(v, stat === 'p50' ? 0.5 : 0.95))
-    const {censored: _c, ...ci} = ratio(p, stat, opts, level)
+    const ci = ratio(p, stat, opts, level)
     return {...head(metric), better, a: of(p.primary), b: of(p.candidate), n, comparison: ci.estimate === null ? null : {kind: 'ratio', ...ci}}
   }
   const similarity = {value: () => null, need: 'any'} as const satisfies ValueOf

@@ -65,10 +65,8 @@ export function meanOf(values: readonly number[], clusterIds: readonly string[],
   return {estimate: ci.estimate, low: ci.low, high: ci.high, level, method: meanMethod(ci, opts.B, clusters !== undefined, 'values')}
 }
 
-export type RatioResult = Interval & {censored: {primary: boolean; candidate: boolean}}
-
 /** stat(candidate) / stat(primary), paired percentile bootstrap; censored latencies open the interval on their side. */
-export function ratio(p: Pairs, stat: RatioStat, opts: EngineOptions, level: number): RatioResult {
+export function ratio(p: Pairs, stat: RatioStat, opts: EngineOptions, level: number): Interval {
   const B = stat === 'p50' || stat === 'p95' || stat === 'p99' ? Math.min(opts.B, QUANTILE_B_CAP) : opts.B
   const clusters = clusterOption(p.clusters)
   const censored = p.censored ? {primary: p.censored.primary, candidate: p.censored.candidate} : undefined
@@ -76,7 +74,7 @@ export function ratio(p: Pairs, stat: RatioStat, opts: EngineOptions, level: num
   const boot = clusters ? `paired cluster bootstrap (B=${B}, ${new Set(clusters).size} clusters)` : `paired bootstrap (B=${B})`
   const which = [ci.censored.primary ? 'primary' : null, ci.censored.candidate ? 'candidate' : null].filter(Boolean)
   const note = which.length ? `; the ${which.join(' and ')} ${stat} is only a lower bound (timed-out requests)` : ''
-  return {estimate: ci.estimate, low: ci.low, high: ci.high, level, method: `${boot}${note}`, censored: ci.censored}
+  return {estimate: ci.estimate, low: ci.low, high: ci.high, level, method: `${boot}${note}`}
 }
 
 /** Discordant counts of paired 0/1 values: b = primary only, c = candidate only. */

@@ -33,8 +33,6 @@ export interface Measurement {
   mde: number | null
   /** The value is this run's observed total (cost.total against a number): a fact of the run, not an estimate. */
   observed?: boolean
-  /** A latency quantile of that arm is only a lower bound (timed-out requests). */
-  censored?: {primary: boolean; candidate: boolean}
   /** Exact McNemar p-value of a paired rate difference. */
   p?: number
 }
@@ -146,9 +144,8 @@ export class MetricEngine {
     // stat(candidate) / stat(1, 1, …) = stat(candidate): the paired ratio bootstrap gives the quantile's own interval.
     const ones = new Array<number>(n).fill(1)
     const censored = c.censored ? {primary: ones.map(() => false), candidate: c.censored.candidate} : undefined
-    const r = ratio({primary: ones, candidate: c.candidate, clusters: c.clusters, excluded: c.excluded, censored}, q.q, this.opts, level)
-    const {censored: flags, ...value} = r
-    return {...base, value: {...value, method: value.method.replace('paired ', '')}, insufficient: null, censored: flags}
+    const value = ratio({primary: ones, candidate: c.candidate, clusters: c.clusters, excluded: c.excluded, censored}, q.q, this.opts, level)
+    return {...base, value: {...value, method: value.method.replace('paired ', '')}, insufficient: null}
   }
 
   private amount(spec: MetricSpec, kind: GateKind, level: number): Measurement {
@@ -227,8 +224,8 @@ export class MetricEngine {
     const insufficient = short(n, need, what)
     const base = {n, minPairs: need, excluded: p.excluded, mde: null}
     if (insufficient) return {...base, value: noInterval(level, 'paired bootstrap', ratioPoint(p, stat)), insufficient}
-    const {censored, ...value} = ratio(p, stat, this.opts, level)
-    return {...base, value, insufficient: value.estimate === null ? undefinedWhy : null, censored}
+    const value = ratio(p, stat, this.opts, level)
+    return {...base, value, insufficient: value.estimate === null ? undefinedWhy : null}
   }
 }
 
