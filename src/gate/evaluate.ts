@@ -15,7 +15,7 @@ export type DecisionMode = 'non-inferiority' | 'harm'
  * Used when no rule is given on the command line or in the config (docs/scoring-and-gates.md §5.3). Besides the mean
  * quality difference, the rates that catch rare regressions (truncation, refusal, error) and the median latency:
  * a 10% truncation moves the mean score by less than the noise of a nondeterministic model, but its rate by far more
- * than a 2-point margin (test/gate/default-power.test.ts, bench/stats-power.ts).
+ * than a 2-point margin (test/gate/selfcheck.test.ts, bench/stats-power.ts; docs/scoring-and-gates.md §5.3).
  */
 export const DEFAULT_GATES: readonly string[] = [
   'quality.overall.mean_diff > -0.02',

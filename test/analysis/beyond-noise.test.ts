@@ -5,7 +5,7 @@
 //   • `beyond_noise_rate <= 0.05` FAILs at most 5% and PASSes at most 3% of A/A runs (the rule sits at the margin);
 //   • with fewer than 60 A/A pairs the rate is INSUFFICIENT.
 // 150 runs per setting, B = 299 (npm test budget; Monte Carlo error ±1.3 points per setting, so the claims are
-// checked on the pooled rates); bench/stats-margin.ts runs 2000 per setting with B = 2000.
+// checked on the pooled rates); bench/stats-margin.ts runs 1000 per setting with B = 2000.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import {MetricEngine} from '../../src/analysis/index.js'

@@ -8,8 +8,8 @@
 // Test budget: 200 runs per cell, B = 499 (fewer resamples make a studentized bootstrap slightly *less*
 // conservative, so passing here with B = 499 speaks for B = 5000). Monte Carlo error at 200 runs is ±1.1 points
 // around 2.5%, so each cell must stay at or below 6% (a cell that breaks down, as the old method did, shows 10–20%)
-// and the pooled rate over all n at or below 3% (A/A: 7.5% and 5%). The precise figures (2000 runs per cell, more
-// families, B = 5000) come from bench/stats-margin.ts and are quoted in docs/scoring-and-gates.md §4.1.1.
+// and the pooled rate over all n at or below 3% (A/A: 7.5% and 5%). The precise figures (1000 runs per cell, one more
+// family, B = 2000) come from bench/stats-margin.ts and are quoted in docs/scoring-and-gates.md §4.1.1.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import {MetricEngine} from '../../src/analysis/index.js'
