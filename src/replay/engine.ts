@@ -278,10 +278,14 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     const release = limits.sem ? await limits.sem.acquire() : () => undefined
     let result: CallResult
     let attempts = 0
+    // Every call is kept (latency and status), so a timeout that a retry recovered still counts in latency.
+    const calls: {latency_ms: number; status: string; http_status: number | null}[] = []
+    const timeoutMs = target.timeout_ms ?? s.timeoutMs
     try {
       for (;;) {
         attempts++
-        result = await client.call({api: task.item.api, body: sendBody, ...(target.provider === 'simulated' && plan.primary === 'recorded' ? {recorded: recordedAnswer(task.item)} : {})}, {timeoutMs: target.timeout_ms ?? s.timeoutMs})
+        result = await client.call({api: task.item.api, body: sendBody, ...(target.provider === 'simulated' && plan.primary === 'recorded' ? {recorded: recordedAnswer(task.item)} : {})}, {timeoutMs})
+        calls.push({latency_ms: result.latency_ms, status: result.status, http_status: result.http_status})
         if (result.status === 'ok' || !result.retryable || attempts > s.retries) break
         const wait = retryWait(result, attempts, base, rand)
         if (wait === null) {
@@ -326,6 +330,8 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
       translation_losses_json: JSON.stringify(result.translation_losses),
       simulated: result.simulated ? 1 : 0,
       created_at: new Date().toISOString(),
+      attempts_json: JSON.stringify(calls),
+      timeout_ms: timeoutMs,
     }
     // Committed before this turn of the event loop ends, together with the other results that completed in it.
     if (unsaved.push(row) === 1) queueMicrotask(save)

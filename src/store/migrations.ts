@@ -160,4 +160,10 @@ export const migrations: string[] = [
   ALTER TABLE runs ADD COLUMN lease_owner TEXT;
   ALTER TABLE runs ADD COLUMN lease_until TEXT;
   `,
+  // v7: every attempt of a result (latency and status of each call, retries and timeouts included) and the
+  // timeout it ran under, so latency percentiles count a timed-out call as at least its timeout (docs/scoring-and-gates.md §4.1).
+  `
+  ALTER TABLE results ADD COLUMN attempts_json TEXT;
+  ALTER TABLE results ADD COLUMN timeout_ms REAL;
+  `,
 ]
