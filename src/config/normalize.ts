@@ -315,11 +315,11 @@ class Normaliser {
         truncate_rate: s.truncate_rate ?? 0,
       }
     }
-    if (!ok || !model) return null
+    if (!ok) return null
 
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(t.headers ?? {})) headers[k] = String(v)
-    const out: TargetConfig = {id: t.id, provider: kind, model, headers, source: this.src(p)}
+    const out: TargetConfig = {id: t.id, provider: kind, ...(model ? {model} : {}), headers, source: this.src(p)}
     if (t.base_url !== undefined) out.base_url = t.base_url
     if (t.secret_key_ref) out.secret_key_ref = {env: t.secret_key_ref.env}
     if (t.timeout_ms !== undefined) out.timeout_ms = t.timeout_ms
@@ -331,6 +331,7 @@ class Normaliser {
       if (t.deployment !== undefined) out.deployment = t.deployment
     }
     if (simulation) out.simulation = simulation
+    if (t.silent_model !== undefined) out.silent_model = t.silent_model
     return out
   }
 

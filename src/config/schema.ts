@@ -86,6 +86,8 @@ export const TargetRaw = z.strictObject({
   api_version: str().optional(),
   deployment: str().optional(),
   simulation: SimulationRaw.optional(),
+  /** LiteLLM's shorthand: mirror all of this target's traffic to that model (a group, target id or model). */
+  silent_model: str().optional(),
 })
 export type TargetRawT = z.infer<typeof TargetRaw>
 
