@@ -9,3 +9,5 @@ export {assembleResponsesStream, isResponsesResponse, isResponsesSse, parseRespo
 export {type RecordDraft, buildRecord, providerFromUrl, requestFromBody, requestHash, responseFromBody} from './record.js'
 export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
 export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation, anthropicToOpenAIChat, openaiChatToAnthropic} from './translate.js'
+export {anthropicErrorBody, anthropicMessageToOpenAIChat, anthropicStopReason, anthropicUsageFromOpenAI, errorTypeFor, openaiChatToAnthropicMessage, openaiErrorBody, openaiFinishReason, openaiUsageFromAnthropic, readErrorBody, translateErrorBody} from './translate-response.js'
+export {AnthropicToOpenAIStream, OpenAIToAnthropicStream, SseSplitter} from './translate-stream.js'

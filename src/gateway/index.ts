@@ -1,0 +1,18 @@
+// The live gateway: an OpenAI- and Anthropic-compatible HTTP server that answers with the primary, mirrors a sample
+// of traffic to shadows, splits traffic across weighted model groups, applies routing policies, and writes every
+// decision as an event into the store (ready for `kt replay --dataset gateway`). Owns the HTTP surface (server.ts,
+// proxy.ts), routing (route.ts, routing.ts, plan.ts), streaming passthrough and translation (relay.ts), mirroring
+// (mirror.ts), event building and the event thread (events.ts, answer.ts, side.ts, side-worker.ts), metrics,
+// reload and the state file other commands find it by. May import providers/, config/, store/, scoring/, wire/,
+// records/, stats/ and util/.
+export {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, type CloseSummary, type GatewayOptions, type LogLevel} from './gateway.js'
+export {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS} from './mirror.js'
+export {DEFAULT_MAX_BODY_BYTES} from './proxy.js'
+export {buildPlan, planLines, resolveModelName, type Plan, type PlanTarget} from './plan.js'
+export {routeRequest, type Route, type RouteResult} from './route.js'
+export {drawFor, Observations, pickByShare, stickyUnit} from './routing.js'
+export type {ReloadOutcome} from './server.js'
+export {findGateways, removeStateFile, stateFilePath, writeStateFile, type GatewayState} from './state-file.js'
+export {eventsQuery} from './events-api.js'
+export {buildEvents} from './events.js'
+export type {CallerApi, Exchange, ShadowRecord, SideConfig} from './exchange.js'

@@ -1,0 +1,157 @@
+// The request path's handle on the side thread (side-worker.ts): exchanges are batched per event-loop turn and
+// posted; a bound on exchanges not yet processed keeps memory flat when the store cannot keep up (past it they are
+// dropped and counted, never queued without limit); flush and close wait for the thread, each with a deadline.
+import {Worker} from 'node:worker_threads'
+import type {Exchange, SideConfig} from './exchange.js'
+import type {SideIn, SideOut} from './side-worker.js'
+
+export const DEFAULT_MAX_PENDING_EVENTS = 20_000
+
+export interface SideOptions {
+  dbPath: string
+  config: SideConfig
+  maxPending?: number
+  onQuality?: (key: string, overall: number) => void
+  onLog?: (level: 'WARN' | 'ERROR', line: string) => void
+}
+
+export class SideThread {
+  private readonly queue: Exchange[] = []
+  private scheduled = false
+  private posted = 0
+  processed = 0
+  written = 0
+  failed = 0
+  dropped = 0
+  private dead = false
+  private flushId = 0
+  private readonly flushWaiters = new Map<number, () => void>()
+  private closeWaiter: (() => void) | null = null
+  private readonly maxPending: number
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly opts: SideOptions,
+  ) {
+    this.maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING_EVENTS
+  }
+
+  /** Starts the thread; resolves once it has opened (and migrated) the database. */
+  static start(opts: SideOptions): Promise<SideThread> {
+    const worker = new Worker(new URL('./side-worker.js', import.meta.url), {workerData: {dbPath: opts.dbPath, config: opts.config}})
+    const side = new SideThread(worker, opts)
+    return new Promise((resolve, reject) => {
+      const onFirst = (m: SideOut) => {
+        if (m.type === 'ready') {
+          worker.on('message', (x: SideOut) => side.receive(x))
+          resolve(side)
+        } else if (m.type === 'failed') reject(new Error(m.message))
+        else return
+        worker.off('message', onFirst)
+      }
+      worker.on('message', onFirst)
+      worker.once('error', (err) => {
+        side.dead = true
+        reject(err)
+        opts.onLog?.('ERROR', `event thread failed: ${err.message}; events are no longer written`)
+      })
+      worker.once('exit', () => {
+        side.dead = true
+        side.closeWaiter?.()
+        for (const w of side.flushWaiters.values()) w()
+        side.flushWaiters.clear()
+      })
+    })
+  }
+
+  private receive(m: SideOut): void {
+    switch (m.type) {
+      case 'progress':
+        this.processed = m.processed
+        this.written = m.written
+        this.failed = m.failed
+        break
+      case 'quality':
+        for (const u of m.updates) this.opts.onQuality?.(u.key, u.overall)
+        break
+      case 'log':
+        this.opts.onLog?.(m.level, m.line)
+        break
+      case 'flushed':
+        this.flushWaiters.get(m.id)?.()
+        this.flushWaiters.delete(m.id)
+        break
+      case 'closed':
+        this.closeWaiter?.()
+        break
+      default:
+        break
+    }
+  }
+
+  /** Exchanges handed over but not yet turned into events. */
+  get pending(): number {
+    return this.posted + this.queue.length - this.processed
+  }
+
+  submit(ex: Exchange): void {
+    if (this.dead || this.pending >= this.maxPending) {
+      this.dropped++
+      return
+    }
+    this.queue.push(ex)
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.post())
+    }
+  }
+
+  private post(): void {
+    this.scheduled = false
+    if (this.queue.length === 0 || this.dead) return
+    const list = this.queue.splice(0)
+    this.posted += list.length
+    this.send({type: 'exchanges', list})
+  }
+
+  private send(m: SideIn): void {
+    if (!this.dead) this.worker.postMessage(m)
+  }
+
+  setConfig(config: SideConfig): void {
+    this.send({type: 'config', config})
+  }
+
+  /** Writes everything handed over so far; false when the deadline passed first. */
+  flush(timeoutMs: number): Promise<boolean> {
+    this.post()
+    if (this.dead) return Promise.resolve(false)
+    const id = ++this.flushId
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.flushWaiters.delete(id)
+        resolve(false)
+      }, timeoutMs)
+      this.flushWaiters.set(id, () => {
+        clearTimeout(t)
+        resolve(true)
+      })
+      this.send({type: 'flush', id})
+    })
+  }
+
+  /** Flushes, closes the database and ends the thread (terminated if it does not finish within the deadline). */
+  async close(timeoutMs: number): Promise<void> {
+    this.post()
+    if (this.dead) return
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs)
+      this.closeWaiter = () => {
+        clearTimeout(t)
+        resolve()
+      }
+      this.send({type: 'close'})
+    })
+    await this.worker.terminate()
+  }
+}
