@@ -48,7 +48,9 @@ export class EventsApi {
     try {
       parsed = eventsQuery(params)
     } catch (err) {
-      return sendJson(res, 400, {error: {message: (err as Error).message, type: 'invalid_request_error', param: null, code: null}})
+      // The time parser speaks of flags; here they are query parameters.
+      const message = (err as Error).message.replace(/^--([a-z]+)/, '$1')
+      return sendJson(res, 400, {error: {message, type: 'invalid_request_error', param: null, code: null}})
     }
     this.db ??= openDb(this.dbPath, {readonly: true})
     const events: string[] = []

@@ -106,10 +106,10 @@ export function get(base: string, path: string, headers: Record<string, string> 
 export const chat = (content: string, extra: Record<string, unknown> = {}) => ({model: 'gpt-4o-mini', messages: [{role: 'user', content}], ...extra})
 
 /** Resolves once `check` returns true (polled every 20 ms); rejects with `what` after `ms`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string | (() => string), ms = 15_000): Promise<void> {
   const until = Date.now() + ms
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }
@@ -178,6 +178,6 @@ export function readEvents(dbPath: string, q: EventQuery = {}): EventObject[] {
 /** Waits until the database holds at least `n` events matching `q`, and returns them. */
 export async function eventsWhen(dbPath: string, n: number, q: EventQuery = {}): Promise<EventObject[]> {
   let events: EventObject[] = []
-  await waitFor(() => (events = readEvents(dbPath, q)).length >= n, `${n} event(s) in ${dbPath} (have ${events.length})`)
+  await waitFor(() => (events = readEvents(dbPath, q)).length >= n, () => `${n} event(s) in ${dbPath} (have ${events.length})`)
   return events
 }
