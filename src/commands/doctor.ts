@@ -13,7 +13,7 @@ export default class Doctor extends KtCommand {
 - config: the config file lints ("no config file, using defaults" is fine).
 - key ID: each configured target's API key variable is set (only its name is shown, never the value).
 - reach ID: each configured target answers GET /v1/models within --timeout (401/403: reachable, but the key was refused). Simulated targets answer offline.
-- gateway: a kt gateway answers at $${GATEWAY_ENV}/health, else ${DEFAULT_GATEWAY_URL}/health. Not running is a warning: only live traffic mirroring needs it.
+- gateway: a kt gateway answers GET /healthz at $${GATEWAY_ENV}, else the gateway running on this database (found by the gateway-PORT.json file it writes next to it), else ${DEFAULT_GATEWAY_URL}. Not running is a warning (only live traffic needs a gateway); the fix line says how to start one.
 
 Exit status: 0 when nothing failed (warnings allowed), 1 when any check failed.`
 

@@ -181,3 +181,32 @@ export async function eventsWhen(dbPath: string, n: number, q: EventQuery = {}):
   await waitFor(() => (events = readEvents(dbPath, q)).length >= n, () => `${n} event(s) in ${dbPath} (have ${events.length})`)
   return events
 }
+
+export interface ShellResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a bash script (asynchronously: a fake upstream in this process must keep answering meanwhile). */
+export function sh(script: string, opts: {env: NodeJS.ProcessEnv; cwd: string}): Promise<ShellResult> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', script], {env: opts.env, cwd: opts.cwd})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => resolve({code, stdout, stderr}))
+  })
+}
+
+/**
+ * A tutorial's shell: a directory to work in, `kt` on PATH, the provider keys and KT_DB exported (as the tutorials'
+ * first step does), and a free port standing in for 41002.
+ */
+export async function tutorialShell(dir: string): Promise<{env: NodeJS.ProcessEnv; port: number; dbPath: string; run: (script: string) => Promise<ShellResult>}> {
+  const dbPath = join(dir, 'kt.db')
+  const env: NodeJS.ProcessEnv = {...process.env, ...KEYS, KT_DB: dbPath, KT_HOME: undefined, KT_CONFIG: undefined, KT_NO_PROGRESS: '1', KT_GATEWAY_URL: undefined, PATH: `${ktOnPath(dir)}:${process.env.PATH ?? ''}`}
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
+  return {env, port: await freePort(), dbPath, run: (script) => sh(script, {env, cwd: dir})}
+}

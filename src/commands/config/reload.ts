@@ -34,7 +34,10 @@ gateway's process does the same reload (its result goes to the gateway's log).`
     if (!this.jsonEnabled()) {
       for (const r of results) {
         const where = results.length > 1 ? ` (${r.url})` : ''
-        if (r.outcome.ok) this.out(['✓ Configuration reloaded' + where, ...r.outcome.lines.filter((l) => !l.startsWith('Loaded ')), ...r.outcome.warnings.map((w) => `⚠ ${w}`)].join('\n'))
+        if (r.outcome.ok) {
+          this.out(['✓ Configuration reloaded' + where, ...r.outcome.lines.filter((l) => !l.startsWith('Loaded '))].join('\n'))
+          for (const w of r.outcome.warnings) this.note(`⚠ ${w}`)
+        }
         else this.out([`✗ Configuration not reloaded${where}: the previous configuration keeps serving`, ...r.outcome.errors.map((e) => `  ${e}`)].join('\n'))
       }
     }
