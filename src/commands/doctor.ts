@@ -27,12 +27,14 @@ Exit status: 0 when nothing failed (warnings allowed), 1 when any check failed.`
     db: dbFlag,
     'policy-config': policyConfigFlag,
     json: Flags.boolean({description: 'print the checks as a JSON array of {check, status: ok|fail|warn, detail, fix}'}),
+    'gateway-url': Flags.string({description: `the gateway to check [default: $${GATEWAY_ENV}, else the one running on this database, else ${DEFAULT_GATEWAY_URL}]`, helpValue: 'URL'}),
     timeout: Flags.integer({description: 'milliseconds to wait for each target and the gateway', default: DEFAULT_DOCTOR_TIMEOUT_MS, min: 1, helpValue: 'MS'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
-    const checks = await runDoctor({dbPath: resolveDbPath(flags.db), configFlag: flags['policy-config'], timeoutMs: flags.timeout})
+    const env = flags['gateway-url'] ? {...process.env, [GATEWAY_ENV]: flags['gateway-url']} : process.env
+    const checks = await runDoctor({dbPath: resolveDbPath(flags.db), configFlag: flags['policy-config'], timeoutMs: flags.timeout, env})
     this.out(flags.json ? JSON.stringify(checks, null, 2) : formatDoctorText(checks))
     process.exitCode = doctorExitCode(checks)
   }

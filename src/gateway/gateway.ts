@@ -19,6 +19,8 @@ import {createPools, type UpstreamPools} from './upstream.js'
 
 export const DEFAULT_PORT = 41002
 export const DEFAULT_DRAIN_MS = 15_000
+/** A caller has this long to send its whole request (a client trickling bytes cannot hold a socket forever). */
+const REQUEST_TIMEOUT_MS = 300_000
 
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR'
 
@@ -91,7 +93,7 @@ export class Gateway {
       onQuality: (key, overall) => gw.obs.observeQuality(key, overall),
       onLog: (level, line) => gw.log(level, line),
     })
-    gw.server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0}, (req, res) => dispatch(gw.context(), req, res))
+    gw.server = createServer({keepAliveTimeout: 65_000, requestTimeout: REQUEST_TIMEOUT_MS}, (req, res) => dispatch(gw.context(), req, res))
     gw.server.headersTimeout = 60_000
     const host = opts.host ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {

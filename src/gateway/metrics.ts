@@ -9,9 +9,17 @@ interface Histogram {
   count: number
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/
+
+/** `{k="v",…}` with Prometheus escaping (called per request: no allocation beyond the string). */
 function labelText(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-  return parts.length ? `{${parts.join(',')}}` : ''
+  let out = ''
+  for (const k in labels) {
+    const v = labels[k]!
+    const text = NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v
+    out += `${out ? ',' : '{'}${k}="${text}"`
+  }
+  return out ? `${out}}` : ''
 }
 
 interface CounterDef {

@@ -138,7 +138,8 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
     })
   }
   const refuse = (status: number, message: string, code: string, outcome: Exchange['outcome'] = 'error', headers: Record<string, string> = {}) => {
-    sendError(res, api, status, message, code, headers)
+    // No target answered: the header still says so.
+    sendError(res, api, status, message, code, {'x-kt-target': 'none', ...headers})
     ex.httpStatus = status
     ex.outcome = outcome
     ex.error = {type: code, code, message}

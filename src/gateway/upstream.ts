@@ -53,6 +53,25 @@ export interface SendOptions {
   onError: (err: Error) => void
 }
 
+interface Where {
+  https: boolean
+  hostname: string
+  port: string
+  path: string
+}
+
+// http.request(URL) converts the URL to options on every call; targets' URLs are fixed, so that is done once.
+const places = new WeakMap<URL, Where>()
+
+function where(url: URL): Where {
+  let w = places.get(url)
+  if (!w) {
+    w = {https: url.protocol === 'https:', hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${url.pathname}${url.search}`}
+    places.set(url, w)
+  }
+  return w
+}
+
 /** Sends one request upstream. The target's own headers and key go out; the caller's Authorization never does. */
 export function sendUpstream(o: SendOptions): UpstreamCall {
   const url = o.target.url(o.model)
@@ -73,8 +92,8 @@ export function sendUpstream(o: SendOptions): UpstreamCall {
   if (o.target.api === 'anthropic.messages' && headers['anthropic-version'] === undefined) headers['anthropic-version'] = '2023-06-01'
   if (o.shadow) headers['x-kt-shadow'] = '1'
   Object.assign(headers, o.target.headers)
-  const https = url.protocol === 'https:'
-  const req = (https ? httpsRequest : httpRequest)(url, {method: 'POST', headers, agent: https ? o.pool.https : o.pool.http})
+  const w = where(url)
+  const req = (w.https ? httpsRequest : httpRequest)({protocol: w.https ? 'https:' : 'http:', hostname: w.hostname, port: w.port, path: w.path, method: 'POST', headers, agent: w.https ? o.pool.https : o.pool.http})
   req.on('response', o.onResponse)
   req.on('error', o.onError)
   const sentAt = performance.now()

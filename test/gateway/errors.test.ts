@@ -45,6 +45,7 @@ describe('gateway errors', () => {
     assert.deepEqual(Object.keys(JSON.parse(a.text)), ['type', 'error'])
     assert.equal(JSON.parse(a.text).error.type, 'invalid_request_error')
     assert.match(o.headers['x-kt-event-id'] as string, /^gw_/)
+    assert.equal(o.headers['x-kt-target'], 'none', 'refused by the gateway itself')
   })
 
   test('a body over the limit: 413, whether or not it declares its length', async () => {
