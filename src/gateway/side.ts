@@ -5,7 +5,8 @@ import {Worker} from 'node:worker_threads'
 import type {Exchange, SideConfig} from './exchange.js'
 import type {SideIn, SideOut} from './side-worker.js'
 
-export const DEFAULT_MAX_PENDING_EVENTS = 20_000
+/** About 2–3 KB each: the bound keeps a store that cannot keep up to a few tens of MB. */
+export const DEFAULT_MAX_PENDING_EVENTS = 10_000
 
 export interface SideOptions {
   dbPath: string
