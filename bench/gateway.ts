@@ -34,9 +34,9 @@ interface Proc {
   stop(): Promise<void>
 }
 
-/** CPU time (user + system, every thread) a process has used, in µs. */
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+/** CPU time (user + system) a process has used, in µs: every thread, or its main thread only. */
+function cpuUs(pid: number, mainOnly = false): number {
+  const stat = readFileSync(mainOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(f[11]) + Number(f[12])) * 1e6) / 100
 }
@@ -258,26 +258,28 @@ export async function run(): Promise<void> {
     const slow = await gateway(dir, upstream.url, slowShadow.url, 'slow')
     procs.push(off, on, slow)
     log(`upstream delay ${delay} ms; requests per measurement ${n} (1 connection: ${Math.ceil(n / 10)}); one process each`)
-    log('conns  setup                          p50 ms  p99 ms   req/s   +p50 ms  +p99 ms  cpu µs/req   added p99 vs bare  req/s vs bare  cpu vs bare')
+    log('cpu µs/req: all threads of the proxy process (in brackets: its main thread, the one that answers)')
+    log('conns  setup                          p50 ms  p99 ms   req/s   +p50 ms  +p99 ms    cpu µs/req     p99 vs bare  req/s vs bare  cpu vs bare')
     for (const conns of [1, 16, 64]) {
       const count = conns === 1 ? Math.ceil(n / 10) : n
       const sides: [string, string, number | null][] = [['direct to upstream', upstream.url, null], ['bare node:http proxy', bare.url, bare.pid], ['gateway, mirroring off', off.url, off.pid], ['gateway, mirror 1.0', on.url, on.pid], ['gateway, 2 s shadow', slow.url, slow.pid]]
-      const results: Record<string, Measure & {cpu: number}> = {}
+      const results: Record<string, Measure & {cpu: number; main: number}> = {}
       for (const [name, url, pid] of sides) {
         await drive(url, conns, Math.min(count, 200))
         // Nothing left over from the previous measurement (events being written, shadows in flight) may run during this one.
         await settle([off.url, on.url, slow.url])
         const c0 = pid === null ? 0 : cpuUs(pid)
+        const t0 = pid === null ? 0 : cpuUs(pid, true)
         const m = await drive(url, conns, count)
-        results[name] = {...m, cpu: pid === null ? NaN : (cpuUs(pid) - c0) / count}
+        results[name] = {...m, cpu: pid === null ? NaN : (cpuUs(pid) - c0) / count, main: pid === null ? NaN : (cpuUs(pid, true) - t0) / count}
       }
       const d = results['direct to upstream']!
       const b = results['bare node:http proxy']!
       for (const [name] of sides) {
         const m = results[name]!
-        const vsBare = name === 'direct to upstream' || name === 'bare node:http proxy' ? '' : `${f2((m.p99 - d.p99) / Math.max(0.01, b.p99 - d.p99)).padStart(17)}x  ${f2(m.rps / b.rps).padStart(12)}x  ${f2(m.cpu / b.cpu).padStart(10)}x`
-        const cpu = Number.isNaN(m.cpu) ? '' : f1(m.cpu)
-        log(`${String(conns).padStart(5)}  ${name.padEnd(28)} ${f2(m.p50).padStart(7)} ${f2(m.p99).padStart(7)} ${f1(m.rps).padStart(8)} ${f2(m.p50 - d.p50).padStart(9)} ${f2(m.p99 - d.p99).padStart(8)} ${cpu.padStart(11)}  ${vsBare}${m.errors ? `  (${m.errors} errors)` : ''}`)
+        const vsBare = name === 'direct to upstream' || name === 'bare node:http proxy' ? '' : `${f2(m.p99 / b.p99).padStart(13)}x  ${f2(m.rps / b.rps).padStart(12)}x  ${f2(m.cpu / b.cpu).padStart(10)}x`
+        const cpu = Number.isNaN(m.cpu) ? '' : `${f1(m.cpu)} [${f1(m.main)}]`
+        log(`${String(conns).padStart(5)}  ${name.padEnd(28)} ${f2(m.p50).padStart(7)} ${f2(m.p99).padStart(7)} ${f1(m.rps).padStart(8)} ${f2(m.p50 - d.p50).padStart(9)} ${f2(m.p99 - d.p99).padStart(8)} ${cpu.padStart(15)}  ${vsBare}${m.errors ? `  (${m.errors} errors)` : ''}`)
       }
       const off64 = results['gateway, mirroring off']!
       const slow64 = results['gateway, 2 s shadow']!

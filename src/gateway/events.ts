@@ -3,12 +3,20 @@
 // again), one `shadow` event per shadow that was sent, the `traffic_mirror` block of seed 002 on the primary, priced
 // costs (never null), and quality-scorer verdicts with their on_fail on both primary and shadow answers.
 import {estimateCost, estimateRequestTokens, type PriceOverrides} from '../providers/index.js'
-import type {CanonicalRecord, PolicyTrigger, Status, Usage} from '../records/index.js'
+import type {CanonicalRecord, CanonicalRequest, PolicyTrigger, Status, Usage} from '../records/index.js'
 import {sha256} from '../records/index.js'
 import {applyPolicy, buildIdf, DEFAULT_QUALITY_POLICY, HEURISTIC_SCORER, promptFromRequest, responseLength, scoreResponse, similarity} from '../scoring/index.js'
 import {buildRecord, requestFromBody, requestHash, type Json} from '../wire/index.js'
 import {inCallerApi, parseAnswer, type Answer} from './answer.js'
 import type {CallerApi, Exchange, ShadowRecord, SideConfig} from './exchange.js'
+
+/**
+ * The request as a record needs it. The events table keeps the raw body and the stream flag only, so the canonical
+ * parse (messages, tools, params) is skipped: scoring parses the request itself when it needs to.
+ */
+function storedRequest(body: Json | null): CanonicalRequest | null {
+  return body ? {system: null, messages: [], tools: [], params: {}, stream: body.stream === true, raw: body} : null
+}
 
 /** Every prompt term weighs the same: scores depend on the request and answer alone (offline, deterministic). */
 const NEUTRAL_IDF = buildIdf([])
@@ -189,7 +197,7 @@ function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, a
       api,
       model: ex.model ?? ex.requestedModel,
       response_model: answer?.responseModel ?? null,
-      request: requestBody ? requestFromBody(api, requestBody) : null,
+      request: storedRequest(requestBody),
       response: responseBody ? {...(answer!.response as NonNullable<Answer['response']>), raw: responseBody} : null,
       usage: usage?.usage ?? null,
       latency_ms: round(ex.latencyMs, 2),
@@ -260,7 +268,7 @@ function shadowEvent(ex: Exchange, s: ShadowRecord, answer: Answer | null, statu
       api: s.target.api,
       model: s.model,
       response_model: answer?.responseModel ?? null,
-      request: request ? requestFromBody(s.target.api, request) : null,
+      request: storedRequest(request),
       response: keep ? answer!.response : null,
       usage: usage?.usage ?? null,
       latency_ms: round(s.latencyMs, 2),
