@@ -114,6 +114,12 @@ avg_latency_ms: (map(.latency_ms) | add / length | floor)
     assert.equal(r.stdout, '✓ Configuration reloaded\nModel group "quality-ab-test": gpt-4o (50%) / claude-sonnet-4-20250514 (50%)\n')
     await gateway.waitFor(/Model group "quality-ab-test": gpt-4o \(50%\)/)
     assert.equal(gateway.child.exitCode, null, 'the same process keeps serving')
+    // SIGHUP does the same reload.
+    gateway.child.kill('SIGHUP')
+    await waitFor(() => (gateway.stderr().match(/INFO kt::gateway Configuration reloaded/g) ?? []).length === 2, 'the reload on SIGHUP')
+    const serve = await shell.run('kt serve --help')
+    assert.equal(serve.code, 0)
+    assert.match(serve.stdout, /kt gateway run|kt serve/)
   })
 
   test('step 8: graduate the winner; every new request routes to it', async () => {
