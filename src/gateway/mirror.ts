@@ -50,7 +50,7 @@ export class Mirror {
   private rulesFor(plan: Plan, route: Route, random: () => number): ShadowRule[] {
     const out: ShadowRule[] = []
     for (const r of plan.shadows) {
-      if (r.primary !== null && r.primary !== route.target.id) continue
+      if (r.primary !== null && r.primary !== route.target.id && r.primary !== route.target.kind) continue
       if (r.sampleRate < 1 && random() >= r.sampleRate) continue
       out.push(r)
     }

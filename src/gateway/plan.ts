@@ -6,6 +6,7 @@ import type {KtConfig, ModelGroup, Policy, ProviderKind, QualityPolicy, TargetCo
 import {percent, qualityPolicyFrom, targetFromConfig} from '../config/index.js'
 import {keyEnvFor} from '../providers/index.js'
 import {KtError} from '../util/index.js'
+import {mirrorSpecs} from './config-view.js'
 import type {CallerApi} from './exchange.js'
 
 export interface PlanTarget {
@@ -24,14 +25,14 @@ export interface PlanTarget {
   /** Key and header values: scrubbed from anything an upstream sends back. */
   secrets: string[]
   timeoutMs: number
-  silentModel?: string
   /** YAML path, for messages. */
   path: string
 }
 
 export interface ShadowRule {
   source: 'traffic_mirror' | 'mirroring' | 'silent_model'
-  /** Only requests served by this target (traffic_mirror.primary, or the target carrying silent_model); null: all. */
+  /** Only requests served by this target id or provider kind (traffic_mirror.primary, the target carrying
+   *  silent_model); null: all. */
   primary: string | null
   shadow: PlanTarget
   /** Model for the shadow: mapping by routed model, else this fixed model, else the routed model. */
@@ -116,7 +117,6 @@ function buildTarget(t: TargetConfig, index: number, env: NodeJS.ProcessEnv): Pl
   }
   const target: PlanTarget = {id: t.id, kind: t.provider, provider: eventProvider(t.provider), api, url, headers, secrets, timeoutMs: t.timeout_ms ?? DEFAULT_TIMEOUT_MS, path}
   if (t.model !== undefined) target.model = t.model
-  if (t.silent_model !== undefined) target.silentModel = t.silent_model
   return target
 }
 
@@ -163,40 +163,24 @@ export function buildPlan(config: KtConfig, env: NodeJS.ProcessEnv = process.env
   return plan
 }
 
+/** A mirror rule's shadow: a target id, else the first target of that provider kind. */
+function shadowTarget(plan: Plan, name: string): PlanTarget | null {
+  return plan.targets.get(name) ?? [...plan.targets.values()].find((t) => t.kind === name) ?? null
+}
+
 function shadowRules(config: KtConfig, plan: Plan): ShadowRule[] {
   const rules: ShadowRule[] = []
-  const m = config.traffic_mirror
-  const need = (id: string, path: string): PlanTarget => {
-    const t = plan.targets.get(id)
-    if (!t) throw new KtError(`${path}: target "${id}" cannot be served by the gateway (simulated)`, 2)
-    return t
-  }
-  if (m?.enabled && m.shadow) {
-    rules.push({
-      source: 'traffic_mirror',
-      primary: m.primary ?? null,
-      shadow: need(m.shadow, 'traffic_mirror.shadow'),
-      mapping: m.model_mapping,
-      model: null,
-      sampleRate: m.sample_rate,
-      logResponse: m.log_shadow_response,
-      compare: m.compare_metrics,
-    })
-  }
-  const mm = config.mirroring
-  if (mm?.enabled) {
-    for (const [i, id] of mm.shadow_targets.entries()) {
-      rules.push({source: 'mirroring', primary: null, shadow: need(id, `providers.mirroring.shadow_targets[${i}]`), mapping: {}, model: null, sampleRate: mm.sample_rate, logResponse: mm.log_shadow_responses, compare: []})
-    }
-  }
-  for (const t of plan.targets.values()) {
-    if (!t.silentModel) continue
-    const resolved = resolveModelName(plan, t.silentModel)
-    if (!resolved) {
-      const i = config.targets.findIndex((c) => c.id === t.id)
-      throw new KtError(`providers.targets[${i}].silent_model: no target serves "${t.silentModel}" (name a model group, a target id, or a model a target serves)`, 2)
-    }
-    rules.push({source: 'silent_model', primary: t.id, shadow: resolved.target, mapping: {}, model: resolved.model, sampleRate: 1, logResponse: false, compare: []})
+  for (const spec of mirrorSpecs(config)) {
+    let shadow: PlanTarget | null
+    let model = spec.model
+    if (spec.resolve !== null) {
+      const r = resolveModelName(plan, spec.resolve)
+      if (!r) throw new KtError(`${spec.path}: no target serves "${spec.resolve}" (name a model group, a target id, or a model a target serves)`, 2)
+      shadow = r.target
+      model = r.model
+    } else shadow = shadowTarget(plan, spec.shadow)
+    if (!shadow) throw new KtError(`${spec.path}: "${spec.shadow}" is not a target the gateway can call (simulated targets are left out)`, 2)
+    rules.push({source: spec.source, primary: spec.primary, shadow, mapping: spec.mapping, model, sampleRate: spec.sampleRate, logResponse: spec.logResponse, compare: spec.compare})
   }
   return rules
 }

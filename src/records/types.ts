@@ -113,7 +113,7 @@ export interface CanonicalRecord {
   http_status: number | null
   error: RecordError | null
   cost_usd: number | null
-  /** `estimated`: priced by kt from usage (the gateway's answers; providers report no cost). */
+  /** reported by the log, computed by the source tool, or estimated by kt from usage and its price table. */
   cost_source: 'reported' | 'computed' | 'estimated' | null
   replayable: boolean
   tags: string[]

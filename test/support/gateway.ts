@@ -1,4 +1,4 @@
-// Helpers for gateway tests: the product docs' configs (test/data/seeds/) pointed at local fake upstreams, a gateway
+// Helpers for gateway tests: the product docs' configs (test/data/gateway/) pointed at local fake upstreams, a gateway
 // started in this process, plain HTTP calls on a keep-alive agent, a `kt` on PATH for shell pipelines, and waiting
 // for something to become true (never for a fixed time).
 import {spawn, type ChildProcess} from 'node:child_process'
@@ -13,7 +13,7 @@ import {iterateEvents, openDb, type EventQuery} from '../../src/store/index.js'
 import {Gateway, type GatewayOptions} from '../../src/gateway/index.js'
 import {BIN, ROOT} from './cli.js'
 
-export const SEEDS = join(ROOT, 'test', 'data', 'seeds')
+export const SEEDS = join(ROOT, 'test', 'data', 'gateway')
 
 /** Keys the fake upstreams accept; long enough to be scrubbed if an upstream echoes them. */
 export const KEYS = {OPENAI_API_KEY: 'sk-test-openai-0123456789abcdefXYZ', ANTHROPIC_API_KEY: 'sk-ant-test-0123456789abcdefXYZ'}
