@@ -36,6 +36,26 @@ export interface ShadowRecord {
   compare: string[]
 }
 
+/** A shadow the request path picked (sampled, model mapped); the side thread sends it. */
+export interface ShadowOrder {
+  id: string
+  source: ShadowRecord['source']
+  targetId: string
+  model: string
+  logResponse: boolean
+  compare: string[]
+}
+
+/** One request's shadows, handed to the side thread as the request starts (so they run beside the primary). */
+export interface ShadowStart {
+  exchangeId: string
+  callerApi: CallerApi
+  stream: boolean
+  /** The body the shadows are made from: the caller's, or as a content filter redacted it. */
+  body: Uint8Array
+  orders: ShadowOrder[]
+}
+
 export interface Exchange {
   id: string
   /** ISO time the request arrived. */
@@ -73,6 +93,7 @@ export interface Exchange {
   ttfbMs: number | null
   /** Request fully read → answer fully written. */
   gatewayMs: number
+  /** Filled on the side thread once the shadows ShadowStart asked for are done. */
   shadows: ShadowRecord[]
 }
 

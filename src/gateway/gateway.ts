@@ -9,7 +9,7 @@ import {errorMessage} from '../util/index.js'
 import {EventsApi} from './events-api.js'
 import type {Exchange, SideConfig} from './exchange.js'
 import {Metrics} from './metrics.js'
-import {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS, Mirror} from './mirror.js'
+import {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS} from './mirror.js'
 import {buildPlan, planLines, type Plan} from './plan.js'
 import {DEFAULT_MAX_BODY_BYTES} from './proxy.js'
 import {Observations} from './routing.js'
@@ -66,7 +66,6 @@ export class Gateway {
   private server!: Server
   private side!: SideThread
   private readonly pools: UpstreamPools
-  private readonly mirror: Mirror
   private readonly events: EventsApi
   private readonly started = Date.now()
   url = ''
@@ -74,11 +73,14 @@ export class Gateway {
 
   private constructor(private readonly opts: GatewayOptions) {
     this.current = buildPlan(opts.config, opts.env ?? process.env)
-    this.pools = createPools(opts.maxShadows ?? DEFAULT_MAX_SHADOWS)
-    this.mirror = new Mirror(this.pools, this.metrics, {maxInFlight: opts.maxShadows ?? DEFAULT_MAX_SHADOWS, timeoutMs: opts.shadowTimeoutMs ?? DEFAULT_SHADOW_TIMEOUT_MS})
+    // Callers' traffic only: shadows have their own pool on the side thread.
+    this.pools = createPools(1)
     this.events = new EventsApi(opts.dbPath)
-    this.metrics.gauge('kt_gateway_requests_in_flight', 'Requests being answered (or waiting for their shadows)', () => this.inFlight)
-    this.metrics.gauge('kt_gateway_shadows_in_flight', 'Shadow requests in flight', () => this.mirror.inFlight)
+    this.metrics.gauge('kt_gateway_requests_in_flight', 'Requests being answered', () => this.inFlight)
+    this.metrics.gauge('kt_gateway_shadows_in_flight', 'Shadow requests in flight', () => this.side?.shadows.inFlight ?? 0)
+    this.metrics.counterSeries('kt_gateway_shadow_sent_total', 'Shadow requests sent, by shadow target', () => this.side?.shadows.sent ?? {})
+    this.metrics.counterSeries('kt_gateway_shadow_dropped_total', 'Shadow requests dropped because the bound on shadows in flight was reached, by shadow target', () => this.side?.shadows.dropped ?? {})
+    this.metrics.counterSeries('kt_gateway_shadow_failed_total', 'Shadow requests that failed or timed out, by shadow target', () => this.side?.shadows.failed ?? {})
     this.metrics.counterFrom('kt_gateway_events_written_total', 'Events written to the store', () => this.side?.written ?? 0)
     this.metrics.gauge('kt_gateway_event_queue', 'Exchanges handed to the event thread and not yet written', () => this.side?.pending ?? 0)
   }
@@ -89,6 +91,11 @@ export class Gateway {
     gw.side = await SideThread.start({
       dbPath: opts.dbPath,
       config: sideConfig(gw.current),
+      kt: opts.config,
+      generation: gw.current.generation,
+      maxShadows: opts.maxShadows ?? DEFAULT_MAX_SHADOWS,
+      shadowTimeoutMs: opts.shadowTimeoutMs ?? DEFAULT_SHADOW_TIMEOUT_MS,
+      env: opts.env ?? process.env,
       maxPending: opts.maxPendingEvents,
       onQuality: (key, overall) => gw.obs.observeQuality(key, overall),
       onLog: (level, line) => gw.log(level, line),
@@ -126,7 +133,7 @@ export class Gateway {
       obs: this.obs,
       metrics: this.metrics,
       pools: this.pools,
-      mirror: this.mirror,
+      startShadows: (s) => this.side.startShadows(s),
       submit: (ex: Exchange) => {
         const before = this.side.dropped
         this.side.submit(ex)
@@ -148,7 +155,7 @@ export class Gateway {
         config: this.current.file,
         config_generation: this.current.generation,
         requests_in_flight: this.inFlight,
-        shadows_in_flight: this.mirror.inFlight,
+        shadows_in_flight: this.side.shadows.inFlight,
         events_written: this.side.written,
         events_pending: this.side.pending,
       }),
@@ -160,8 +167,9 @@ export class Gateway {
     const file = this.current.file
     if (!file) return {ok: false, file, lines: [], errors: ['the gateway was started without a config file'], warnings: []}
     let plan: Plan
+    let config: KtConfig
     try {
-      const config = loadConfig(file, {required: true})
+      config = loadConfig(file, {required: true})
       plan = buildPlan(config, this.opts.env ?? process.env, this.current.generation + 1)
     } catch (err) {
       this.metrics.inc('kt_gateway_config_reloads_total', {result: 'rejected'})
@@ -170,7 +178,7 @@ export class Gateway {
       return {ok: false, file, lines: [], errors, warnings: []}
     }
     this.current = plan
-    this.side.setConfig(sideConfig(plan))
+    this.side.setConfig(sideConfig(plan), config, plan.generation)
     this.metrics.inc('kt_gateway_config_reloads_total', {result: 'ok'})
     const lines = planLines(plan)
     this.log('INFO', 'Configuration reloaded')
@@ -201,13 +209,14 @@ export class Gateway {
     let cut = 0
     if (!(await this.idle(deadline - Date.now()))) {
       cut = this.inFlight
-      this.mirror.abortAll()
       this.server.closeAllConnections()
       await this.idle(2000)
     }
     this.server.closeAllConnections()
     await closed
-    const flushed = await this.side.flush(Math.max(5000, deadline - Date.now()))
+    // Shadows get what is left of the deadline; then they are cut and every event is written.
+    const left = Math.max(0, deadline - Date.now())
+    const flushed = await this.side.flush(left, left + 10_000)
     await this.side.close(5000)
     this.events.close()
     this.pools.destroy()

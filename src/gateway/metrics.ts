@@ -31,13 +31,11 @@ export class Metrics {
   private readonly counters = new Map<string, CounterDef>()
   private readonly histograms = new Map<string, Histogram>()
   private readonly gauges = new Map<string, {help: string; read: () => number; type: 'gauge' | 'counter'}>()
+  private readonly series = new Map<string, {help: string; read: () => Record<string, number>}>()
 
   constructor() {
     this.define('kt_gateway_requests_total', 'Requests answered, by target and HTTP status')
     this.define('kt_gateway_errors_total', 'Requests that ended in an error, by target and error type')
-    this.define('kt_gateway_shadow_sent_total', 'Shadow requests sent, by shadow target')
-    this.define('kt_gateway_shadow_dropped_total', 'Shadow requests dropped because the bound on shadows in flight was reached, by shadow target')
-    this.define('kt_gateway_shadow_failed_total', 'Shadow requests that failed or timed out, by shadow target')
     this.define('kt_gateway_events_dropped_total', 'Events dropped because the event queue was full')
     this.define('kt_gateway_config_reloads_total', 'Configuration reloads, by result')
   }
@@ -64,6 +62,11 @@ export class Metrics {
     this.gauges.set(name, {help, read, type: 'gauge'})
   }
 
+  /** Counters per target kept elsewhere (the side thread's), read when rendered. */
+  counterSeries(name: string, help: string, read: () => Record<string, number>): void {
+    this.series.set(name, {help, read})
+  }
+
   /** A counter kept elsewhere (the event thread's), read when rendered. */
   counterFrom(name: string, help: string, read: () => number): void {
     this.gauges.set(name, {help, read, type: 'counter'})
@@ -85,6 +88,10 @@ export class Metrics {
     for (const [name, def] of this.counters) {
       out.push(`# HELP ${name} ${def.help}`, `# TYPE ${name} counter`)
       for (const {labels, value} of def.values.values()) out.push(`${name}${labelText(labels)} ${value}`)
+    }
+    for (const [name, s] of this.series) {
+      out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} counter`)
+      for (const [target, value] of Object.entries(s.read())) out.push(`${name}${labelText({target})} ${value}`)
     }
     for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} ${g.type}`, `${name} ${g.read()}`)
     const h = 'kt_gateway_request_duration_seconds'

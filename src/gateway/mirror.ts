@@ -1,26 +1,32 @@
-// Shadows: for a sampled share of requests, a copy goes to each shadow rule's target (model mapped, translated to its
-// API), on its own socket pool, under a bound on shadows in flight: past the bound a shadow is dropped and counted,
-// never queued. Each shadow has a deadline. Nothing here ever touches the caller's response; the request path only
-// waits for shadows (off its response) before it hands the exchange to the side path. Shadow calls go straight to
-// their upstream, never through routing, so a shadow can never trigger another shadow.
+// Shadows. The request path only picks them (pickShadows: sampled, model mapped, a few microseconds) and hands the
+// orders to the side thread, which sends them (Mirror): translated to the shadow's API, on its own socket pool, under a
+// bound on shadows in flight (past it a shadow is dropped and counted, never queued), each with a deadline. Nothing
+// here touches the caller's response, and no thread that answers callers waits for a shadow. Shadow calls go straight
+// to their upstream, never through routing, so a shadow can never trigger another shadow.
 import type {ClientRequest} from 'node:http'
 import {ulid} from '../records/index.js'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
-import type {CallerApi, ShadowRecord} from './exchange.js'
-import type {Metrics} from './metrics.js'
-import type {Plan, PlanTarget, ShadowRule} from './plan.js'
+import type {CallerApi, ShadowOrder, ShadowRecord, ShadowStart} from './exchange.js'
+import type {Plan, PlanTarget} from './plan.js'
 import type {Route} from './route.js'
 import {sendUpstream, type UpstreamPools} from './upstream.js'
 
 export const DEFAULT_MAX_SHADOWS = 128
 export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000
 
-export interface MirrorOptions {
-  maxInFlight: number
-  timeoutMs: number
-  /** Bytes of a shadow's answer kept for the comparison. */
-  captureBytes?: number
+/** The shadows a request served by `route` gets (sampled now). */
+export function pickShadows(plan: Plan, route: Route, random: () => number = Math.random): ShadowOrder[] {
+  if (plan.shadows.length === 0) return []
+  const out: ShadowOrder[] = []
+  for (const r of plan.shadows) {
+    if (r.primary !== null && r.primary !== route.target.id && r.primary !== route.target.kind) continue
+    if (r.sampleRate < 1 && random() >= r.sampleRate) continue
+    const model = r.mapping[route.model] ?? r.mapping[route.requestedModel] ?? r.model ?? r.shadow.model ?? route.model
+    if (r.shadow.id === route.target.id && model === route.model) continue
+    out.push({id: `gw_${ulid()}`, source: r.source, targetId: r.shadow.id, model, logResponse: r.logResponse, compare: r.compare})
+  }
+  return out
 }
 
 /** The body a shadow target gets: the caller's request with the shadow's model, in the shadow's API. */
@@ -35,77 +41,71 @@ export function shadowBody(callerApi: CallerApi, body: Json, target: PlanTarget,
   return out
 }
 
+export interface MirrorOptions {
+  maxInFlight: number
+  timeoutMs: number
+  /** Bytes of a shadow's answer kept for the comparison. */
+  captureBytes?: number
+}
+
+/** Counts per shadow target, for /metrics. */
+export interface ShadowCounts {
+  sent: Record<string, number>
+  dropped: Record<string, number>
+  failed: Record<string, number>
+  inFlight: number
+}
+
+const bump = (m: Record<string, number>, k: string) => {
+  m[k] = (m[k] ?? 0) + 1
+}
+
+/** Sends shadows (on the side thread). */
 export class Mirror {
   inFlight = 0
+  readonly counts: ShadowCounts = {sent: {}, dropped: {}, failed: {}, inFlight: 0}
   private readonly live = new Map<ClientRequest, (status: ShadowRecord['status'], error: string) => void>()
-  private readonly waiters: (() => void)[] = []
 
   constructor(
     private readonly pools: UpstreamPools,
-    private readonly metrics: Metrics,
     private readonly opts: MirrorOptions,
+    /** Called whenever a count changes. */
+    private readonly onChange: () => void = () => {},
   ) {}
 
-  /** The rules that mirror a request served by `route` (sampled now). */
-  private rulesFor(plan: Plan, route: Route, random: () => number): ShadowRule[] {
-    const out: ShadowRule[] = []
-    for (const r of plan.shadows) {
-      if (r.primary !== null && r.primary !== route.target.id && r.primary !== route.target.kind) continue
-      if (r.sampleRate < 1 && random() >= r.sampleRate) continue
-      out.push(r)
+  /** Starts one request's shadows; each promise resolves (never rejects) with the shadow's outcome. */
+  start(plan: Plan, s: ShadowStart): Promise<ShadowRecord>[] {
+    let body: Json | null = null
+    try {
+      body = JSON.parse(Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength).toString('utf8')) as Json
+    } catch {
+      body = null
     }
-    return out
+    return s.orders.map((o) => {
+      const target = plan.targets.get(o.targetId)
+      const rec = record(o, target, s.stream)
+      if (!target || !body) return Promise.resolve({...rec, status: 'skipped' as const, error: target ? 'the request body is not JSON' : `target "${o.targetId}" is no longer configured`})
+      return this.one(rec, target, o.model, s.callerApi, body, s.stream)
+    })
   }
 
-  /** Starts the request's shadows; each promise resolves (never rejects) with the shadow's outcome. */
-  start(plan: Plan, route: Route, callerApi: CallerApi, body: Json, stream: boolean, random: () => number = Math.random): Promise<ShadowRecord>[] {
-    if (plan.shadows.length === 0) return []
-    const out: Promise<ShadowRecord>[] = []
-    for (const rule of this.rulesFor(plan, route, random)) {
-      const model = rule.mapping[route.model] ?? rule.mapping[route.requestedModel] ?? rule.model ?? rule.shadow.model ?? route.model
-      if (rule.shadow.id === route.target.id && model === route.model) continue
-      out.push(this.one(rule, model, callerApi, body, stream))
-    }
-    return out
-  }
-
-  private record(rule: ShadowRule, model: string, stream: boolean): ShadowRecord {
-    const t = rule.shadow
-    return {
-      id: `gw_${ulid()}`,
-      source: rule.source,
-      target: {id: t.id, provider: t.provider, api: t.api},
-      model,
-      request: null,
-      stream,
-      status: 'success',
-      httpStatus: null,
-      error: null,
-      bytes: null,
-      marks: [],
-      latencyMs: null,
-      ttfbMs: null,
-      logResponse: rule.logResponse,
-      compare: rule.compare,
-    }
-  }
-
-  private one(rule: ShadowRule, model: string, callerApi: CallerApi, body: Json, stream: boolean): Promise<ShadowRecord> {
-    const rec = this.record(rule, model, stream)
-    const target = {id: rule.shadow.id}
+  private one(rec: ShadowRecord, target: PlanTarget, model: string, callerApi: CallerApi, body: Json, stream: boolean): Promise<ShadowRecord> {
     if (this.inFlight >= this.opts.maxInFlight) {
-      this.metrics.inc('kt_gateway_shadow_dropped_total', {target: target.id})
+      bump(this.counts.dropped, target.id)
+      this.onChange()
       return Promise.resolve({...rec, status: 'dropped', error: `more than ${this.opts.maxInFlight} shadows in flight`})
     }
     let text: string
     try {
-      text = JSON.stringify(shadowBody(callerApi, body, rule.shadow, model, stream))
+      text = JSON.stringify(shadowBody(callerApi, body, target, model, stream))
     } catch (err) {
       return Promise.resolve({...rec, status: 'skipped', error: `cannot build the shadow request: ${(err as Error).message}`})
     }
     rec.request = text
     this.inFlight++
-    this.metrics.inc('kt_gateway_shadow_sent_total', {target: target.id})
+    this.counts.inFlight = this.inFlight
+    bump(this.counts.sent, target.id)
+    this.onChange()
     return new Promise<ShadowRecord>((resolve) => {
       let done = false
       let capture: Capture | null = null
@@ -116,7 +116,9 @@ export class Mirror {
         clearTimeout(timer)
         this.live.delete(call.req)
         this.inFlight--
-        if (status !== 'success') this.metrics.inc('kt_gateway_shadow_failed_total', {target: target.id})
+        this.counts.inFlight = this.inFlight
+        if (status !== 'success') bump(this.counts.failed, target.id)
+        this.onChange()
         rec.status = status
         rec.error = error
         rec.latencyMs = performance.now() - sentAt
@@ -125,16 +127,15 @@ export class Mirror {
           rec.marks = capture.marks
           rec.ttfbMs = capture.firstAt
         }
-        if (this.inFlight === 0) for (const w of this.waiters.splice(0)) w()
         resolve(rec)
       }
-      const limit = Math.min(this.opts.timeoutMs, rule.shadow.timeoutMs)
+      const limit = Math.min(this.opts.timeoutMs, target.timeoutMs)
       const timer = setTimeout(() => {
         finish('timeout', `no complete answer within ${limit} ms`)
         call.req.destroy()
       }, limit)
       const call = sendUpstream({
-        target: rule.shadow,
+        target,
         model,
         body: Buffer.from(text),
         stream,
@@ -161,20 +162,28 @@ export class Mirror {
     })
   }
 
-  /** Resolves when no shadow is in flight, or after `ms`. */
-  idle(ms: number): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms)
-      this.waiters.push(() => {
-        clearTimeout(t)
-        resolve()
-      })
-    })
-  }
-
   /** Ends every shadow still in flight (shutdown): each is recorded as timed out. */
   abortAll(): void {
     for (const end of [...this.live.values()]) end('timeout', 'cut short: the gateway shut down before the shadow answered')
+  }
+}
+
+function record(o: ShadowOrder, target: PlanTarget | undefined, stream: boolean): ShadowRecord {
+  return {
+    id: o.id,
+    source: o.source,
+    target: {id: o.targetId, provider: target?.provider ?? 'unknown', api: target?.api ?? 'openai.chat'},
+    model: o.model,
+    request: null,
+    stream,
+    status: 'success',
+    httpStatus: null,
+    error: null,
+    bytes: null,
+    marks: [],
+    latencyMs: null,
+    ttfbMs: null,
+    logResponse: o.logResponse,
+    compare: o.compare,
   }
 }

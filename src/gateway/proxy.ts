@@ -1,15 +1,15 @@
-// One LLM request, start to end: read the body (bounded), route it, start its shadows, send it upstream (as the caller
-// sent it when only the model changes nothing else, translated when the target speaks the other API), relay the
-// answer, then hand the exchange to the side path once the shadows are done. Every request that gets an answer,
+// One LLM request, start to end: read the body (bounded), route it, order its shadows from the side thread, send it
+// upstream (as the caller sent it when only the model changes nothing else, translated when the target speaks the
+// other API), relay the answer, then hand the exchange to the side thread. Every request that gets an answer,
 // including the ones the gateway refuses, leaves exactly one exchange.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {ulid} from '../records/index.js'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {ownBytes} from './capture.js'
 import {sendError} from './errors.js'
-import type {CallerApi, Exchange, ShadowRecord} from './exchange.js'
+import type {CallerApi, Exchange, ShadowStart} from './exchange.js'
 import type {Metrics} from './metrics.js'
-import type {Mirror} from './mirror.js'
+import {pickShadows} from './mirror.js'
 import type {Plan} from './plan.js'
 import {relayAnswer, type RelayResult} from './relay.js'
 import {routeRequest, type Route} from './route.js'
@@ -23,13 +23,14 @@ export interface ProxyContext {
   obs: Observations
   metrics: Metrics
   pools: UpstreamPools
-  mirror: Mirror
+  /** Hands a request's shadows to the side path as the request starts. */
+  startShadows(s: ShadowStart): void
   /** Hands a finished exchange to the side path (events). */
   submit(ex: Exchange): void
   maxBodyBytes: number
   captureBytes?: number
   draining(): boolean
-  /** +1 when a request starts, -1 once its exchange is submitted (drain waits for 0). */
+  /** +1 when a request starts, -1 once its exchange is handed over (drain waits for 0). */
   track(delta: 1 | -1): void
 }
 
@@ -122,20 +123,12 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   if (ctx.draining()) res.setHeader('connection', 'close')
   ctx.track(1)
   let submitted = false
-  const finish = (shadows: Promise<ShadowRecord>[] = []) => {
+  const finish = () => {
     if (submitted) return
     submitted = true
     ex.gatewayMs = performance.now() - t0
-    if (shadows.length === 0) {
-      ctx.submit(ex)
-      ctx.track(-1)
-      return
-    }
-    void Promise.all(shadows).then((recs) => {
-      ex.shadows = recs
-      ctx.submit(ex)
-      ctx.track(-1)
-    })
+    ctx.submit(ex)
+    ctx.track(-1)
   }
   const refuse = (status: number, message: string, code: string, outcome: Exchange['outcome'] = 'error', headers: Record<string, string> = {}) => {
     // No target answered: the header still says so.
@@ -181,7 +174,7 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   })
 }
 
-function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: (shadows?: Promise<ShadowRecord>[]) => void): void {
+function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: () => void): void {
   const {target} = route
   Object.assign(ex, {model: route.model, target: {id: target.id, provider: target.provider, api: target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
   if (route.body) ex.request = Buffer.from(JSON.stringify(route.body))
@@ -195,8 +188,9 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     return finish()
   }
   ex.losses = out.losses
-  const plan = ctx.plan()
-  const shadows = req.headers['x-kt-shadow'] === undefined ? ctx.mirror.start(plan, route, api, route.body ?? body, ex.stream) : []
+  // A request that is itself a shadow (of another kt gateway) is never mirrored again.
+  const orders = req.headers['x-kt-shadow'] === undefined ? pickShadows(ctx.plan(), route) : []
+  if (orders.length) ctx.startShadows({exchangeId: ex.id, callerApi: api, stream: ex.stream, body: ex.request!, orders})
   const includeUsage = api === 'openai.chat' && (body.stream_options as Json | undefined)?.include_usage === true
   let clientGone = false
   let timedOut = false
@@ -221,7 +215,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     if (ex.outcome !== 'ok') ctx.metrics.inc('kt_gateway_errors_total', {target: target.id, type: ex.error?.type ?? ex.outcome})
     ctx.metrics.observe(target.id, ex.latencyMs / 1000)
     if (ex.outcome === 'ok') ctx.obs.observeLatency(`${target.id}|${route.model}`, ex.latencyMs)
-    finish(shadows)
+    finish()
   }
   const call = sendUpstream({
     target,

@@ -1,9 +1,11 @@
-// The request path's handle on the side thread (side-worker.ts): exchanges are batched per event-loop turn and
-// posted; a bound on exchanges not yet processed keeps memory flat when the store cannot keep up (past it they are
+// The request path's handle on the side thread (side-worker.ts): shadow orders and finished exchanges are batched per
+// event-loop turn and posted in the order they happened; a bound on exchanges not yet processed keeps memory flat when the store cannot keep up (past it they are
 // dropped and counted, never queued without limit); flush and close wait for the thread, each with a deadline.
 import {Worker} from 'node:worker_threads'
-import type {Exchange, SideConfig} from './exchange.js'
-import type {SideIn, SideOut} from './side-worker.js'
+import type {KtConfig} from '../config/index.js'
+import type {Exchange, ShadowStart, SideConfig} from './exchange.js'
+import type {ShadowCounts} from './mirror.js'
+import type {SideIn, SideInit, SideItem, SideOut} from './side-worker.js'
 
 /** About 2–3 KB each: the bound keeps a store that cannot keep up to a few tens of MB. */
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
@@ -11,13 +13,23 @@ export const DEFAULT_MAX_PENDING_EVENTS = 10_000
 export interface SideOptions {
   dbPath: string
   config: SideConfig
+  /** The config the side thread builds its own plan from (to send shadows). */
+  kt: KtConfig
+  generation: number
+  maxShadows: number
+  shadowTimeoutMs: number
+  /** The environment the side thread reads keys from. */
+  env: NodeJS.ProcessEnv
   maxPending?: number
   onQuality?: (key: string, overall: number) => void
   onLog?: (level: 'WARN' | 'ERROR', line: string) => void
 }
 
 export class SideThread {
-  private readonly queue: Exchange[] = []
+  private readonly queue: SideItem[] = []
+  /** Exchanges among the queued items. */
+  private queuedExchanges = 0
+  shadows: ShadowCounts = {sent: {}, dropped: {}, failed: {}, inFlight: 0}
   private scheduled = false
   private posted = 0
   processed = 0
@@ -39,7 +51,8 @@ export class SideThread {
 
   /** Starts the thread; resolves once it has opened (and migrated) the database. */
   static start(opts: SideOptions): Promise<SideThread> {
-    const worker = new Worker(new URL('./side-worker.js', import.meta.url), {workerData: {dbPath: opts.dbPath, config: opts.config}})
+    const init: SideInit = {dbPath: opts.dbPath, config: opts.config, kt: opts.kt, generation: opts.generation, maxShadows: opts.maxShadows, shadowTimeoutMs: opts.shadowTimeoutMs}
+    const worker = new Worker(new URL('./side-worker.js', import.meta.url), {workerData: init, env: {...opts.env}})
     const side = new SideThread(worker, opts)
     return new Promise((resolve, reject) => {
       const onFirst = (m: SideOut) => {
@@ -71,6 +84,7 @@ export class SideThread {
         this.processed = m.processed
         this.written = m.written
         this.failed = m.failed
+        this.shadows = m.shadows
         break
       case 'quality':
         for (const u of m.updates) this.opts.onQuality?.(u.key, u.overall)
@@ -92,7 +106,13 @@ export class SideThread {
 
   /** Exchanges handed over but not yet turned into events. */
   get pending(): number {
-    return this.posted + this.queue.length - this.processed
+    return this.posted + this.queuedExchanges - this.processed
+  }
+
+  /** A request's shadows, as it starts: the side thread sends them beside the primary. */
+  startShadows(start: ShadowStart): void {
+    if (this.dead) return
+    this.enqueue({shadows: start})
   }
 
   submit(ex: Exchange): void {
@@ -100,7 +120,12 @@ export class SideThread {
       this.dropped++
       return
     }
-    this.queue.push(ex)
+    this.queuedExchanges++
+    this.enqueue({exchange: ex})
+  }
+
+  private enqueue(item: SideItem): void {
+    this.queue.push(item)
     if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => this.post())
@@ -110,21 +135,26 @@ export class SideThread {
   private post(): void {
     this.scheduled = false
     if (this.queue.length === 0 || this.dead) return
-    const list = this.queue.splice(0)
-    this.posted += list.length
-    this.send({type: 'exchanges', list})
+    const items = this.queue.splice(0)
+    this.posted += this.queuedExchanges
+    this.queuedExchanges = 0
+    this.send({type: 'batch', items})
   }
 
   private send(m: SideIn): void {
     if (!this.dead) this.worker.postMessage(m)
   }
 
-  setConfig(config: SideConfig): void {
-    this.send({type: 'config', config})
+  setConfig(config: SideConfig, kt: KtConfig, generation: number): void {
+    this.post()
+    this.send({type: 'config', config, kt, generation})
   }
 
-  /** Writes everything handed over so far; false when the deadline passed first. */
-  flush(timeoutMs: number): Promise<boolean> {
+  /**
+   * Writes everything handed over so far. Shadows still in flight get until `shadowDeadlineMs`, then are cut (and
+   * recorded as timed out); false when the whole flush did not finish within `timeoutMs`.
+   */
+  flush(shadowDeadlineMs: number, timeoutMs: number): Promise<boolean> {
     this.post()
     if (this.dead) return Promise.resolve(false)
     const id = ++this.flushId
@@ -137,7 +167,7 @@ export class SideThread {
         clearTimeout(t)
         resolve(true)
       })
-      this.send({type: 'flush', id})
+      this.send({type: 'flush', id, shadowDeadlineMs})
     })
   }
 
