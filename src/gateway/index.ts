@@ -1,9 +1,9 @@
 // The live gateway: an OpenAI- and Anthropic-compatible HTTP server that answers with the primary, mirrors a sample
 // of traffic to shadows, splits traffic across weighted model groups, applies routing policies, and writes every
 // decision as an event into the store (ready for `kt replay --dataset gateway`). Owns the HTTP surface (server.ts,
-// proxy.ts), routing (route.ts, routing.ts, plan.ts), streaming passthrough and translation (relay.ts), mirroring
-// (mirror.ts), event building and the event thread (events.ts, answer.ts, side.ts, side-worker.ts), metrics,
-// reload and the state file other commands find it by. May import providers/, config/, store/, scoring/, wire/,
+// proxy.ts), routing (route.ts, routing.ts, plan.ts, config-view.ts), streaming passthrough and translation
+// (relay.ts), mirroring (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts,
+// side-worker.ts, events.ts, answer.ts), metrics, reload (gateway.ts) and the state file other commands find it by. May import providers/, config/, store/, scoring/, wire/,
 // records/, stats/ and util/.
 export {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, type CloseSummary, type GatewayOptions, type LogLevel} from './gateway.js'
 export {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS} from './mirror.js'

@@ -4,9 +4,9 @@
 // here touches the caller's response, and no thread that answers callers waits for a shadow. Shadow calls go straight
 // to their upstream, never through routing, so a shadow can never trigger another shadow.
 import type {ClientRequest} from 'node:http'
-import {ulid} from '../records/index.js'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
+import {eventId} from './ids.js'
 import type {CallerApi, ShadowOrder, ShadowRecord, ShadowStart} from './exchange.js'
 import type {Plan, PlanTarget} from './plan.js'
 import type {Route} from './route.js'
@@ -24,7 +24,7 @@ export function pickShadows(plan: Plan, route: Route, random: () => number = Mat
     if (r.sampleRate < 1 && random() >= r.sampleRate) continue
     const model = r.mapping[route.model] ?? r.mapping[route.requestedModel] ?? r.model ?? r.shadow.model ?? route.model
     if (r.shadow.id === route.target.id && model === route.model) continue
-    out.push({id: `gw_${ulid()}`, source: r.source, targetId: r.shadow.id, model, logResponse: r.logResponse, compare: r.compare})
+    out.push({id: eventId(), source: r.source, targetId: r.shadow.id, model, logResponse: r.logResponse, compare: r.compare})
   }
   return out
 }

@@ -3,9 +3,9 @@
 // other API), relay the answer, then hand the exchange to the side thread. Every request that gets an answer,
 // including the ones the gateway refuses, leaves exactly one exchange.
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import {ulid} from '../records/index.js'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {ownBytes} from './capture.js'
+import {eventId} from './ids.js'
 import {sendError} from './errors.js'
 import type {CallerApi, Exchange, ShadowStart} from './exchange.js'
 import type {Metrics} from './metrics.js'
@@ -118,8 +118,8 @@ function upstreamBody(api: CallerApi, raw: Buffer, body: Json, route: Route): {b
 
 export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, path: string): void {
   const t0 = performance.now()
-  const ex = newExchange(`gw_${ulid()}`, path, api)
-  res.setHeader('x-kt-event-id', ex.id)
+  const ex = newExchange(eventId(), path, api)
+  // Headers go with writeHead (cheaper than setHeader); every answer below carries x-kt-event-id.
   if (ctx.draining()) res.setHeader('connection', 'close')
   ctx.track(1)
   let submitted = false
@@ -132,7 +132,7 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   }
   const refuse = (status: number, message: string, code: string, outcome: Exchange['outcome'] = 'error', headers: Record<string, string> = {}) => {
     // No target answered: the header still says so.
-    sendError(res, api, status, message, code, {'x-kt-target': 'none', ...headers})
+    sendError(res, api, status, message, code, {'x-kt-target': 'none', 'x-kt-event-id': ex.id, ...headers})
     ex.httpStatus = status
     ex.outcome = outcome
     ex.error = {type: code, code, message}
@@ -177,12 +177,12 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
 function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: () => void): void {
   const {target} = route
   Object.assign(ex, {model: route.model, target: {id: target.id, provider: target.provider, api: target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
-  if (route.body) ex.request = Buffer.from(JSON.stringify(route.body))
+  if (route.body) ex.request = ownBytes([Buffer.from(JSON.stringify(route.body))])
   let out: {bytes: Buffer; losses: string[]}
   try {
     out = upstreamBody(api, raw, body, route)
   } catch (err) {
-    sendError(res, api, 400, `cannot translate the request for target ${target.id}: ${(err as Error).message}`)
+    sendError(res, api, 400, `cannot translate the request for target ${target.id}: ${(err as Error).message}`, null, {'x-kt-target': target.id, 'x-kt-event-id': ex.id})
     ex.httpStatus = 400
     ex.outcome = 'error'
     return finish()
@@ -226,13 +226,13 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     pool: ctx.pools.primary,
     onResponse: (up) => {
       answered = true
-      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, onDone: (r) => complete(r, null, r.httpStatus)})
+      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id, 'x-kt-event-id': ex.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, onDone: (r) => complete(r, null, r.httpStatus)})
     },
     onError: (err) => {
       if (answered) return
       const status = timedOut ? 504 : 502
       const message = scrubText(timedOut ? `upstream ${target.id}: no answer within ${target.timeoutMs} ms` : `upstream ${target.id} unreachable: ${err.message}`, target.secrets)
-      sendError(res, api, status, message, timedOut ? 'timeout' : 'upstream_unreachable', {'x-kt-target': target.id})
+      sendError(res, api, status, message, timedOut ? 'timeout' : 'upstream_unreachable', {'x-kt-target': target.id, 'x-kt-event-id': ex.id})
       complete(null, {type: timedOut ? 'timeout' : 'upstream_unreachable', code: (err as NodeJS.ErrnoException).code ?? null, message}, status)
     },
   })

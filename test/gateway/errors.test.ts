@@ -25,7 +25,12 @@ before(async () => {
   const dir2 = tempDir('kt-gw-err2-')
   filt = await startGateway(seedConfig('model-filter.yaml', {openai: up.url, anthropic: up.url}, dir2), `${dir2}/kt.db`)
   const dir3 = tempDir('kt-gw-err3-')
-  guarded = await startGateway(seedConfig('mirroring-quality.yaml', {openai: up.url, anthropic: up.url}, dir3), `${dir3}/kt.db`, {authToken: TOKEN})
+  // Without its mirroring: a shadow reaching the shared fake later would take a fault meant for another test.
+  const noMirror = (d: Record<string, unknown>) => {
+    delete (d.providers as Record<string, unknown>).mirroring
+    return d
+  }
+  guarded = await startGateway(seedConfig('mirroring-quality.yaml', {openai: up.url, anthropic: up.url}, dir3, noMirror), `${dir3}/kt.db`, {authToken: TOKEN})
 })
 
 after(async () => {

@@ -92,10 +92,14 @@ describe('gateway lifecycle', () => {
     assert.equal(summary.eventsDropped, 0)
     const answered = traffic.replies.filter((r) => r.status === 200).map((r) => r.headers['x-kt-event-id'] as string)
     assert.ok(answered.length >= 200)
-    const stored = new Set(readEvents(g.dbPath, {filter: ['traffic_role=primary']}).map((e) => e.id))
+    const primaries = readEvents(g.dbPath, {filter: ['traffic_role=primary']})
+    const stored = new Set(primaries.map((e) => e.id))
     const missing = answered.filter((id) => !stored.has(id))
     assert.deepEqual(missing, [], `${missing.length} of ${answered.length} answered requests have no event`)
-    assert.equal(readEvents(g.dbPath, {filter: ['traffic_role=shadow']}).length, stored.size, 'every shadow too')
+    // Every shadow that was sent has its event (on a busy machine some may have been dropped at the bound: no event).
+    const sent = primaries.filter((e) => (e.traffic_mirror as {shadow: {status: string}} | null)?.shadow.status !== 'dropped')
+    assert.ok(primaries.every((e) => e.traffic_mirror !== null))
+    assert.deepEqual(readEvents(g.dbPath, {filter: ['traffic_role=shadow']}).map((e) => e.primary_event_id).sort(), sent.map((e) => e.id).sort())
   })
 
   test('events API: the token, the docs query parameters, the same JSON as the listing', async () => {

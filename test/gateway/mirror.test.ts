@@ -72,7 +72,7 @@ describe('gateway mirroring', () => {
       const replies = await sequence(g, 5, 'slow')
       assert.equal(slow.served.count, 0, 'no shadow had answered when the last primary answer arrived')
       checkPrimaries(replies, 'slow')
-      assert.equal(slow.callCount('/v1/messages'), 5, 'every request was mirrored')
+      await waitFor(() => slow.callCount('/v1/messages') === 5, 'every request mirrored')
       const events = await eventsWhen(g.dbPath, 5, {filter: ['traffic_role=primary']})
       for (const ev of events) {
         const m = ev.traffic_mirror as {shadow: {status: string; model: string; provider: string}; comparison: {content_similarity: number}}
