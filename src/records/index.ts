@@ -3,6 +3,6 @@
 export {sha256, stableStringify, ulid} from './hash.js'
 export {finishUsage, nanosToMs, normalizeFinishReason, num, toIso, usageFromAnthropic, usageFromOpenAIChat} from './normalize.js'
 export {scrubSecrets, stripSecretHeaders} from './redact.js'
-export {type Api, type CanonicalRecord, type CanonicalRequest, type CanonicalResponse, type EventFields, type FinishReason, type Message, type Part, type Provider, type RecordError, type Status, type ToolCall, type ToolDef, type TrafficRole, type Usage, type Arm, ARMS, type FormatContext, type StoredColumns, emptyEventFields, emptyRequest, emptyUsage} from './types.js'
+export {type Api, type CanonicalRecord, type CanonicalRequest, type CanonicalResponse, type EventFields, type FinishReason, type Message, type Part, type PolicyTrigger, type Provider, type RecordError, type Status, type ToolCall, type ToolDef, type TrafficRole, type Usage, type Arm, ARMS, type FormatContext, type StoredColumns, emptyEventFields, emptyRequest, emptyUsage} from './types.js'
 export {EVENT_COLUMNS, IMPORT_ID_INDEX, REPLAYABLE_INDEX, SUMMARY_COLUMNS, recordToRow, recordToValues, rowValues, type EventRow, type RowExtra} from './event.js'
 export {applyStoredColumns, rowToEvent, type EventObject} from './event-object.js'

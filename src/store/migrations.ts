@@ -166,4 +166,12 @@ export const migrations: string[] = [
   ALTER TABLE results ADD COLUMN attempts_json TEXT;
   ALTER TABLE results ADD COLUMN timeout_ms REAL;
   `,
+  // v8: what the gateway decided for each request it served: the target and model group that answered, every policy
+  // that acted (JSON array) and the mirrored comparison ({primary, shadow, comparison}, JSON) — shown top-level by listings.
+  `
+  ALTER TABLE events ADD COLUMN target_id TEXT;
+  ALTER TABLE events ADD COLUMN model_group TEXT;
+  ALTER TABLE events ADD COLUMN policies_triggered_json TEXT;
+  ALTER TABLE events ADD COLUMN traffic_mirror_json TEXT;
+  `,
 ]
