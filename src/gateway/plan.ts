@@ -171,14 +171,8 @@ function shadowTarget(plan: Plan, name: string): PlanTarget | null {
 function shadowRules(config: KtConfig, plan: Plan): ShadowRule[] {
   const rules: ShadowRule[] = []
   for (const spec of mirrorSpecs(config)) {
-    let shadow: PlanTarget | null
-    let model = spec.model
-    if (spec.resolve !== null) {
-      const r = resolveModelName(plan, spec.resolve)
-      if (!r) throw new KtError(`${spec.path}: no target serves "${spec.resolve}" (name a model group, a target id, or a model a target serves)`, 2)
-      shadow = r.target
-      model = r.model
-    } else shadow = shadowTarget(plan, spec.shadow)
+    const shadow = shadowTarget(plan, spec.shadow)
+    const model = spec.model
     if (!shadow) throw new KtError(`${spec.path}: "${spec.shadow}" is not a target the gateway can call (simulated targets are left out)`, 2)
     rules.push({source: spec.source, primary: spec.primary, shadow, mapping: spec.mapping, model, sampleRate: spec.sampleRate, logResponse: spec.logResponse, compare: spec.compare})
   }

@@ -193,10 +193,11 @@ policies:
     assert.deepEqual(redacted.body?.messages, [{role: 'user', content: 'Tell me about [redacted] please'}])
   })
 
-  test('a plan names the missing key variable with its YAML path; a silent_model nothing serves is refused', () => {
+  test('a plan names the missing key variable with its YAML path; a silent_model that is no target is a model for the same target', () => {
     const {config} = parseConfigText('providers:\n  targets:\n    - {id: main, provider: openai, secret_key_ref: {env: KT_TEST_NO_SUCH_KEY}}\n')
     assert.throws(() => buildPlan(config!, {}), /providers\.targets\[0\]\.secret_key_ref\.env: environment variable KT_TEST_NO_SUCH_KEY is not set \(target "main"\)/)
     const silent = parseConfigText('providers:\n  targets:\n    - {id: main, provider: openai, model: gpt-4o, silent_model: claude-x}\n').config!
-    assert.throws(() => buildPlan(silent, env), /providers\.targets\[0\]\.silent_model: no target serves "claude-x"/)
+    const rule = buildPlan(silent, env).shadows
+    assert.deepEqual(rule.map((r) => [r.source, r.primary, r.shadow.id, r.model]), [['silent_model', 'main', 'main', 'claude-x']])
   })
 })

@@ -174,7 +174,7 @@ export function verdictSentence(v: Verdict): string {
     case 'fail':
       return 'at least one gate failed: the candidate is worse by more than a margin'
     case 'inconclusive':
-      return 'the evidence does not settle at least one gate either way: more requests would'
+      return 'the evidence does not settle at least one gate either way: more requests would narrow the intervals'
     case 'insufficient':
       return 'too few paired requests for at least one gate'
     case 'none':

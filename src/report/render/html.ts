@@ -31,7 +31,7 @@ import {
 import {autoDomain, esc, forest, histogram, type IntervalRow, type Marker} from './svg.js'
 
 export interface HtmlOptions {
-  /** Regressed requests shown side by side (default 10). */
+  /** At most this many regressed requests (default: all the model holds, which `--worst` sets). */
   worst?: number
   /** Characters per prompt or answer (default 4000). */
   maxText?: number
@@ -285,7 +285,7 @@ function answer(text: string | null, max: number): string {
 }
 
 function worstSection(model: ReportModel, opts: HtmlOptions): string {
-  const worst = model.worst.slice(0, opts.worst ?? 10)
+  const worst = model.worst.slice(0, opts.worst ?? model.worst.length)
   if (!worst.length) return '<h2>Regressed requests</h2><p class="none">No request regressed.</p>'
   const max = opts.maxText ?? 4000
   const items = worst

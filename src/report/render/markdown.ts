@@ -25,7 +25,7 @@ import {
 } from './format.js'
 
 export interface MarkdownOptions {
-  /** Regressed requests to include (default 10). */
+  /** At most this many regressed requests (default: all the model holds, which `--worst` sets). */
   worst?: number
   /** Characters per prompt or answer inside <details> (default 1500; step summaries are capped at 1 MiB). */
   maxText?: number
@@ -141,7 +141,7 @@ function judgeSection(model: ReportModel): string[] {
 }
 
 function worstSection(model: ReportModel, opts: MarkdownOptions): string[] {
-  const worst = model.worst.slice(0, opts.worst ?? 10)
+  const worst = model.worst.slice(0, opts.worst ?? model.worst.length)
   if (!worst.length) return []
   const max = opts.maxText ?? 1500
   const out = ['', `### Worst regressions (${worst.length} of ${model.worst.length})`]

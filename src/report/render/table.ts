@@ -28,7 +28,7 @@ import {
 export interface TableOptions {
   /** ANSI colours; default: stdout is a TTY and NO_COLOR is unset. */
   color?: boolean
-  /** How many regressed requests to show (default 5, the model may hold more). */
+  /** At most this many regressed requests (default: all the model holds, which `--worst` sets). */
   worst?: number
   /** Characters per answer excerpt (default 100). */
   excerpt?: number
@@ -118,7 +118,7 @@ function judgeSection(model: ReportModel, st: Style): string[] {
 }
 
 function worstSection(model: ReportModel, st: Style, opts: TableOptions): string[] {
-  const worst = model.worst.slice(0, opts.worst ?? 5)
+  const worst = model.worst.slice(0, opts.worst ?? model.worst.length)
   if (!worst.length) return []
   const width = opts.excerpt ?? 100
   const out = ['', st.bold(`worst regressions (${worst.length} of ${model.worst.length})`)]
