@@ -6,6 +6,6 @@ export {finishUsage, nanosToMs, normalizeFinishReason, num, toIso, unreadableNum
 export {isSecretHeader, isSecretName, REDACTED, scrubJsonText, scrubSecrets, scrubText, setOwn, stripSecretHeaders} from './redact.js'
 export {BOUNDS, boundProblem, physical, withinBounds, type Bound, type BoundedField} from './bounds.js'
 export {importNotes, sanitizeRecord, SANITIZE_NOTE_KEYS, wellFormed, type ImportNotes} from './sanitize.js'
-export {type Api, type CanonicalRecord, type CanonicalRequest, type CanonicalResponse, type EventFields, type FinishReason, type Message, type Part, type Provider, type RecordError, type Status, type ToolCall, type ToolDef, type TrafficRole, type Usage, type Arm, ARMS, type FormatContext, type StoredColumns, emptyEventFields, emptyRequest, emptyUsage} from './types.js'
+export {type Api, type CanonicalRecord, type CanonicalRequest, type CanonicalResponse, type EventFields, type FinishReason, type Message, type Part, type PolicyTrigger, type Provider, type RecordError, type Status, type ToolCall, type ToolDef, type TrafficRole, type Usage, type Arm, ARMS, type FormatContext, type StoredColumns, emptyEventFields, emptyRequest, emptyUsage} from './types.js'
 export {EVENT_COLUMNS, IMPORT_ID_INDEX, REPLAYABLE_INDEX, SUMMARY_COLUMNS, recordToRow, recordToValues, rowValues, type EventRow, type RowExtra} from './event.js'
 export {applyStoredColumns, rowToEvent, type EventObject} from './event-object.js'

@@ -36,6 +36,10 @@ export interface RowInput {
   model: string
   result: CallResult
   attempts: number
+  /** Every call made for this result (latency and status), retries and timeouts included. */
+  calls: {latency_ms: number; status: string; http_status: number | null}[]
+  /** The timeout each call ran under. */
+  timeoutMs: number
   /** Prices usage (null when it cannot). */
   price: (usage: Usage) => number | null
 }
@@ -76,5 +80,7 @@ export function resultRow(i: RowInput): ResultRow {
     translation_losses_json: JSON.stringify(notes),
     simulated: r.simulated ? 1 : 0,
     created_at: new Date().toISOString(),
+    attempts_json: JSON.stringify(i.calls),
+    timeout_ms: i.timeoutMs,
   }
 }

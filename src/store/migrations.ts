@@ -160,4 +160,18 @@ export const migrations: string[] = [
   ALTER TABLE runs ADD COLUMN lease_owner TEXT;
   ALTER TABLE runs ADD COLUMN lease_until TEXT;
   `,
+  // v7: every attempt of a result (latency and status of each call, retries and timeouts included) and the
+  // timeout it ran under, so latency percentiles count a timed-out call as at least its timeout (docs/scoring-and-gates.md §4.1).
+  `
+  ALTER TABLE results ADD COLUMN attempts_json TEXT;
+  ALTER TABLE results ADD COLUMN timeout_ms REAL;
+  `,
+  // v8: what the gateway decided for each request it served: the target and model group that answered, every policy
+  // that acted (JSON array) and the mirrored comparison ({primary, shadow, comparison}, JSON) — shown top-level by listings.
+  `
+  ALTER TABLE events ADD COLUMN target_id TEXT;
+  ALTER TABLE events ADD COLUMN model_group TEXT;
+  ALTER TABLE events ADD COLUMN policies_triggered_json TEXT;
+  ALTER TABLE events ADD COLUMN traffic_mirror_json TEXT;
+  `,
 ]

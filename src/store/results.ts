@@ -33,6 +33,10 @@ export interface ResultRow {
   translation_losses_json: string
   simulated: number
   created_at: string
+  /** JSON array of every call made for this result, in order: [{latency_ms, status, http_status}]; null when not recorded. */
+  attempts_json?: string | null
+  /** The timeout each call ran under (ms); null when not recorded. */
+  timeout_ms?: number | null
 }
 
 const RESULT_COLUMNS: (keyof ResultRow)[] = [
@@ -40,6 +44,7 @@ const RESULT_COLUMNS: (keyof ResultRow)[] = [
   'error_code', 'error_message', 'attempts', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'finish_reason', 'finish_reason_raw',
   'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at',
+  'attempts_json', 'timeout_ms',
 ]
 
 export class ResultWriter {
@@ -54,7 +59,7 @@ export class ResultWriter {
   }
 
   write(row: ResultRow): boolean {
-    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c])).changes > 0
+    return this.stmt.run(RESULT_COLUMNS.map((c) => row[c] ?? null)).changes > 0
   }
 
   /** Several results in one transaction (one commit instead of one per row). */

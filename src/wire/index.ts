@@ -13,3 +13,5 @@ export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, 
 export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation} from './translate.js'
 export {openaiChatToAnthropic} from './translate-to-anthropic.js'
 export {anthropicToOpenAIChat, type AnthropicToOpenAIOptions} from './translate-to-openai.js'
+export {anthropicErrorBody, anthropicMessageToOpenAIChat, anthropicStopReason, anthropicUsageFromOpenAI, errorTypeFor, openaiChatToAnthropicMessage, openaiErrorBody, openaiFinishReason, openaiUsageFromAnthropic, readErrorBody, translateErrorBody} from './translate-response.js'
+export {AnthropicToOpenAIStream, OpenAIToAnthropicStream, SseSplitter} from './translate-stream.js'

@@ -78,8 +78,10 @@ export class ImportProducer {
     if (this.tags.length) record.tags = [...new Set([...record.tags, ...this.tags])]
     // A log without cost is priced from its usage (config pricing:, else the shipped table), marked as estimated,
     // so cost per model and per variant can be summed over every event.
+    // A failed call that logged no usage was not billed: it costs 0.
     if (record.cost_usd === null && record.model) {
-      const cost = estimateCost(record.response_model ?? record.model, record.usage, this.opts.pricing) ?? estimateCost(record.model, record.usage, this.opts.pricing)
+      const unbilled = record.status !== 'ok' && record.usage.input_tokens === null && record.usage.output_tokens === null
+      const cost = unbilled ? 0 : estimateCost(record.response_model ?? record.model, record.usage, this.opts.pricing) ?? estimateCost(record.model, record.usage, this.opts.pricing)
       if (cost !== null) {
         record.cost_usd = cost
         record.cost_source = 'estimated'
