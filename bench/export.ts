@@ -33,7 +33,8 @@ export function insertSynthetic(db: DB, n: number, start = Date.parse('2026-01-0
     input_tokens: null, output_tokens: null, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null,
     total_tokens: null, cost_usd: null, cost_source: 'computed', comparison_metric: null, comparison_score: null,
     comparison_verdict: null, tags: '["env=prod"]', request_hash: null, replayable: 1, request_json: null, response_json: null,
-    response_text: null, metadata_json: '{}',
+    response_text: null, metadata_json: '{}', target_id: null, model_group: null, policies_triggered_json: null,
+    traffic_mirror_json: null,
   }
   db.transaction(() => {
     for (let i = 0; i < n; i++) {

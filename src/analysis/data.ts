@@ -3,7 +3,7 @@
 import {describeRun, type RunDescription} from '../replay/index.js'
 import type {DB} from '../store/index.js'
 import {getRun, judgeRows, resultsWithScores, runItemsWithPairs, type ScoredResult} from '../store/index.js'
-import {type Arm} from '../records/index.js'
+import {physical, type Arm} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {judgeSummary, type JudgeSummary} from '../scoring/index.js'
 import {parseStoredRequest, promptOfRequest, toolCallCount} from '../scoring/index.js'
@@ -19,6 +19,10 @@ export interface ArmData {
   status: string
   http_status: number | null
   error_message: string | null
+  /**
+   * The request's latency: time spent in upstream calls over every attempt, backoff waits excluded; a timed-out
+   * call counts as at least its timeout (design §4.1).
+   */
   latency_ms: number | null
   ttft_ms: number | null
   input_tokens: number | null
@@ -35,6 +39,12 @@ export interface ArmData {
   on_fail: {dimension: string; action: string}[]
   translation_losses: string[]
   simulated: boolean
+  /** Calls made for this answer: 1 + retries (0 for a recorded answer). */
+  attempts: number
+  /** Of those calls, how many hit their timeout. */
+  timeouts: number
+  /** latency_ms is only a lower bound: the last call timed out, so the answer never came (censored). */
+  latency_censored: boolean
 }
 
 export interface Similarity {
@@ -93,16 +103,42 @@ export function loadRunData(db: DB, runRef: string): RunData {
   return {run: describeRun(db, run), requests, judge: Object.keys(judge.arms).length ? judge : null}
 }
 
+interface StoredCall {
+  latency_ms: number
+  status: string
+}
+
+/** Calls, timeouts and the request's latency over every call (design §4.1: censored when it never answered). */
+function attemptsOf(j: ScoredResult): Pick<ArmData, 'attempts' | 'timeouts' | 'latency_ms' | 'latency_censored'> {
+  const calls = j.attempts_json ? (JSON.parse(j.attempts_json) as StoredCall[]) : null
+  const censored = j.status === 'timeout'
+  // A timed-out call took at least its timeout, whatever the clock said when it was abandoned.
+  const atLeast = (ms: number | null, timedOut: boolean) => (timedOut && j.timeout_ms !== null ? Math.max(ms ?? 0, j.timeout_ms) : ms)
+  if (!calls || calls.length === 0) {
+    // Recorded answers and results stored before every call was kept: the final call is all there is.
+    return {attempts: j.attempts, timeouts: censored ? 1 : 0, latency_ms: atLeast(physical('latency_ms', j.latency_ms), censored), latency_censored: censored}
+  }
+  let total = 0
+  let timeouts = 0
+  for (const c of calls) {
+    if (c.status === 'timeout') timeouts++
+    total += atLeast(physical('latency_ms', c.latency_ms), c.status === 'timeout') ?? 0
+  }
+  return {attempts: calls.length, timeouts, latency_ms: total, latency_censored: censored}
+}
+
 function toArm(j: ScoredResult, offersTools: boolean): ArmData {
   return {
+    ...attemptsOf(j),
     status: j.status,
     http_status: j.http_status,
     error_message: j.error_message,
-    latency_ms: j.latency_ms,
-    ttft_ms: j.ttft_ms,
-    input_tokens: j.input_tokens,
-    output_tokens: j.output_tokens,
-    cost_usd: j.cost_usd,
+    // Impossible values (a database written before import checked bounds, a corrupt row) are no measurement:
+    // they never reach a statistic (records/bounds.ts); latency is bounded in attemptsOf.
+    ttft_ms: physical('ttft_ms', j.ttft_ms),
+    input_tokens: physical('tokens', j.input_tokens),
+    output_tokens: physical('tokens', j.output_tokens),
+    cost_usd: physical('cost_usd', j.cost_usd),
     finish_reason: j.finish_reason,
     text: j.response_text,
     model: j.model,

@@ -1,5 +1,5 @@
-// The report of one scored run (`kt.report/v1`): built once by the metrics/gate engine, rendered
-// by every output format. Renderers read only this structure, so the formats always agree.
+// The report of one scored run (`kt.report/v1`): the analysis (analysis/build.ts) and the gate outcomes (gate/) composed
+// by report/build.ts, rendered by every output format. Renderers read only this structure, so the formats always agree.
 import type {JudgeSummary} from '../scoring/index.js'
 import type {QualityPolicy} from '../scoring/index.js'
 
@@ -33,6 +33,8 @@ export interface MetricRow {
   mde: number | null
   /** Which direction is good for the candidate. */
   better: 'higher' | 'lower' | null
+  /** Latency quantiles: that arm's value is only a lower bound (it rests on timed-out requests). */
+  lower_bound?: {primary: boolean; candidate: boolean}
 }
 
 export interface GateOutcome {
@@ -46,6 +48,12 @@ export interface GateOutcome {
   op: '>' | '>=' | '<' | '<='
   kind: 'absolute' | 'difference' | 'ratio'
   n: number
+  /**
+   * Minimum detectable effect: the value (of the difference, ratio or absolute value compared) at which this rule
+   * would FAIL with 80% probability at this n and level. Far beyond the threshold means a PASS says little.
+   * Null when it cannot be told (no interval, an unbounded one, an observed total).
+   */
+  mde: number | null
   reason: string
 }
 
@@ -59,7 +67,14 @@ export interface ArmStats {
   truncation_rate: number
   empty_rate: number
   pass_rate: number | null
-  latency_ms: {p50: number | null; p95: number | null; p99: number | null; mean: number | null}
+  /** Share of requests that needed more than one call, and share with at least one call that timed out. */
+  retry_rate: number
+  timeout_rate: number
+  /**
+   * Latency of each request over all its calls (a timed-out call counts as at least its timeout). `censored`:
+   * requests that never answered (their latency is a lower bound); `lower_bound`: the quantiles that rest on one.
+   */
+  latency_ms: {p50: number | null; p95: number | null; p99: number | null; mean: number | null; censored: number; lower_bound: ('p50' | 'p95' | 'p99' | 'mean')[]}
   ttft_ms: {p50: number | null; p95: number | null}
   tokens: {input_total: number; output_total: number; output_mean: number | null}
   cost: {total: number | null; per_request: number | null}
@@ -102,6 +117,9 @@ export interface Distributions {
   scores: Record<'relevance' | 'coherence' | 'completeness' | 'overall', {primary: number[]; candidate: number[]}>
   similarity: {candidate: number[]; noise: number[]}
 }
+
+/** What analysis/ builds from a run: everything in the report but the gates and what follows from them. */
+export type AnalysisModel = Omit<ReportModel, 'gates' | 'verdict' | 'exit_code' | 'decision_mode'>
 
 export interface ReportModel {
   schema: 'kt.report/v1'

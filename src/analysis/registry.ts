@@ -19,7 +19,7 @@ export const QUALITY_DIMENSIONS = ['overall', 'relevance', 'coherence', 'complet
 export type QualityDim = (typeof QUALITY_DIMENSIONS)[number]
 export const SIMILARITY_METRICS = ['dice', 'rougeL', 'jaccard'] as const
 export type SimilarityName = (typeof SIMILARITY_METRICS)[number]
-export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate' | 'tool_call_rate'
+export type RateName = 'pass_rate' | 'error_rate' | 'refusal_rate' | 'truncation_rate' | 'tool_call_rate' | 'timeout_rate' | 'retry_rate'
 export type QuantileName = 'latency.p50' | 'latency.p95' | 'latency.p99' | 'ttft.p95'
 
 /**
@@ -29,8 +29,14 @@ export type QuantileName = 'latency.p50' | 'latency.p95' | 'latency.p99' | 'ttft
 export const MIN_PAIRS_MEAN = 30
 export const MIN_PAIRS_QUANTILE: Record<QuantileName, number> = {'latency.p50': 30, 'latency.p95': 200, 'latency.p99': 1000, 'ttft.p95': 200}
 export const MIN_PAIRS_RATE = 1
-/** The 5th percentile of the A/A similarities needs at least 20 of them to name one value below it. */
-export const MIN_NOISE_PAIRS = 20
+/**
+ * The beyond-noise rate rests on the 5th percentile of the A/A similarities: with 60 of them it falls on the
+ * third lowest, and its interval (which resamples them) holds its level; with 20 it rested on the lowest alone
+ * and an A/A run failed `<= 0.05` 15% of the time (test/analysis/beyond-noise.test.ts).
+ */
+export const MIN_NOISE_PAIRS = 60
+/** `--decision harm` passes whatever it cannot rule out, so it needs at least this many pairs for every rule. */
+export const MIN_PAIRS_HARM = 30
 
 export interface MetricSpec {
   /** Name in the gate grammar. */
@@ -52,9 +58,10 @@ export interface MetricSpec {
   similarity?: SimilarityName
 }
 
-function build(): MetricSpec[] {
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
+
+function qualitySpecs(): MetricSpec[] {
   const out: MetricSpec[] = []
-  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
   for (const dim of QUALITY_DIMENSIONS) {
     out.push({
       name: `quality.${dim}.mean_diff`,
@@ -79,6 +86,10 @@ function build(): MetricSpec[] {
       hint: '',
     })
   }
+  return out
+}
+
+function rateSpecs(): MetricSpec[] {
   const rates: [RateName, string, MetricSpec['better']][] = [
     ['pass_rate', 'Pass rate', 'higher'],
     ['error_rate', 'Error rate', 'lower'],
@@ -87,29 +98,35 @@ function build(): MetricSpec[] {
     // Of the requests that offer tools, the share answered with a tool call: a model that calls tools where the
     // other answered (or the reverse) changes what the application does next, whichever way it goes.
     ['tool_call_rate', 'Tool-call rate (when tools are offered)', null],
+    // Per request, over every call made for it (design §4.1): a timeout a retry recovered still counts.
+    ['timeout_rate', 'Timeout rate (any call timed out)', 'lower'],
+    ['retry_rate', 'Retry rate (more than one call)', 'lower'],
   ]
-  for (const [name, label, better] of rates) {
-    out.push({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''})
-  }
+  return rates.map(([name, label, better]) => ({name, label, unit: 'rate', better, family: 'rate', kinds: ['absolute', 'difference', 'ratio'], minPairs: MIN_PAIRS_RATE, rate: name, hint: ''}))
+}
+
+function quantileSpecs(): MetricSpec[] {
   const quantiles: [QuantileName, string, 'p50' | 'p95' | 'p99', 'latency_ms' | 'ttft_ms'][] = [
     ['latency.p50', 'Latency p50', 'p50', 'latency_ms'],
     ['latency.p95', 'Latency p95', 'p95', 'latency_ms'],
     ['latency.p99', 'Latency p99', 'p99', 'latency_ms'],
     ['ttft.p95', 'Time to first token p95', 'p95', 'ttft_ms'],
   ]
-  for (const [name, label, q, field] of quantiles) {
-    out.push({
-      name,
-      label,
-      unit: 'ms',
-      better: 'lower',
-      family: 'quantile',
-      kinds: ['absolute', 'ratio'],
-      minPairs: MIN_PAIRS_QUANTILE[name],
-      quantile: {q, field},
-      hint: `${name} compares as a ratio to the primary (${name} <= 1.2x) or as milliseconds (${name} <= 2500)`,
-    })
-  }
+  return quantiles.map(([name, label, q, field]) => ({
+    name,
+    label,
+    unit: 'ms',
+    better: 'lower',
+    family: 'quantile',
+    kinds: ['absolute', 'ratio'],
+    minPairs: MIN_PAIRS_QUANTILE[name],
+    quantile: {q, field},
+    hint: `${name} compares as a ratio to the primary (${name} <= 1.2x) or as milliseconds (${name} <= 2500)`,
+  }))
+}
+
+function amountSpecs(): MetricSpec[] {
+  const out: MetricSpec[] = []
   out.push({
     name: 'cost.total',
     label: 'Total cost',
@@ -143,6 +160,11 @@ function build(): MetricSpec[] {
     amount: 'output_tokens',
     hint: '',
   })
+  return out
+}
+
+function similaritySpecs(): MetricSpec[] {
+  const out: MetricSpec[] = []
   const simLabel: Record<SimilarityName, string> = {dice: 'Dice', rougeL: 'ROUGE-L', jaccard: 'Jaccard'}
   for (const m of SIMILARITY_METRICS) {
     out.push({
@@ -173,7 +195,7 @@ function build(): MetricSpec[] {
   return out
 }
 
-export const METRICS: readonly MetricSpec[] = build()
+export const METRICS: readonly MetricSpec[] = [...qualitySpecs(), ...rateSpecs(), ...quantileSpecs(), ...amountSpecs(), ...similaritySpecs()]
 const BY_NAME = new Map(METRICS.map((m) => [m.name.toLowerCase(), m]))
 
 /** Case-insensitive lookup (`similarity.rougel.mean` finds `similarity.rougeL.mean`). */

@@ -14,7 +14,7 @@ export default class Doctor extends KtCommand {
 - config: the config file lints ("no config file, using defaults" is fine).
 - key ID: each configured target's API key variable is set (only its name is shown, never the value).
 - reach ID: each configured target answers GET /v1/models within --timeout (401/403: reachable, but the key was refused). Simulated targets answer offline.
-- gateway: a kt gateway answers at $${GATEWAY_ENV}/health, else ${DEFAULT_GATEWAY_URL}/health. Not running is a warning: only live traffic mirroring needs it.
+- gateway: a kt gateway answers GET /healthz at $${GATEWAY_ENV}, else the gateway running on this database (found by the gateway-PORT.json file it writes next to it), else ${DEFAULT_GATEWAY_URL}. Not running is a warning (only live traffic needs a gateway); the fix line says how to start one.
 
 Exit status: 0 when nothing failed (warnings allowed), 1 when any check failed.`
 
@@ -27,12 +27,14 @@ Exit status: 0 when nothing failed (warnings allowed), 1 when any check failed.`
   static override flags = {
     db: dbFlag,
     'policy-config': policyConfigFlag,
+    'gateway-url': Flags.string({description: `the gateway to check [default: $${GATEWAY_ENV}, else the one running on this database, else ${DEFAULT_GATEWAY_URL}]`, helpValue: 'URL'}),
     timeout: Flags.integer({description: 'milliseconds to wait for each target and the gateway', default: DEFAULT_DOCTOR_TIMEOUT_MS, min: 1, helpValue: 'MS'}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Doctor)
-    const checks = await runDoctor({dbPath: resolveDbPath(flags.db), configFlag: flags['policy-config'], timeoutMs: flags.timeout})
+    const env = flags['gateway-url'] ? {...process.env, [GATEWAY_ENV]: flags['gateway-url']} : process.env
+    const checks = await runDoctor({dbPath: resolveDbPath(flags.db), configFlag: flags['policy-config'], timeoutMs: flags.timeout, env})
     process.exitCode = doctorExitCode(checks)
     // --json: the checks as a JSON array of {check, status: ok|fail|warn, detail, fix}.
     if (this.jsonEnabled()) return checks

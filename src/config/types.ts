@@ -68,6 +68,8 @@ export interface TargetConfig extends TargetSpec {
   headers: Record<string, string>
   /** Only for `provider: simulated` (defaults applied even when the block is absent). */
   simulation?: SimulationConfig
+  /** LiteLLM's `silent_model`: the gateway mirrors every request this target serves to that model (a group, target id or model). */
+  silent_model?: string
   source: SourceRef
 }
 

@@ -2,17 +2,31 @@
 //   non-inferiority (default): PASS when every value in the interval satisfies the rule, FAIL when
 //     none does, INCONCLUSIVE otherwise;
 //   harm (`--decision harm`): FAIL only when no value satisfies the rule, else PASS.
-// Below the §4.3 minimum sample a gate is INSUFFICIENT, never PASS, in both modes. All gates must
+// Below the §4.3 minimum sample a gate is INSUFFICIENT, never PASS, in both modes; harm mode needs at least 30
+// pairs for every rule, since it passes whatever a wide interval cannot rule out. All gates must
 // pass to ship: an intersection–union test, so each gate runs at its own level (§4.2).
 import type {Decision, GateOutcome, Interval, Verdict} from '../analysis/index.js'
-import {describeExclusions, MetricEngine, type Measurement} from '../analysis/index.js'
+import {describeExclusions, detectableAt, MetricEngine, MIN_PAIRS_HARM, type Measurement} from '../analysis/index.js'
 import type {GateOp, GateRule} from './parse.js'
 import {KtError} from '../util/index.js'
 
 export type DecisionMode = 'non-inferiority' | 'harm'
 
-/** Used when no rule is given on the command line or in the config (docs/scoring-and-gates.md §5.3). */
-export const DEFAULT_GATES: readonly string[] = ['quality.overall.mean_diff > -0.02', 'error_rate <= primary+0.01', 'latency.p95 <= 1.2x', 'cost.total <= 1.2x']
+/**
+ * Used when no rule is given on the command line or in the config (docs/scoring-and-gates.md §5.3). Besides the mean
+ * quality difference, the rates that catch rare regressions (truncation, refusal, error) and the median latency:
+ * a 10% truncation moves the mean score by less than the noise of a nondeterministic model, but its rate by far more
+ * than a 2-point margin (test/gate/selfcheck.test.ts, bench/stats-power.ts; docs/scoring-and-gates.md §5.3).
+ */
+export const DEFAULT_GATES: readonly string[] = [
+  'quality.overall.mean_diff > -0.02',
+  'error_rate <= primary+0.01',
+  'truncation_rate <= primary+0.02',
+  'refusal_rate <= primary+0.02',
+  'latency.p50 <= 1.2x',
+  'latency.p95 <= 1.2x',
+  'cost.total <= 1.2x',
+]
 
 function holds(value: number, op: GateOp, threshold: number): boolean {
   switch (op) {
@@ -93,9 +107,14 @@ function reasonFor(rule: GateRule, m: Measurement, decision: Decision, mode: Dec
   const ex = describeExclusions(m.excluded)
   const tail = ex && (rule.spec.family === 'score' || rule.spec.family === 'score_diff') ? `; ${ex}` : ''
   if (decision === 'insufficient') return `${m.insufficient}${tail}`
-  const ci = fmtInterval(m.value, style)
   const wantsHigh = rule.op === '>' || rule.op === '>='
   const away = wantsHigh ? 'below' : 'above'
+  if (m.observed) {
+    const v = fmtValue(m.value.estimate, style)
+    const note = 'an observed total of this run, not an estimate: it says nothing about other traffic'
+    return decision === 'pass' ? `the total ${v} is ${side(rule.op)} ${t} (${note})` : `the total ${v} is ${away} ${t} (${note})`
+  }
+  const ci = fmtInterval(m.value, style)
   if (decision === 'pass') {
     if (mode === 'harm' && !(holds(wantsHigh ? m.value.low! : m.value.high!, rule.op, rule.threshold))) {
       return `harm mode: the ${lvl} interval of the ${what} ${ci} is not entirely ${away} ${t}${tail}`
@@ -110,13 +129,17 @@ function reasonFor(rule: GateRule, m: Measurement, decision: Decision, mode: Dec
 /** Evaluates one parsed rule with the engine's data. `level` is the report level, used when the rule has no @level. */
 export function evaluateGate(engine: MetricEngine, rule: GateRule, mode: DecisionMode, level: number): GateOutcome {
   const lvl = rule.level ?? level
-  const m = engine.measure(rule.spec, rule.kind, lvl)
+  const measured = engine.measure(rule.spec, rule.kind, lvl)
+  // Harm mode passes whatever the interval cannot rule out: below MIN_PAIRS_HARM that is almost anything.
+  const need = mode === 'harm' ? Math.max(measured.minPairs, MIN_PAIRS_HARM) : measured.minPairs
+  const m: Measurement = measured.insufficient === null && measured.n < need ? {...measured, minPairs: need, insufficient: `harm mode needs ${need} pairs, have ${measured.n}`} : measured
   const {low, high} = m.value
   let decision: Decision
   if (m.insufficient || low === null || high === null) decision = 'insufficient'
   else decision = decide(low, high, rule.op, rule.threshold, mode)
   const reason = reasonFor(rule, {...m, insufficient: m.insufficient ?? (decision === 'insufficient' ? 'no interval could be computed' : null)}, decision, mode)
-  return {rule: rule.text, metric: rule.metric, decision, value: m.value, threshold: rule.threshold, op: rule.op, kind: rule.kind, n: m.n, reason}
+  const mde = decision === 'insufficient' || m.observed ? null : detectableAt(m.value, rule.op === '>' || rule.op === '>=', rule.kind === 'ratio', rule.threshold)
+  return {rule: rule.text, metric: rule.metric, decision, value: m.value, threshold: rule.threshold, op: rule.op, kind: rule.kind, n: m.n, mde, reason}
 }
 
 export function evaluateGates(engine: MetricEngine, rules: readonly GateRule[], mode: DecisionMode, level: number): GateOutcome[] {

@@ -5,6 +5,7 @@
 //   op     := > | >= | < | <=
 //   rhs    := number ["%"]                       absolute (or, for *.mean_diff, the difference)
 //           | "primary" [ ("+"|"-") number ["%"] ] additive margin: candidate − primary
+//           | "aa" [ ("+"|"-") number ["%"] ]      similarity only: margin on the run's own A/A noise floor
 //           | number "x"                          ratio: candidate / primary
 //   level  := number ["%"]                        95%, 95 or 0.95; default the report's level
 import {KtError} from '../util/index.js'
@@ -117,117 +118,148 @@ function describe(t: Token): string {
   return t.type === 'end' ? 'the end of the rule' : `"${t.text}"`
 }
 
-/** Parses one rule; throws GateSyntaxError. */
-export function parseGate(raw: string, source: RuleSource | null = null): GateRule {
-  const rule = raw.trim()
-  if (rule === '') throw new GateSyntaxError(rule, 0, 'empty rule; expected e.g. "quality.overall.mean_diff > -0.02"')
-  const tokens = tokenize(rule)
-  let k = 0
-  const peek = () => tokens[k]!
-  const take = () => tokens[k++]!
+/** A cursor over one rule's tokens, with a method per part of the grammar. Every error names the rule and column. */
+class RuleParser {
+  private k = 0
+  constructor(
+    readonly rule: string,
+    private readonly tokens: Token[],
+  ) {}
 
-  // metric
-  const m = take()
-  if (m.type !== 'ident') throw new GateSyntaxError(rule, m.pos, `expected a metric name such as quality.overall.mean_diff, got ${describe(m)}`)
-  const spec = findMetric(m.text)
-  if (!spec) {
+  peek(): Token {
+    return this.tokens[this.k]!
+  }
+
+  take(): Token {
+    return this.tokens[this.k++]!
+  }
+
+  fail(pos: number, detail: string): never {
+    throw new GateSyntaxError(this.rule, pos, detail)
+  }
+
+  metric(): MetricSpec {
+    const m = this.take()
+    if (m.type !== 'ident') this.fail(m.pos, `expected a metric name such as quality.overall.mean_diff, got ${describe(m)}`)
+    const spec = findMetric(m.text)
+    if (spec) return spec
     if (/^judge\./i.test(m.text)) {
-      throw new GateSyntaxError(rule, m.pos, `"${m.text}": judge metrics need LLM-judge scores, which this run does not have; gate on quality.<dim>.mean_diff instead`)
+      this.fail(m.pos, `"${m.text}": judge metrics need LLM-judge scores, which this run does not have; gate on quality.<dim>.mean_diff instead`)
     }
     const near = suggestMetrics(m.text)
     const hint = near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : '; see kt gate --help for the metric names'
-    throw new GateSyntaxError(rule, m.pos, `unknown metric "${m.text}"${hint}`)
+    return this.fail(m.pos, `unknown metric "${m.text}"${hint}`)
   }
 
-  // op
-  const o = take()
-  if (o.type !== 'op') throw new GateSyntaxError(rule, o.pos, `expected a comparison (>, >=, <, <=) after ${spec.name}, got ${describe(o)}`)
-  if (!OPS.includes(o.text as GateOp)) {
+  op(spec: MetricSpec): GateOp {
+    const o = this.take()
+    if (o.type !== 'op') this.fail(o.pos, `expected a comparison (>, >=, <, <=) after ${spec.name}, got ${describe(o)}`)
+    if (OPS.includes(o.text as GateOp)) return o.text as GateOp
     const fix: Record<string, string> = {'=>': '>=', '=<': '<=', '>>': '>', '<<': '<'}
-    const detail =
+    return this.fail(
+      o.pos,
       o.text === '=' || o.text === '=='
         ? `"${o.text}" cannot be shown with an interval; use >= or <= with a margin`
         : fix[o.text]
           ? `unknown comparison "${o.text}"; did you mean "${fix[o.text]}"?`
-          : `unknown comparison "${o.text}"; expected >, >=, < or <=`
-    throw new GateSyntaxError(rule, o.pos, detail)
+          : `unknown comparison "${o.text}"; expected >, >=, < or <=`,
+    )
   }
-  const op = o.text as GateOp
 
-  // rhs
-  let kind: GateKind
-  let threshold: number
-  const kindPos = peek().pos
-  const percent = (value: number): number => {
-    if (peek().type !== 'percent') return value
-    const p = take()
+  /** An optional "%" after a number: allowed on rates, scores and similarities. */
+  percent(spec: MetricSpec, value: number): number {
+    if (this.peek().type !== 'percent') return value
+    const p = this.take()
     if (spec.unit !== 'rate' && spec.unit !== 'score' && spec.unit !== 'similarity') {
-      throw new GateSyntaxError(rule, p.pos, `"%" only applies to rates, scores and similarities, not ${spec.name} (${spec.unit})`)
+      this.fail(p.pos, `"%" only applies to rates, scores and similarities, not ${spec.name} (${spec.unit})`)
     }
     return value / 100
   }
-  const first = peek()
-  if (first.type === 'ident' && first.text.toLowerCase() === 'primary') {
-    if (spec.family === 'score_diff') throw new GateSyntaxError(rule, first.pos, `"primary" does not apply here: ${spec.hint}`)
-    take()
-    kind = 'difference'
-    threshold = 0
-    const sign = peek()
-    if (sign.type === 'plus' || sign.type === 'minus') {
-      take()
-      const n = take()
-      if (n.type !== 'number') throw new GateSyntaxError(rule, n.pos, `expected a number after "primary${sign.text}", got ${describe(n)}`)
-      threshold = percent(Number(n.text)) * (sign.type === 'minus' ? -1 : 1)
-    } else if (sign.type === 'number') {
-      throw new GateSyntaxError(rule, sign.pos, 'expected "+" or "-" between "primary" and the margin (primary+0.01)')
+
+  /** "primary" (or, for similarities, "aa") with an optional signed margin. */
+  margin(spec: MetricSpec): {kind: GateKind; threshold: number} {
+    const first = this.take()
+    const word = first.text.toLowerCase()
+    if (spec.family === 'score_diff') this.fail(first.pos, `"${first.text}" does not apply here: ${spec.hint}`)
+    if (word === 'aa' && spec.family !== 'similarity') {
+      this.fail(first.pos, `"aa" (the A/A noise floor) applies to similarity.<metric>.mean only; compare ${spec.name} with primary±margin or a number`)
     }
-  } else {
-    let negative = false
-    if (first.type === 'plus' || first.type === 'minus') {
-      take()
-      negative = first.type === 'minus'
-    }
-    const n = take()
-    if (n.type !== 'number') {
-      const what = n.type === 'ident' ? `"${n.text}" (did you mean "primary"?)` : describe(n)
-      throw new GateSyntaxError(rule, n.pos, `expected a number, primary±margin or a ratio like 1.2x, got ${what}`)
-    }
-    const value = Number(n.text) * (negative ? -1 : 1)
-    const next = peek()
-    if (next.type === 'ident' && next.text.toLowerCase() === 'x') {
-      take()
-      if (!(value > 0)) throw new GateSyntaxError(rule, n.pos, `a ratio must be positive, got ${value}x`)
-      kind = 'ratio'
-      threshold = value
-    } else {
-      threshold = percent(value)
-      kind = spec.family === 'score_diff' ? 'difference' : 'absolute'
-    }
-  }
-  if (!Number.isFinite(threshold)) throw new GateSyntaxError(rule, kindPos, 'the threshold is not a finite number')
-  if (!spec.kinds.includes(kind)) {
-    const what = kind === 'ratio' ? 'a ratio (Nx)' : kind === 'difference' ? 'a margin over the primary (primary±N)' : 'an absolute number'
-    throw new GateSyntaxError(rule, kindPos, `${spec.name} cannot be compared with ${what}: ${spec.hint}`)
+    const sign = this.peek()
+    if (sign.type === 'number') this.fail(sign.pos, `expected "+" or "-" between "${first.text}" and the margin (${word}+0.01)`)
+    if (sign.type !== 'plus' && sign.type !== 'minus') return {kind: 'difference', threshold: 0}
+    this.take()
+    const n = this.take()
+    if (n.type !== 'number') this.fail(n.pos, `expected a number after "${first.text}${sign.text}", got ${describe(n)}`)
+    return {kind: 'difference', threshold: this.percent(spec, Number(n.text)) * (sign.type === 'minus' ? -1 : 1)}
   }
 
-  // level
-  let level: number | null = null
-  if (peek().type === 'at') {
-    take()
-    const n = take()
-    if (n.type !== 'number') throw new GateSyntaxError(rule, n.pos, `expected a confidence level after "@" (90%, 95%, 99%), got ${describe(n)}`)
+  /** A signed number: a ratio with "x", else an absolute value (the difference itself for *.mean_diff). */
+  number(spec: MetricSpec): {kind: GateKind; threshold: number} {
+    const first = this.peek()
+    let negative = false
+    if (first.type === 'plus' || first.type === 'minus') {
+      this.take()
+      negative = first.type === 'minus'
+    }
+    const n = this.take()
+    if (n.type !== 'number') {
+      const what = n.type === 'ident' ? `"${n.text}" (did you mean "primary"?)` : describe(n)
+      this.fail(n.pos, `expected a number, primary±margin or a ratio like 1.2x, got ${what}`)
+    }
+    const value = Number(n.text) * (negative ? -1 : 1)
+    const next = this.peek()
+    if (next.type === 'ident' && next.text.toLowerCase() === 'x') {
+      this.take()
+      if (!(value > 0)) this.fail(n.pos, `a ratio must be positive, got ${value}x`)
+      return {kind: 'ratio', threshold: value}
+    }
+    return {kind: spec.family === 'score_diff' ? 'difference' : 'absolute', threshold: this.percent(spec, value)}
+  }
+
+  rhs(spec: MetricSpec): {kind: GateKind; threshold: number} {
+    const first = this.peek()
+    const pos = first.pos
+    const word = first.type === 'ident' ? first.text.toLowerCase() : ''
+    const {kind, threshold} = word === 'primary' || word === 'aa' ? this.margin(spec) : this.number(spec)
+    if (!Number.isFinite(threshold)) this.fail(pos, 'the threshold is not a finite number')
+    if (!spec.kinds.includes(kind)) {
+      const what = kind === 'ratio' ? 'a ratio (Nx)' : kind === 'difference' ? 'a margin over the primary (primary±N)' : 'an absolute number'
+      this.fail(pos, `${spec.name} cannot be compared with ${what}: ${spec.hint}`)
+    }
+    return {kind, threshold}
+  }
+
+  /** "@" level: 95%, 95 or 0.95; null without one. */
+  level(): number | null {
+    if (this.peek().type !== 'at') return null
+    this.take()
+    const n = this.take()
+    if (n.type !== 'number') this.fail(n.pos, `expected a confidence level after "@" (90%, 95%, 99%), got ${describe(n)}`)
     let value = Number(n.text)
-    if (peek().type === 'percent') {
-      take()
+    if (this.peek().type === 'percent') {
+      this.take()
       value /= 100
     } else if (value > 1) value /= 100
-    if (!(value >= 0.5 && value < 1)) throw new GateSyntaxError(rule, n.pos, `confidence level ${n.text} is out of range; use 50% to 99.9%, e.g. @95%`)
-    level = value
+    if (!(value >= 0.5 && value < 1)) this.fail(n.pos, `confidence level ${n.text} is out of range; use 50% to 99.9%, e.g. @95%`)
+    return value
   }
-  const rest = peek()
-  if (rest.type !== 'end') {
-    throw new GateSyntaxError(rule, rest.pos, `unexpected ${describe(rest)}; a rule ends after the threshold and an optional @level`)
+
+  end(): void {
+    const rest = this.peek()
+    if (rest.type !== 'end') this.fail(rest.pos, `unexpected ${describe(rest)}; a rule ends after the threshold and an optional @level`)
   }
+}
+
+/** Parses one rule; throws GateSyntaxError. */
+export function parseGate(raw: string, source: RuleSource | null = null): GateRule {
+  const rule = raw.trim()
+  if (rule === '') throw new GateSyntaxError(rule, 0, 'empty rule; expected e.g. "quality.overall.mean_diff > -0.02"')
+  const p = new RuleParser(rule, tokenize(rule))
+  const spec = p.metric()
+  const op = p.op(spec)
+  const {kind, threshold} = p.rhs(spec)
+  const level = p.level()
+  p.end()
   return {text: rule, metric: spec.name, spec, op, kind, threshold, level, source}
 }
 

@@ -1,6 +1,6 @@
 // The event as kt shows it in JSON (listings, exports, the gateway's events API), read from a stored row.
 import type {EventRow} from './event.js'
-import type {EventFields, StoredColumns, Usage} from './types.js'
+import type {EventFields, PolicyTrigger, StoredColumns, Usage} from './types.js'
 
 /**
  * The event as kt shows it in JSON: every stored column (so a JSON export imports back losslessly),
@@ -99,6 +99,10 @@ export function rowToEvent(row: EventRow, withBodies = false): EventObject {
     comparison_metric: row.comparison_metric,
     comparison_score: row.comparison_score,
     comparison_verdict: row.comparison_verdict,
+    target_id: row.target_id ?? null,
+    model_group: row.model_group ?? null,
+    policies_triggered: parseJsonColumn<PolicyTrigger[] | null>(row.policies_triggered_json ?? null, null),
+    traffic_mirror: parseJsonColumn<Record<string, unknown> | null>(row.traffic_mirror_json ?? null, null),
     source: {format: row.source_format, file: row.source_file, locator: row.source_locator, id: row.source_id},
     request_hash: row.request_hash,
     replayable: row.replayable === 1,

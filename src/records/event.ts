@@ -59,6 +59,10 @@ export interface EventRow {
   response_json: string | null
   response_text: string | null
   metadata_json: string
+  target_id: string | null
+  model_group: string | null
+  policies_triggered_json: string | null
+  traffic_mirror_json: string | null
 }
 
 /** What the importer knows beyond the record itself. */
@@ -133,6 +137,10 @@ const FROM_RECORD: {[K in keyof EventRow]: (r: CanonicalRecord, x: RowExtra) => 
   response_json: (r) => (r.response?.raw ? JSON.stringify(r.response.raw) : null),
   response_text: (r) => r.response?.text ?? null,
   metadata_json: (r) => JSON.stringify(r.metadata),
+  target_id: (r) => r.event.target_id ?? null,
+  model_group: (r) => r.event.model_group ?? null,
+  policies_triggered_json: (r) => (r.event.policies_triggered ? JSON.stringify(r.event.policies_triggered) : null),
+  traffic_mirror_json: (r) => (r.event.traffic_mirror ? JSON.stringify(r.event.traffic_mirror) : null),
 }
 
 export const EVENT_COLUMNS = Object.keys(FROM_RECORD) as (keyof EventRow)[]

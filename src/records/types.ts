@@ -139,6 +139,22 @@ export interface EventFields {
   comparison_metric: string | null
   comparison_score: number | null
   comparison_verdict: string | null
+  /** Gateway: the configured target that answered, and the model group that picked it. */
+  target_id: string | null
+  model_group: string | null
+  /** Gateway: every policy that acted on the request, in chain order. */
+  policies_triggered: PolicyTrigger[] | null
+  /** Gateway: a mirrored request's `{primary, shadow, comparison}` (see src/gateway/). */
+  traffic_mirror: Record<string, unknown> | null
+}
+
+/** One policy's action on a gateway request (`policies_triggered`). */
+export interface PolicyTrigger {
+  name: string
+  type: string
+  /** route, redirect, block, flag, escalate, redact, warn … */
+  action: string
+  detail?: string
 }
 
 export function emptyUsage(): Usage {
@@ -170,6 +186,10 @@ export function emptyEventFields(): EventFields {
     comparison_metric: null,
     comparison_score: null,
     comparison_verdict: null,
+    target_id: null,
+    model_group: null,
+    policies_triggered: null,
+    traffic_mirror: null,
   }
 }
 

@@ -4,7 +4,8 @@
 // completed batch is an error result saying so; requests an expired, cancelled or failed batch never ran get no
 // result, so `kt replay --resume` can send them again. Collecting twice stores nothing twice (one result per
 // request and arm), so a killed collection is simply done again.
-import {batchErrorResult, estimateCost, isRetryableStatus, type BatchApi, type BatchInfo, type TargetSpec, type WireApi} from '../providers/index.js'
+import {batchErrorResult, estimateCost, isRetryableStatus, type BatchApi, type CallResult, type BatchInfo, type TargetSpec, type WireApi} from '../providers/index.js'
+import type {Usage} from '../records/index.js'
 import {batchItems, markBatchCollected, ResultWriter, runBatches, updateBatch, type BatchItem, type BatchRow, type DB, type ResultRow} from '../store/index.js'
 import {errorMessage, KtError, sleep} from '../util/index.js'
 import {customId} from './batch-input.js'
@@ -80,15 +81,15 @@ async function collect(db: DB, run: PlannedRun, api: BatchApi, row: BatchRow, in
   const out = {results: 0, errors: 0, cost: 0, unfinished: 0}
   const seen = new Set<string>()
   let rows: ResultRow[] = []
-  const store = (item: BatchItem, result: Parameters<typeof resultRow>[5]) => {
+  const store = (item: BatchItem, result: CallResult) => {
     const model = item.model ?? ''
-    const priced = result.status === 'ok' || result.usage.output_tokens !== null
-    const cost = priced ? estimateCost(result.response_model ?? model, result.usage, pricing, {batch: true}) ?? estimateCost(model, result.usage, pricing, {batch: true}) : null
+    const price = (usage: Usage) => estimateCost(result.response_model ?? model, usage, pricing, {batch: true}) ?? estimateCost(model, usage, pricing, {batch: true})
     const losses = item.losses_json ? (JSON.parse(item.losses_json) as string[]) : []
-    rows.push(resultRow(run.runId, item.event_id, item.arm, row.target_id, model, result, {attempts: 1, cost, batchId: info.id, losses}))
+    const stored = resultRow({runId: run.runId, item: {event_id: item.event_id}, arm: item.arm, targetId: row.target_id, model, result, attempts: 1, price, batchId: info.id, losses})
+    rows.push(stored)
     out.results++
     if (result.status !== 'ok') out.errors++
-    out.cost += cost ?? 0
+    out.cost += stored.cost_usd ?? 0
     if (rows.length >= WRITE_CHUNK) {
       writer.writeMany(rows)
       rows = []

@@ -13,7 +13,7 @@ import {errorMessage} from '../util/index.js'
 import {customId, InputSplitter, type InputPart} from './batch-input.js'
 import {estimateItem, requestBody} from './estimate.js'
 import {batchArms, modelFor, targetFor, type PlannedRun} from './plan.js'
-import {resultRow} from './result-row.js'
+import {resultRow, SCRUBBED_NOTE} from './result-row.js'
 
 export interface SubmitOptions {
   /** Aborting stops before the next batch is created; a batch being created is finished and stored. */
@@ -89,7 +89,9 @@ function buildInputs(db: DB, run: PlannedRun, arm: Arm, api: BatchApi, dir: stri
       refused.push({seq: item.seq, event_id: item.event_id, api: prepared.wire, model, type: 'kt_batch_too_large', message: `the request is ${bytes} bytes as a batch line, more than a batch can hold (${splitter.maxLineBytes}); replay it live`})
       continue
     }
-    splitter.add(api.format.groupKey(prepared), prepared.wire, line, bytes, {seq: item.seq, model: model || null, losses_json: prepared.losses.length ? JSON.stringify(prepared.losses) : null})
+    // Kept with the batch item, so the collected result says what the live result would (translation, scrubbed body).
+    const notes = item.scrubbed ? [...prepared.losses, SCRUBBED_NOTE] : prepared.losses
+    splitter.add(api.format.groupKey(prepared), prepared.wire, line, bytes, {seq: item.seq, model: model || null, losses_json: notes.length ? JSON.stringify(notes) : null})
   }
   return {parts: splitter.end(), refused}
 }
@@ -100,7 +102,7 @@ function refusalRow(runId: string, arm: Arm, targetId: string, r: Refusal): Resu
     response: null, usage: emptyUsage(), response_model: null, request_id: null, latency_ms: 0, ttft_ms: null, translation_losses: [], api: r.api,
   }
   // Never sent: no latency.
-  return {...resultRow(runId, r.event_id, arm, targetId, r.model, result, {attempts: 0, cost: null}), latency_ms: null}
+  return {...resultRow({runId, item: {event_id: r.event_id}, arm, targetId, model: r.model, result, attempts: 0, price: () => null}), latency_ms: null}
 }
 
 /** Uploads and creates one batch, stored before and after; a failure leaves it abandoned (its requests may be sent again). */

@@ -280,10 +280,14 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     const release = limits.sem ? await limits.sem.acquire() : () => undefined
     let result: CallResult
     let attempts = 0
+    // Every call is kept (latency and status), so a timeout that a retry recovered still counts in latency.
+    const calls: {latency_ms: number; status: string; http_status: number | null}[] = []
+    const timeoutMs = target.timeout_ms ?? s.timeoutMs
     try {
       for (;;) {
         attempts++
-        result = await client.call({api: task.item.api, body: sendBody, ...(target.provider === 'simulated' && plan.primary === 'recorded' ? {recorded: recordedAnswer(task.item)} : {})}, {timeoutMs: target.timeout_ms ?? s.timeoutMs})
+        result = await client.call({api: task.item.api, body: sendBody, ...(target.provider === 'simulated' && plan.primary === 'recorded' ? {recorded: recordedAnswer(task.item)} : {})}, {timeoutMs})
+        calls.push({latency_ms: result.latency_ms, status: result.status, http_status: result.http_status})
         if (result.status === 'ok' || !result.retryable || attempts > s.retries) break
         const wait = retryWait(result, attempts, base, rand)
         if (wait === null) {
@@ -297,8 +301,9 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     } finally {
       release()
     }
-    const cost = result.status === 'ok' || result.usage.output_tokens !== null ? estimateCost(result.response_model ?? model, result.usage, s.pricing) ?? estimateCost(model, result.usage, s.pricing) : null
-    const row = resultRow(runId, task.item.event_id, task.arm, target.id, model, result, {attempts, cost})
+    const price = (usage: CallResult['usage']) => estimateCost(result.response_model ?? model, usage, s.pricing) ?? estimateCost(model, usage, s.pricing)
+    const row = resultRow({runId, item: task.item, arm: task.arm, targetId: target.id, model, result, attempts, calls, timeoutMs, price})
+    const cost = row.cost_usd
     // Committed before this turn of the event loop ends, together with the other results that completed in it.
     if (unsaved.push(row) === 1) queueMicrotask(save)
     done++

@@ -8,13 +8,14 @@ import {renderJson} from './render/json.js'
 import {renderMarkdown} from './render/markdown.js'
 import {renderTable} from './render/table.js'
 
-export {buildReport, type BuildReportOptions} from './build.js'
+export {buildReport, normalizeLevel, type BuildReportOptions} from './build.js'
 export {renderTable, type TableOptions} from './render/table.js'
 export {renderCsv, CSV_COLUMNS} from './render/csv.js'
 export {renderJson} from './render/json.js'
 export {renderMarkdown, type MarkdownOptions} from './render/markdown.js'
 export {renderHtml, type HtmlOptions} from './render/html.js'
-export {compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareTable, type CompareModel, type CompareOptions, type CompareRow} from './render/compare.js'
+export {compareRuns, type CompareModel, type CompareOptions, type CompareRow} from '../analysis/index.js'
+export {renderCompareJson, renderCompareMarkdown, renderCompareTable} from './render/compare.js'
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
@@ -55,7 +56,6 @@ export function renderReport(format: ReportFormat, model: ReportModel, data: Run
       return renderHtml(model)
   }
 }
-export {normalizeLevel} from './build.js'
 export {gateJson, gateLines, verdictLine} from './render/gate-text.js'
 export {junitXml} from './render/junit.js'
 export {defaultColor} from './render/table.js'

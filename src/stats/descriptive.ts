@@ -30,6 +30,19 @@ function checkP(p: number): void {
 }
 
 /**
+ * Where the type-7 p-quantile of n sorted values sits: between indices lo and hi, `frac` of the way. The
+ * quantile depends on sorted[lo] alone when frac = 0, else on sorted[lo] and sorted[hi] (a censored value at or
+ * below sorted[last] makes the quantile a lower bound).
+ */
+export function quantileIndex(n: number, p: number): {lo: number; hi: number; frac: number; last: number} {
+  const h = (n - 1) * p
+  const lo = Math.floor(h)
+  const hi = Math.min(lo + 1, n - 1)
+  const frac = h - lo
+  return {lo, hi, frac, last: frac === 0 ? lo : hi}
+}
+
+/**
  * Type-7 (linear interpolation, R's default, numpy 'linear') quantile of already sorted values.
  * h = (n − 1)·p; interpolate between the order statistics around h.
  */
@@ -37,10 +50,7 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   checkP(p)
   const n = sorted.length
   if (n === 0) return NaN
-  const h = (n - 1) * p
-  const lo = Math.floor(h)
-  const hi = Math.min(lo + 1, n - 1)
-  const frac = h - lo
+  const {lo, hi, frac} = quantileIndex(n, p)
   const a = sorted[lo]!
   const b = sorted[hi]!
   // a === b also covers Infinity endpoints (Infinity − Infinity would give NaN).

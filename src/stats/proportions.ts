@@ -1,6 +1,6 @@
 // Rates: exact McNemar, Wilson score interval, Newcombe's paired-difference interval.
 
-import {binomialCdf, zCritical} from './distributions.js'
+import {binomialCdf, binomialPmf, zCritical} from './distributions.js'
 
 function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`)
@@ -17,6 +17,33 @@ export function mcnemarExact(b: number, c: number): number {
   const n = b + c
   if (n === 0) return 1
   return Math.min(1, 2 * binomialCdf(Math.min(b, c), n, 0.5))
+}
+
+/**
+ * Clopper–Pearson (1934) exact upper bound on a share: the largest p with P(Bin(n, p) ≤ k) ≥ alpha, so that
+ * P(bound < true share) ≤ alpha whatever the share. 0 events in n give 1 − alpha^(1/n) (≈ 3.69/n at 2.5%).
+ */
+export function clopperPearsonUpper(k: number, n: number, alpha: number): number {
+  checkCount('clopperPearsonUpper: k', k)
+  checkCount('clopperPearsonUpper: n', n)
+  if (k > n) throw new RangeError(`clopperPearsonUpper: k (${k}) exceeds n (${n})`)
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`clopperPearsonUpper: alpha must be in (0, 1), got ${alpha}`)
+  if (k === n) return 1
+  if (k === 0) return 1 - Math.pow(alpha, 1 / n)
+  // P(X ≤ k) falls as p grows (d/dp = −n·P(Y = k), Y ~ Bin(n − 1, p)): Newton's method kept inside a bracket.
+  let lo = k / n
+  let hi = 1
+  let p = Math.min(1 - 1e-12, (k + 1) / n)
+  for (let i = 0; i < 200; i++) {
+    const f = binomialCdf(k, n, p) - alpha
+    if (Math.abs(f) < 1e-15 * Math.max(alpha, 1e-300)) return p
+    if (f > 0) lo = p
+    else hi = p
+    const step = p + f / (n * binomialPmf(k, n - 1, p))
+    p = step > lo && step < hi ? step : (lo + hi) / 2
+    if (hi - lo < 1e-14) break
+  }
+  return p
 }
 
 export interface Bounds {

@@ -4,7 +4,7 @@
 // or `kt replay --resume` knows what was submitted.
 import type {Arm} from '../records/index.js'
 import type {DB} from './db.js'
-import type {PendingItem} from './results.js'
+import {SCRUBBED_REQUEST, type PendingItem} from './results.js'
 
 export interface BatchRow {
   run_id: string
@@ -118,7 +118,7 @@ export function batchItems(db: DB, runId: string, part: number): BatchItem[] {
 export function iterateBatchWork(db: DB, runId: string, arm: Arm): IterableIterator<PendingItem> {
   return db
     .prepare(
-      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens
+      `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens, ${SCRUBBED_REQUEST} AS scrubbed
        FROM run_items i JOIN events e ON e.event_id = i.event_id
        WHERE i.run_id = ? AND (? <> 'primary_aa' OR i.aa = 1)
          AND NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id AND r.arm = ?)

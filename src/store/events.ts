@@ -126,6 +126,10 @@ const SCORE_EVENT_VALUES: Record<keyof EventRow, string> = {
         'rubric', json_extract(s.judge_json, '$.rubric'), 'status', json_extract(s.judge_json, '$.status'),
         'scores', json_extract(s.judge_json, '$.scores'), 'pairwise_verdict', json_extract(s.judge_json, '$.pairwise.verdict')) END
     ), CASE WHEN json_valid(s.judge_json) THEN '$.none' ELSE '$.judge' END)`,
+  target_id: 'r.target_id',
+  model_group: 'NULL',
+  policies_triggered_json: 'NULL',
+  traffic_mirror_json: 'NULL',
 }
 
 const SCORE_EVENTS = `SELECT -s.rowid AS rowid, ${EVENT_COLUMNS.map((c) => `${SCORE_EVENT_VALUES[c]} AS ${c}`).join(', ')}
@@ -146,7 +150,7 @@ function sourceOf(q: EventQuery): string {
 const FILTER_COLUMNS = new Set<string>([
   'event_id', 'kind', 'provider', 'api', 'model', 'response_model', 'status', 'http_status', 'finish_reason', 'dataset',
   'traffic_role', 'decision', 'policy_id', 'source_format', 'source_id', 'trace_id', 'session_id', 'environment', 'app',
-  'route', 'error_type', 'cost_source', 'mirror_group_id', 'request_hash',
+  'route', 'error_type', 'cost_source', 'mirror_group_id', 'request_hash', 'target_id', 'model_group',
 ])
 
 /** Events of an import still loading (or abandoned by a killed one) are not shown: an import appears whole or not at all. */

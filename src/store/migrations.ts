@@ -160,7 +160,21 @@ export const migrations: string[] = [
   ALTER TABLE runs ADD COLUMN lease_owner TEXT;
   ALTER TABLE runs ADD COLUMN lease_until TEXT;
   `,
-  // v7: replays through the providers' Batch APIs. A run's batches are stored as they are made: a row while one is
+  // v7: every attempt of a result (latency and status of each call, retries and timeouts included) and the
+  // timeout it ran under, so latency percentiles count a timed-out call as at least its timeout (docs/scoring-and-gates.md §4.1).
+  `
+  ALTER TABLE results ADD COLUMN attempts_json TEXT;
+  ALTER TABLE results ADD COLUMN timeout_ms REAL;
+  `,
+  // v8: what the gateway decided for each request it served: the target and model group that answered, every policy
+  // that acted (JSON array) and the mirrored comparison ({primary, shadow, comparison}, JSON) — shown top-level by listings.
+  `
+  ALTER TABLE events ADD COLUMN target_id TEXT;
+  ALTER TABLE events ADD COLUMN model_group TEXT;
+  ALTER TABLE events ADD COLUMN policies_triggered_json TEXT;
+  ALTER TABLE events ADD COLUMN traffic_mirror_json TEXT;
+  `,
+  // v9: replays through the providers' Batch APIs. A run's batches are stored as they are made: a row while one is
   // being created (with its uploaded input file), its provider id the moment the provider returns it, so a killed kt
   // loses none. batch_items says which request and arm each batch holds (custom_id r<seq>-<arm>), the model it was
   // sent to and what translation lost; a request sent again in a later batch moves there. A result answered

@@ -157,6 +157,10 @@ export interface ScoredResult {
   pass: number | null
   flags_json: string | null
   on_fail_json: string | null
+  /** Calls made (1 + retries; 0 for a recorded answer), each call's latency and status, and the timeout they ran under. */
+  attempts: number
+  attempts_json: string | null
+  timeout_ms: number | null
 }
 
 export function resultsWithScores(db: DB, runId: string): ScoredResult[] {
@@ -164,7 +168,7 @@ export function resultsWithScores(db: DB, runId: string): ScoredResult[] {
     .prepare(
       `SELECT r.event_id, r.arm, r.status, r.http_status, r.error_message, r.latency_ms, r.ttft_ms, r.input_tokens, r.output_tokens,
               r.cost_usd, r.finish_reason, r.response_text, r.tool_calls_json, r.model, r.translation_losses_json, r.simulated,
-              s.relevance, s.coherence, s.completeness, s.overall, s.pass, s.flags_json, s.on_fail_json
+              r.attempts, r.attempts_json, r.timeout_ms, s.relevance, s.coherence, s.completeness, s.overall, s.pass, s.flags_json, s.on_fail_json
        FROM results r LEFT JOIN scores s ON s.run_id = r.run_id AND s.event_id = r.event_id AND s.arm = r.arm
        WHERE r.run_id = ?`,
     )

@@ -93,7 +93,7 @@ describe('kt report', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /^A {2}terse \(run_\w+\): simulated:terse/)
     assert.match(r.stdout, /paired on 60 shared requests \(A only: 0, B only: 20\)/)
-    assert.match(r.stdout, /│ overall score +│ +0\.\d{3} │ +0\.\d{3} │ \+0\.\d{3} \[\+0\.\d{3}, \+0\.\d{3}\] │ \d+ │ ▲ better/)
+    assert.match(r.stdout, /│ Overall quality \(mean\) +│ +0\.\d{3} │ +0\.\d{3} │ \+0\.\d{3} \[\+0\.\d{3}, \+0\.\d{3}\] │ \d+ │ ▲ better/)
     const j = run(['report', 'terse', '--compare', 'verbose', '--format', 'json'])
     const m = JSON.parse(j.stdout) as {schema: string; shared: number; only_b: number; rows: {metric: string; n: number}[]}
     assert.equal(m.schema, 'kt.compare/v1')

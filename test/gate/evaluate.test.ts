@@ -2,7 +2,7 @@
 // family of metric, harm mode, levels, verdicts and exit codes.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {MetricEngine} from '../../src/analysis/index.js'
+import {MetricEngine, metricRows} from '../../src/analysis/index.js'
 import {decide, DEFAULT_GATES, evaluateGate, exitCodeOf, parseGate, verdictOf} from '../../src/gate/index.js'
 import {buildReport} from '../../src/report/build.js'
 import type {ArmData, PairedRequest, RunData} from '../../src/analysis/data.js'
@@ -82,7 +82,7 @@ describe('quality gates', () => {
     assert.equal(ok.kind, 'difference')
     assert.equal(ok.n, 200)
     assert.ok(ok.value.low! > -0.02 && ok.value.high! < 0.02)
-    assert.match(ok.value.method, /paired bootstrap \(B=2000\)/)
+    assert.match(ok.value.method, /studentized bootstrap \(B=2000\)/)
     const worse = pairs(200, (_, u) => {
       const p = base(0, u)
       return [arm({}, p), arm({}, p - 0.1 + (u() - 0.5) * 0.02)]
@@ -90,7 +90,8 @@ describe('quality gates', () => {
     const bad = gate(worse, 'quality.overall.mean_diff > -0.02')
     assert.equal(bad.decision, 'fail', bad.reason)
     assert.ok(Math.abs(bad.value.estimate! + 0.1) < 0.005)
-    assert.match(bad.reason, /the whole 95% interval of the difference \[-0\.1\d\d, -0\.09\d\] is below -0\.02/)
+    // The rare-event bound widens both ends by about CP(0 of 200)·range ≈ 0.016–0.02.
+    assert.match(bad.reason, /the whole 95% interval of the difference \[-0\.1[01]\d, -0\.0[89]\d\] is below -0\.02/)
     // The same data through the absolute and margin forms.
     assert.equal(gate(worse, 'quality.overall.mean >= primary-0.02').decision, 'fail')
     assert.equal(gate(worse, 'quality.overall.mean >= primary-0.15').decision, 'pass')
@@ -108,6 +109,27 @@ describe('quality gates', () => {
     assert.equal(gate(data, 'quality.overall.mean_diff > -0.02', 'harm').decision, 'pass', 'harm mode passes what is not shown to be worse')
   })
 
+  test('harm mode needs 30 pairs for every rule, rates and observed totals included', () => {
+    const data = pairs(20, () => [arm(), arm()])
+    for (const rule of ['error_rate <= primary+0.01', 'truncation_rate <= primary+0.02', 'cost.total <= 100']) {
+      assert.equal(gate(data, rule, 'non-inferiority').decision === 'insufficient', false, rule)
+      const g = gate(data, rule, 'harm')
+      assert.equal(g.decision, 'insufficient', rule)
+      assert.match(g.reason, /harm mode needs 30 pairs, have 20/)
+    }
+    assert.equal(gate(pairs(30, () => [arm(), arm()]), 'error_rate <= primary+0.01', 'harm').decision, 'pass')
+  })
+
+  test('the MDE: where the rule FAILs with 80% power, beyond the threshold on the bad side', () => {
+    const data = pairs(400, (_, u) => [arm({}, 0.6), arm({}, 0.6 + (u() - 0.5) * 0.2)])
+    const g = gate(data, 'quality.overall.mean_diff > -0.02')
+    // SE ≈ 0.0577/√400 ≈ 0.0029: FAIL with 80% power 2.8 SE below the margin.
+    assert.ok(g.mde! < -0.02 && g.mde! > -0.035, String(g.mde))
+    const r = gate(data, 'latency.p50 <= 1.2x')
+    assert.ok(r.mde! >= 1.2, String(r.mde))
+    assert.equal(gate(pairs(10, () => [arm(), arm()]), 'quality.overall.mean_diff > -0.02').mde, null, 'no MDE without an interval')
+  })
+
   test('INSUFFICIENT below 30 pairs, in both modes', () => {
     const data = pairs(20, () => [arm({}, 0.8), arm({}, 0.2)])
     for (const mode of ['non-inferiority', 'harm'] as const) {
@@ -120,27 +142,27 @@ describe('quality gates', () => {
   })
 
   test('response errors are excluded from score metrics and reported', () => {
-    const data = pairs(100, (i) => [arm({}, 0.8), i < 10 ? errorArm() : arm({}, 0.8)])
+    const data = pairs(300, (i) => [arm({}, 0.8), i < 10 ? errorArm() : arm({}, 0.8)])
     const g = gate(data, 'quality.overall.mean_diff > -0.02')
-    assert.equal(g.n, 90)
+    assert.equal(g.n, 290)
     assert.equal(g.decision, 'pass')
     assert.match(g.reason, /excluded 10 requests: 10 with a response error/)
     // ...and counted where they belong.
     const e = gate(data, 'error_rate <= primary+0.01')
-    assert.equal(e.n, 100)
+    assert.equal(e.n, 300)
     assert.equal(e.decision, 'fail')
-    assert.ok(Math.abs(e.value.estimate! - 0.1) < 1e-12)
+    assert.ok(Math.abs(e.value.estimate! - 10 / 300) < 1e-12)
   })
 
   test('a null score is not computed, never 0', () => {
-    // 40 candidate answers are tool calls (null scores); the rest equal the primary.
-    const data = pairs(100, (i) => [arm({}, 0.8), i < 40 ? arm({}, null) : arm({}, 0.8)])
+    // 4 in 10 candidate answers are tool calls (null scores); the rest equal the primary.
+    const data = pairs(400, (i) => [arm({}, 0.8), i % 10 < 4 ? arm({}, null) : arm({}, 0.8)])
     const g = gate(data, 'quality.overall.mean_diff > -0.02')
-    assert.equal(g.n, 60)
+    assert.equal(g.n, 240)
     assert.equal(g.value.estimate, 0)
     assert.equal(g.decision, 'pass', 'treating null as 0 would make this a FAIL at -0.32')
-    assert.match(g.reason, /40 without a value/)
-    assert.equal(gate(data, 'quality.overall.mean >= 0.7').n, 60)
+    assert.match(g.reason, /160 without a value/)
+    assert.equal(gate(data, 'quality.overall.mean >= 0.7').n, 240)
   })
 })
 
@@ -172,7 +194,7 @@ describe('rate gates', () => {
     const ratio = gate(data, 'error_rate <= 1.5x')
     assert.equal(ratio.decision, 'insufficient')
     assert.match(ratio.reason, /primary rate is 0, so a ratio is undefined/)
-    const row = new MetricEngine(data, {seed: 1, B: 1000, level: 0.95}).rows().find((r) => r.metric === 'error_rate')!
+    const row = metricRows(new MetricEngine(data, {seed: 1, B: 1000, level: 0.95})).find((r) => r.metric === 'error_rate')!
     assert.equal(row.p_test, 'exact McNemar')
     assert.ok(row.p_value! < 1e-8)
     assert.equal(row.primary, 0)
@@ -250,7 +272,9 @@ describe('latency, cost, tokens and similarity gates', () => {
     const total = gate(data, 'cost.total <= 100')
     assert.equal(total.decision, 'pass')
     assert.equal(total.value.low, total.value.high)
-    assert.equal(total.value.method, 'observed total')
+    assert.equal(total.value.method, 'observed total of this run (not an estimate)')
+    assert.match(total.reason, /an observed total of this run, not an estimate/)
+    assert.equal(total.mde, null)
     const diff = gate(data, 'cost.total <= primary+0.01')
     assert.ok(diff.value.estimate! > 0.18 && diff.value.estimate! < 0.22, `Σc − Σp ≈ 200 × 0.5 × 0.002: ${diff.value.estimate}`)
     assert.equal(diff.decision, 'fail')
@@ -280,7 +304,7 @@ describe('latency, cost, tokens and similarity gates', () => {
     const bn = gate(withAa, 'similarity.dice.beyond_noise_rate <= 0.1')
     assert.equal(bn.decision, 'fail')
     assert.equal(bn.value.estimate, 0.5)
-    assert.match(bn.value.method, /Wilson.*5th percentile 0\.900/)
+    assert.match(bn.value.method, /below the 10th lowest of 200 A\/A similarities \(0\.900\)/)
     assert.equal(gate(withAa, 'similarity.dice.mean >= primary-0.05').decision, 'fail')
   })
 })
@@ -297,11 +321,12 @@ describe('levels and defaults', () => {
     assert.equal(evaluateGate(engine, parseGate('quality.overall.mean_diff > -0.02 @90%'), 'non-inferiority', 0.95).value.level, 0.9)
   })
 
-  test('without gates the report uses the four defaults; an empty list means no gates', () => {
+  test('without gates the report uses the defaults; an empty list means no gates', () => {
     const data = pairs(50, () => [arm(), arm()])
     const r = buildReport(data, {B: 200})
     assert.deepEqual(r.gates.map((g) => g.rule), [...DEFAULT_GATES])
-    assert.deepEqual(r.gates.map((g) => g.decision), ['pass', 'inconclusive', 'insufficient', 'pass'])
+    // 50 identical pairs: nothing rules out a rare regression yet (quality, rates); p95 needs 200 pairs.
+    assert.deepEqual(r.gates.map((g) => g.decision), ['inconclusive', 'inconclusive', 'inconclusive', 'inconclusive', 'pass', 'insufficient', 'pass'])
     assert.equal(r.verdict, 'insufficient')
     assert.equal(r.exit_code, 3)
     assert.equal(buildReport(data, {B: 200, allowInconclusive: true}).exit_code, 0)

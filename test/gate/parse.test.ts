@@ -32,6 +32,11 @@ describe('gate grammar', () => {
       ['tokens.output.mean <= 1.5 x', 'tokens.output.mean', '<=', 'ratio', 1.5, null],
       ['error_rate <= primary', 'error_rate', '<=', 'difference', 0, null],
       ['cost.per_request<=primary+0.0001@99', 'cost.per_request', '<=', 'difference', 0.0001, 0.99],
+      // Similarity against the run's own A/A noise floor.
+      ['similarity.dice.mean >= aa-0.05', 'similarity.dice.mean', '>=', 'difference', -0.05, null],
+      ['similarity.rougeL.mean >= AA - 5%', 'similarity.rougeL.mean', '>=', 'difference', -0.05, null],
+      ['timeout_rate <= primary+0.01', 'timeout_rate', '<=', 'difference', 0.01, null],
+      ['retry_rate <= 0.05', 'retry_rate', '<=', 'absolute', 0.05, null],
     ]
     for (const [text, metric, op, kind, threshold, level] of cases) {
       const r = parseGate(text)
@@ -48,6 +53,12 @@ describe('gate grammar', () => {
         assert.equal(r.kind, kind, m.name)
       }
     }
+  })
+
+  test('"aa" is the A/A noise floor of similarity metrics only', () => {
+    assert.match(parseError('error_rate <= aa+0.01').detail, /"aa" \(the A\/A noise floor\) applies to similarity\.<metric>\.mean only/)
+    assert.match(parseError('similarity.dice.beyond_noise_rate <= aa').detail, /"aa" \(the A\/A noise floor\) applies to similarity/)
+    assert.match(parseError('similarity.dice.mean >= aa 0.05').detail, /expected "\+" or "-" between "aa" and the margin \(aa\+0\.01\)/)
   })
 
   test('unknown metrics get a "did you mean" from the registry', () => {

@@ -7,7 +7,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {createBatchApi} from '../../src/providers/index.js'
-import {cancelBatches, createReplayRun, executeRun, submitBatches, waitForBatches, type PlannedRun, type ReplaySettings} from '../../src/replay/index.js'
+import {cancelBatches, createReplayRun, executeRun, SCRUBBED_NOTE, submitBatches, waitForBatches, type PlannedRun, type ReplaySettings} from '../../src/replay/index.js'
 import {insertBatch, pendingCount, resultsFor, runBatches, updateBatch, type ResultRow} from '../../src/store/index.js'
 import {openDb, type DB} from '../../src/store/db.js'
 import {importFiles} from '../../src/app/import/import-files.js'
@@ -27,7 +27,8 @@ function openaiLine(i: number): string {
       stop: ['\n\n\n'],
       messages: [
         {role: 'system', content: 'You help with accounts.'},
-        {role: 'user', content: `How do I reset password number ${i}? ${'Please explain. '.repeat(i % 4)}`},
+        // Request 4 logged a key: import masks it, so what is sent differs from the log, and the result says so.
+        {role: 'user', content: `How do I reset password number ${i}? ${'Please explain. '.repeat(i % 4)}${i === 4 ? 'My key is sk-proj-batchKEY0123456789abcdef.' : ''}`},
       ],
     },
     response: {id: `chatcmpl-${i}`, object: 'chat.completion', created: 1761955200 + i, model: 'gpt-4o-mini', choices: [{index: 0, message: {role: 'assistant', content: `Open settings and reset ${i}.`}, finish_reason: 'stop'}], usage: {prompt_tokens: 20, completion_tokens: 8, total_tokens: 28}},
@@ -115,6 +116,9 @@ describe('replay --via batch against fake Batch APIs, through the official SDKs'
     const liveRows = byEvent(candidateOf(db, a.runId))
     const batchRows = candidateOf(db, b.runId)
     assert.equal(batchRows.length, 9)
+    // The one request whose logged key was masked says so, batched as live (translation_losses_json is compared below).
+    assert.equal(batchRows.filter((r) => (JSON.parse(r.translation_losses_json) as string[]).includes(SCRUBBED_NOTE)).length, 1)
+    assert.ok(lines.some((l) => JSON.stringify(l.body).includes('[redacted]')) && !lines.some((l) => JSON.stringify(l.body).includes('batchKEY')))
     const streamed = new Set((db.prepare("SELECT event_id FROM events WHERE request_json LIKE '%\"stream\":true%'").pluck().all() as string[]))
     assert.equal(streamed.size, 3)
     for (const r of batchRows) {

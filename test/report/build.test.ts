@@ -95,7 +95,7 @@ describe('buildReport', () => {
       m.metrics.map((r) => r.metric),
       [
         'quality.overall.mean', 'quality.relevance.mean', 'quality.coherence.mean', 'quality.completeness.mean',
-        'pass_rate', 'error_rate', 'refusal_rate', 'truncation_rate', 'tool_call_rate',
+        'pass_rate', 'error_rate', 'refusal_rate', 'truncation_rate', 'tool_call_rate', 'timeout_rate', 'retry_rate',
         'latency.p50', 'latency.p95', 'latency.p99', 'ttft.p95',
         'cost.total', 'cost.per_request', 'tokens.output.mean',
         'similarity.dice.mean', 'similarity.rougeL.mean', 'similarity.jaccard.mean',
@@ -123,8 +123,10 @@ describe('buildReport', () => {
     assert.equal(row('similarity.dice.mean').primary, null)
 
     assert.equal(m.noise, null)
-    assert.equal(m.gates.length, 4)
+    assert.equal(m.gates.length, 7)
     assert.equal(m.gates[0]!.decision, 'fail')
+    assert.equal(m.gates[2]!.rule, 'truncation_rate <= primary+0.02')
+    assert.equal(m.gates[2]!.decision, 'fail', 'every 8th candidate answer is truncated')
     assert.equal(m.verdict, 'fail')
     assert.equal(m.exit_code, 1)
 
@@ -176,7 +178,7 @@ describe('buildReport', () => {
     data.requests.forEach((r, i) => (r.cluster = `conv-${Math.floor(i / 4)}`))
     const m = buildReport(data, {B: 500, level: 90})
     const q = m.metrics.find((r) => r.metric === 'quality.overall.mean')!
-    assert.match(q.comparison!.method, /paired cluster bootstrap \(B=500, 60 clusters\)/)
+    assert.match(q.comparison!.method, /^studentized cluster bootstrap \(B=500, 60 clusters\)/)
     assert.equal(q.comparison!.level, 0.9)
     assert.ok(m.warnings.some((w) => /clustering: 240 requests in 60 conversations/.test(w)))
     assert.deepEqual(JSON.stringify(buildReport(data, {B: 500, level: 90}).metrics), JSON.stringify(buildReport(data, {B: 500, level: 0.9}).metrics))

@@ -133,7 +133,7 @@ describe('terminal and Markdown', () => {
     assert.match(plain, /\? INCONCLUSIVE +error_rate <= primary\+0\.01 +difference \+0\.091 \[-0\.050, \+0\.380\]/)
     assert.match(plain, /✓ PASS +cost\.total <= 1\.2x +ratio 0\.69× \[0\.65, 0\.74\]/)
     assert.match(plain, /· INSUFFICIENT +latency\.p95 <= 1\.2x +ratio 1\.23× +n=10/)
-    assert.match(plain, /│ Latency p95 +│ +1,180 ms │ +1,455 ms │ +1\.23× \[0\.98, ∞\] │/)
+    assert.match(plain, /│ Latency p95 +│ +1,180 ms │ +≥ 1,455 ms │ +1\.23× \[0\.98, ∞\] │/)
     assert.match(plain, /verdict {2}FAIL/)
   })
 

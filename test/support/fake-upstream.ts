@@ -20,6 +20,13 @@ export type Fault =
   | {type: 'stream_error'; after_chunks?: number; error_type?: string; message?: string}
   /** Streams `after_chunks` normal events, then destroys the socket. */
   | {type: 'stream_cut'; after_chunks?: number}
+  /** An error status with a plain-text body (a proxy's or load balancer's 5xx page, say). */
+  | {type: 'text'; status: number; body: string}
+  /**
+   * A well-formed answer (JSON, or SSE when the request streams) whose text is `bytes` long, written 64 KB at a time
+   * as the client reads (stops when it hangs up); `declare` sends its Content-Length (JSON only).
+   */
+  | {type: 'huge'; bytes: number; declare?: boolean}
 
 export type FaultScript = Fault[] | ((callIndex: number, body: Json, path: string) => Fault | null | undefined)
 
@@ -446,6 +453,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return sendJson(res, fault.status, errorBody(flavor, fault.status, fault), headers)
     }
 
+    if (fault?.type === 'text') {
+      res.writeHead(fault.status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(fault.body)})
+      res.end(fault.body)
+      return
+    }
+    if (fault?.type === 'huge') return sendHuge(res, kind, body.stream === true, fault, () => closed)
+
     const answer = answerFor(body, flavor, azure?.[1] ?? 'unknown', options.answer?.(body, index))
     const idHeader: Record<string, string> = flavor === 'anthropic' ? {'request-id': `req_${answer.id}`} : {'x-request-id': `req_${answer.id}`}
     if (azure) idHeader['apim-request-id'] = `apim-${answer.id}`
@@ -538,6 +552,33 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       })
     },
   }
+}
+
+/** Writes a `huge` fault's answer piece by piece, waiting for the socket to drain, until done or the client hangs up. */
+async function sendHuge(res: ServerResponse, kind: string, stream: boolean, fault: Extract<Fault, {type: 'huge'}>, closed: () => boolean): Promise<void> {
+  const piece = 'a'.repeat(64 * 1024)
+  const write = async (text: string) => {
+    if (!res.write(text)) await new Promise<void>((resolve) => {
+      res.once('drain', resolve)
+      res.once('close', resolve)
+    })
+  }
+  const pieces = Math.ceil(fault.bytes / piece.length)
+  if (stream) {
+    res.writeHead(200, {'content-type': 'text/event-stream'})
+    for (let i = 0; i < pieces && !closed(); i++) {
+      const data = kind === 'messages' ? {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: piece}} : {id: 'chatcmpl-huge', object: 'chat.completion.chunk', created: CREATED, model: 'm', choices: [{index: 0, delta: {content: piece}, finish_reason: null}]}
+      await write(`${kind === 'messages' ? 'event: content_block_delta\n' : ''}data: ${JSON.stringify(data)}\n\n`)
+    }
+    if (!closed()) res.end(kind === 'messages' ? 'event: message_stop\ndata: {"type":"message_stop"}\n\n' : 'data: [DONE]\n\n')
+    return
+  }
+  const head = kind === 'messages' ? '{"id":"msg_huge","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"' : `{"id":"chatcmpl-huge","object":"chat.completion","created":${CREATED},"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"`
+  const tail = kind === 'messages' ? '"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}' : '"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'
+  res.writeHead(200, {'content-type': 'application/json', ...(fault.declare ? {'content-length': String(head.length + pieces * piece.length + tail.length)} : {})})
+  await write(head)
+  for (let i = 0; i < pieces && !closed(); i++) await write(piece)
+  if (!closed()) res.end(tail)
 }
 
 /** Sets environment variables for the duration of `fn` and restores the previous values (also on failure). */

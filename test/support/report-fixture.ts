@@ -176,21 +176,21 @@ export function fixtureModel(): ReportModel {
     policy: DEFAULT_QUALITY_POLICY,
     arms: [
       {
-        arm: 'primary', label: RUN.primary, n: 12, ok: 12, error_rate: 0, refusal_rate: 0, truncation_rate: 0, empty_rate: 0, pass_rate: 0.917,
-        latency_ms: {p50: 742, p95: 1180, p99: 1201, mean: 760}, ttft_ms: {p50: null, p95: null},
+        arm: 'primary', label: RUN.primary, n: 12, ok: 12, error_rate: 0, refusal_rate: 0, truncation_rate: 0, empty_rate: 0, pass_rate: 0.917, retry_rate: 0, timeout_rate: 0,
+        latency_ms: {p50: 742, p95: 1180, p99: 1201, mean: 760, censored: 0, lower_bound: []}, ttft_ms: {p50: null, p95: null},
         tokens: {input_total: 480, output_total: 720, output_mean: 60}, cost: {total: 0.0036, per_request: 0.0003},
         finish_reasons: {stop: 12}, on_fail: {}, scores: {relevance: 0.81, coherence: 1, completeness: 0.86, overall: 0.858}, translation_losses: 0,
       },
       {
-        arm: 'candidate', label: RUN.candidate, n: 11, ok: 10, error_rate: 0.0909, refusal_rate: 0.1, truncation_rate: 0.1, empty_rate: 0, pass_rate: 0.6,
-        latency_ms: {p50: 903, p95: 1455, p99: 1460, mean: 880}, ttft_ms: {p50: null, p95: null},
+        arm: 'candidate', label: RUN.candidate, n: 11, ok: 10, error_rate: 0.0909, refusal_rate: 0.1, truncation_rate: 0.1, empty_rate: 0, pass_rate: 0.6, retry_rate: 0.182, timeout_rate: 0.0909,
+        latency_ms: {p50: 903, p95: 1455, p99: 1460, mean: 880, censored: 1, lower_bound: ['p99', 'mean']}, ttft_ms: {p50: null, p95: null},
         tokens: {input_total: 440, output_total: 600, output_mean: 60}, cost: {total: 0.0025, per_request: 0.000227},
         finish_reasons: {error: 1, length: 1, stop: 9}, on_fail: {flag: 4}, scores: {relevance: 0.7, coherence: 1, completeness: 0.68, overall: 0.772},
         translation_losses: 2,
       },
       {
-        arm: 'primary_aa', label: `${RUN.primary} (A/A repeat)`, n: 4, ok: 4, error_rate: 0, refusal_rate: 0, truncation_rate: 0, empty_rate: 0, pass_rate: 1,
-        latency_ms: {p50: 700, p95: 1000, p99: 1010, mean: 720}, ttft_ms: {p50: null, p95: null},
+        arm: 'primary_aa', label: `${RUN.primary} (A/A repeat)`, n: 4, ok: 4, error_rate: 0, refusal_rate: 0, truncation_rate: 0, empty_rate: 0, pass_rate: 1, retry_rate: 0, timeout_rate: 0,
+        latency_ms: {p50: 700, p95: 1000, p99: 1010, mean: 720, censored: 0, lower_bound: []}, ttft_ms: {p50: null, p95: null},
         tokens: {input_total: 160, output_total: 240, output_mean: 60}, cost: {total: 0.0008, per_request: 0.0002},
         finish_reasons: {stop: 4}, on_fail: {}, scores: {relevance: 0.8, coherence: 1, completeness: 0.9, overall: 0.89}, translation_losses: 0,
       },
@@ -213,8 +213,8 @@ export function fixtureModel(): ReportModel {
       },
       {
         metric: 'latency.p95', label: 'Latency p95', unit: 'ms', primary: 1180, candidate: 1455,
-        comparison: {kind: 'ratio', estimate: 1.233, low: 0.98, high: Infinity, level, method: 'paired bootstrap (B=2000)'},
-        n: 10, p_value: null, p_test: null, mde: null, better: 'lower',
+        comparison: {kind: 'ratio', estimate: 1.233, low: 0.98, high: Infinity, level, method: 'paired bootstrap (B=2000); the candidate p95 is only a lower bound (timed-out requests)'},
+        n: 10, p_value: null, p_test: null, mde: null, better: 'lower', lower_bound: {primary: false, candidate: true},
       },
       {
         metric: 'cost.total', label: 'Total cost', unit: 'usd', primary: 0.0036, candidate: 0.0025,
@@ -239,27 +239,27 @@ export function fixtureModel(): ReportModel {
     gates: [
       {
         rule: 'quality.overall.mean_diff > -0.02', metric: 'quality.overall.mean_diff', decision: 'fail',
-        value: {estimate: -0.086, low: -0.142, high: -0.031, level, method: 'paired bootstrap (B=2000)'}, threshold: -0.02, op: '>', kind: 'difference', n: 10,
+        value: {estimate: -0.086, low: -0.142, high: -0.031, level, method: 'paired bootstrap (B=2000)'}, threshold: -0.02, op: '>', kind: 'difference', n: 10, mde: -0.07,
         reason: 'the whole 95% interval of the difference [-0.142, -0.031] is below -0.02',
       },
       {
         rule: 'error_rate <= primary+0.01', metric: 'error_rate', decision: 'inconclusive',
-        value: {estimate: 0.0909, low: -0.05, high: 0.38, level, method: 'Newcombe paired score'}, threshold: 0.01, op: '<=', kind: 'difference', n: 11,
+        value: {estimate: 0.0909, low: -0.05, high: 0.38, level, method: 'Newcombe paired score'}, threshold: 0.01, op: '<=', kind: 'difference', n: 11, mde: 0.427,
         reason: 'the 95% interval of the difference [-0.050, 0.380] straddles 0.01: more pairs or a wider margin would settle it',
       },
       {
         rule: 'cost.total <= 1.2x', metric: 'cost.total', decision: 'pass',
-        value: {estimate: 0.694, low: 0.65, high: 0.74, level, method: 'paired bootstrap (B=2000)'}, threshold: 1.2, op: '<=', kind: 'ratio', n: 10,
+        value: {estimate: 0.694, low: 0.65, high: 0.74, level, method: 'paired bootstrap (B=2000)'}, threshold: 1.2, op: '<=', kind: 'ratio', n: 10, mde: 1.287,
         reason: 'the whole 95% interval of the ratio [0.65, 0.74] is below 1.2x',
       },
       {
         rule: 'latency.p95 <= 1.2x', metric: 'latency.p95', decision: 'insufficient',
-        value: {estimate: 1.233, low: null, high: null, level, method: 'paired bootstrap'}, threshold: 1.2, op: '<=', kind: 'ratio', n: 10,
+        value: {estimate: 1.233, low: null, high: null, level, method: 'paired bootstrap'}, threshold: 1.2, op: '<=', kind: 'ratio', n: 10, mde: null,
         reason: 'need 200 pairs, have 10',
       },
       {
         rule: 'quality.overall.mean >= 0.6', metric: 'quality.overall.mean', decision: 'pass',
-        value: {estimate: 0.772, low: 0.71, high: 0.83, level, method: 'bootstrap'}, threshold: 0.6, op: '>=', kind: 'absolute', n: 10,
+        value: {estimate: 0.772, low: 0.71, high: 0.83, level, method: 'bootstrap'}, threshold: 0.6, op: '>=', kind: 'absolute', n: 10, mde: 0.503,
         reason: 'the whole 95% interval of the value [0.710, 0.830] is above 0.6',
       },
     ],

@@ -23,6 +23,9 @@ export function arm(over: Partial<ArmData> = {}, score: number | null = 0.8): Ar
     tool_calls: null,
     translation_losses: [],
     simulated: true,
+    attempts: 1,
+    timeouts: 0,
+    latency_censored: false,
     ...over,
   }
 }

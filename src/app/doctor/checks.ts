@@ -4,6 +4,7 @@ import {dirname} from 'node:path'
 import {formatIssue, lintConfigFile, resolveConfigPath, type ResolvedConfigPath} from '../../config/index.js'
 import {keyEnvFor, type TargetSpec} from '../../providers/index.js'
 import {targetFromConfig} from '../../config/index.js'
+import {findGateways} from '../../gateway/index.js'
 import {openDb, probeWrite, schemaVersion, versionOnDisk, type DB} from '../../store/index.js'
 import {migrations} from '../../store/index.js'
 import {errorMessage} from '../../util/index.js'
@@ -243,24 +244,38 @@ export async function checkReach(t: TargetSpec, env: NodeJS.ProcessEnv, timeoutM
 // ---------------------------------------------------------------------------------------------
 // Gateway
 
-/** A kt gateway is optional (only live mirroring needs one): not running is a warning, never a failure. */
-export async function checkGateway(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorCheck> {
+/**
+ * A kt gateway is optional (only live traffic needs one): not running is a warning, never a failure. Where to look:
+ * $KT_GATEWAY_URL, else the gateway running on this database (the state file it writes next to it), else the default
+ * address. GET /healthz, or /health for gateways that only answer that.
+ */
+export async function checkGateway(env: NodeJS.ProcessEnv, timeoutMs: number, dbPath?: string): Promise<DoctorCheck> {
   const name = 'gateway'
   const configured = env[GATEWAY_ENV]?.trim()
-  const base = configured || DEFAULT_GATEWAY_URL
-  let health: string
+  const running = !configured && dbPath ? findGateways(dbPath)[0] : undefined
+  const base = configured || running?.url || DEFAULT_GATEWAY_URL
+  const start = `start one: kt gateway run --policy-config FILE --port ${new URL(DEFAULT_GATEWAY_URL).port} (set ${GATEWAY_ENV} if it listens elsewhere)`
+  let root: string
   try {
     const u = new URL(base)
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol')
-    health = /\/health\/?$/.test(u.pathname) ? u.toString() : `${stripSlash(u.toString())}/health`
+    root = stripSlash(u.toString()).replace(/\/healthz?$/, '')
   } catch {
     return warn(name, `${GATEWAY_ENV}="${base}" is not an http(s) URL`, `set ${GATEWAY_ENV} to the gateway's URL, e.g. ${DEFAULT_GATEWAY_URL}`)
   }
-  const url = shownUrl(health)
-  const r = await probe(health, {}, timeoutMs)
-  if (r.kind !== 'http') {
-    return warn(name, `not running: nothing answers at ${url} (${describeProbeFailure(r, timeoutMs)}); only live traffic mirroring needs it`, configured ? `check ${GATEWAY_ENV}` : null)
+  let url = shownUrl(`${root}/healthz`)
+  let r = await probe(`${root}/healthz`, {}, timeoutMs)
+  if (r.kind === 'http' && r.status === 404) {
+    url = shownUrl(`${root}/health`)
+    r = await probe(`${root}/health`, {}, timeoutMs)
   }
-  if (r.status >= 200 && r.status < 300) return ok(name, `running at ${url} (${r.status} in ${r.ms} ms)`)
+  if (r.kind !== 'http') {
+    return warn(name, `not running: nothing answers at ${url} (${describeProbeFailure(r, timeoutMs)}); only live traffic needs it`, configured ? `check ${GATEWAY_ENV}, or ${start}` : start)
+  }
+  if (r.status >= 200 && r.status < 300) {
+    const draining = /"status"\s*:\s*"draining"/.test(r.body)
+    if (draining) return warn(name, `shutting down at ${url} (draining its last requests)`, start)
+    return ok(name, `running at ${url} (${r.status} in ${r.ms} ms)${running?.config ? `, config ${running.config}` : ''}`)
+  }
   return warn(name, `something answers at ${url} with HTTP ${r.status}, not a healthy kt gateway`, configured ? `check ${GATEWAY_ENV}` : `set ${GATEWAY_ENV} if the gateway listens elsewhere`)
 }

@@ -15,7 +15,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [checkNode(opts.nodeVersion), checkDatabase(opts.dbPath, opts.busyTimeoutMs)]
   const {check: config, targets} = checkConfig(opts.configFlag, env, opts.cwd ?? process.cwd())
   checks.push(config)
-  const [reach, gateway] = await Promise.all([Promise.all(targets.map((t) => checkReach(t, env, opts.timeoutMs))), checkGateway(env, opts.timeoutMs)])
+  const [reach, gateway] = await Promise.all([Promise.all(targets.map((t) => checkReach(t, env, opts.timeoutMs))), checkGateway(env, opts.timeoutMs, opts.dbPath)])
   targets.forEach((t, i) => checks.push(checkKey(t, env), reach[i]!))
   checks.push(gateway)
   return checks

@@ -29,5 +29,5 @@ export interface DoctorOptions {
 
 export const MIN_NODE_MAJOR = 20
 export const DEFAULT_DOCTOR_TIMEOUT_MS = 3000
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8787'
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:41002'
 export const GATEWAY_ENV = 'KT_GATEWAY_URL'

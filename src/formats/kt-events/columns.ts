@@ -82,6 +82,8 @@ export const BODY_COLUMNS: CsvColumn[] = [col('request_json'), col('response_jso
 export function selectedColumns(withBodies: boolean): (keyof EventRow)[] {
   const cols: (keyof EventRow)[] = BASE_COLUMNS.map((c) => c.column)
   cols.push('metadata_json')
+  // Gateway decisions: JSON listings show them top-level (rowToEvent); not CSV cells.
+  cols.push('target_id', 'model_group', 'policies_triggered_json', 'traffic_mirror_json')
   if (withBodies) cols.push('request_json', 'response_json', 'response_text')
   return cols
 }

@@ -1,5 +1,6 @@
 // Per-request CSV for spreadsheets: one row per request and arm, so a sheet can filter on `arm` or put
-// the primary and candidate rows of one event_id side by side. Cells that a spreadsheet would run as a
+// the primary and candidate rows of one event_id side by side. `latency_ms` is the request's, over all its calls
+// (`attempts`, of which `timeouts` timed out); `latency_censored`: it never answered, the latency is a lower bound. Cells that a spreadsheet would run as a
 // formula are neutralised.
 import {stringify} from 'csv-stringify/sync'
 import {CSV_QUOTING, neutralize} from '../../util/index.js'
@@ -16,6 +17,9 @@ export const CSV_COLUMNS = [
   'error_message',
   'finish_reason',
   'latency_ms',
+  'latency_censored',
+  'attempts',
+  'timeouts',
   'ttft_ms',
   'input_tokens',
   'output_tokens',
@@ -66,6 +70,9 @@ function row(r: PairedRequest, arm: (typeof ARMS)[number], target: string, a: Ar
     a.error_message,
     a.finish_reason,
     a.latency_ms,
+    a.latency_censored,
+    a.attempts,
+    a.timeouts,
     a.ttft_ms,
     a.input_tokens,
     a.output_tokens,

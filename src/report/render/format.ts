@@ -109,6 +109,31 @@ export function fmtGateValue(g: GateOutcome, unit: Unit): string {
   return `${g.kind} ${fmtComparison({...v, low: bounds ? v.low : null, high: bounds ? v.high : null, kind: g.kind}, u)}`
 }
 
+/**
+ * A gate's minimum detectable effect, as the value the rule would FAIL at with 80% power: `≤ -0.048` for a
+ * "> -0.02" rule, `≥ 1.34×` for "<= 1.2x". Far beyond the threshold means a PASS is weak evidence.
+ */
+export function fmtGateMde(g: GateOutcome, unit: Unit): string {
+  if (!finite(g.mde)) return EMPTY
+  const side = g.op === '>' || g.op === '>=' ? '≤' : '≥'
+  const u: Unit = unit === 'rate' ? 'score' : unit
+  if (g.kind === 'ratio') return `${side} ${fmtRatioPoint(g.mde)}×`
+  if (g.kind === 'absolute') return `${side} ${fmtValue(g.mde, u)}`
+  return `${side} ${fmtComparison({estimate: g.mde, low: null, high: null, level: 0, method: '', kind: 'difference'}, u)}`
+}
+
+/** A metric row's value for one arm; `≥ ` when it rests on timed-out requests (a lower bound). */
+export function fmtRowValue(m: MetricRow, arm: 'primary' | 'candidate'): string {
+  const text = fmtValue(m[arm], m.unit)
+  return m.lower_bound?.[arm] && text !== EMPTY ? `≥ ${text}` : text
+}
+
+/** A latency of one arm (`p50`, `p95`…), `≥ ` when it is a lower bound. */
+export function fmtArmLatency(l: {lower_bound: readonly string[]} & Record<'p50' | 'p95' | 'p99' | 'mean', number | null>, key: 'p50' | 'p95' | 'p99' | 'mean'): string {
+  const text = fmtValue(l[key], 'ms')
+  return l.lower_bound.includes(key) && text !== EMPTY ? `≥ ${text}` : text
+}
+
 export function fmtP(p: number | null | undefined): string {
   if (!finite(p)) return EMPTY
   if (p < 0.001) return '<0.001'
@@ -149,7 +174,7 @@ export function verdictSentence(v: Verdict): string {
     case 'fail':
       return 'at least one gate failed: the candidate is worse by more than a margin'
     case 'inconclusive':
-      return 'the evidence does not settle at least one gate either way: more requests would'
+      return 'the evidence does not settle at least one gate either way: more requests would narrow the intervals'
     case 'insufficient':
       return 'too few paired requests for at least one gate'
     case 'none':

@@ -1,7 +1,8 @@
-// Text output of `kt gate` (and `kt replay --gate`): one aligned line per rule, then the verdict.
-//   ✓ PASS          quality.overall.mean_diff > -0.02   diff -0.004 [-0.011, 0.003] n=412
-//   ✗ FAIL          latency.p95 <= 1.2x                 ratio 1.31 [1.22, 1.44] n=412
-//   ? INCONCLUSIVE  error_rate <= primary+0.01          diff 0.002 [-0.004, 0.012] n=412
+// Text output of `kt gate` (and `kt replay --gate`): one aligned line per rule, then the verdict. `mde` is where the
+// rule would FAIL with 80% power at this n (a PASS with an mde far beyond the threshold is weak evidence).
+//   ✓ PASS          quality.overall.mean_diff > -0.02   diff -0.004 [-0.011, 0.003] n=412 mde ≤ -0.031
+//   ✗ FAIL          latency.p95 <= 1.2x                 ratio 1.31 [1.22, 1.44] n=412 mde ≥ 1.33
+//   ? INCONCLUSIVE  error_rate <= primary+0.01          diff 0.002 [-0.004, 0.012] n=412 mde ≥ 0.020
 //   · INSUFFICIENT  latency.p99 <= 1.2x                 ratio 1.05 n=412 (need 1000 pairs, have 412)
 import type {Decision, GateOutcome, ReportModel} from '../../analysis/index.js'
 import {fmtValue, valueStyle} from '../../gate/index.js'
@@ -15,7 +16,10 @@ function valueText(g: GateOutcome): string {
   const v = g.value
   if (v.estimate === null) return `n=${g.n}`
   const ci = v.low !== null && v.high !== null && g.decision !== 'insufficient' ? ` [${fmtValue(v.low, style)}, ${fmtValue(v.high, style)}]` : ''
-  return `${name} ${fmtValue(v.estimate, style)}${ci} n=${g.n}`
+  const side = g.op === '>' || g.op === '>=' ? '≤' : '≥'
+  const mde = g.mde !== null && g.decision !== 'insufficient' ? ` mde ${side} ${fmtValue(g.mde, style)}` : ''
+  const observed = g.kind === 'absolute' && /observed total/.test(v.method) ? ' (observed total)' : ''
+  return `${name} ${fmtValue(v.estimate, style)}${observed ? '' : ci}${observed} n=${g.n}${mde}`
 }
 
 export function gateLines(gates: readonly GateOutcome[]): string[] {

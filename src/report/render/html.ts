@@ -10,12 +10,15 @@ import {
   VERDICT_WORD,
   clip,
   direction,
+  fmtArmLatency,
   fmtComparison,
   fmtDelta,
+  fmtGateMde,
   fmtGateValue,
   fmtLevel,
   fmtP,
   fmtRate,
+  fmtRowValue,
   fmtScore,
   fmtUsd,
   fmtValue,
@@ -28,7 +31,7 @@ import {
 import {autoDomain, esc, forest, histogram, type IntervalRow, type Marker} from './svg.js'
 
 export interface HtmlOptions {
-  /** Regressed requests shown side by side (default 10). */
+  /** At most this many regressed requests (default: all the model holds, which `--worst` sets). */
   worst?: number
   /** Characters per prompt or answer (default 4000). */
   maxText?: number
@@ -98,12 +101,12 @@ function gatesSection(model: ReportModel): string {
     .map(
       (g) =>
         `<tr><td class="d-${g.decision}">${DECISION_SYMBOL[g.decision]} ${DECISION_WORD[g.decision]}</td><td><code>${esc(g.rule)}</code></td>` +
-        `${numCell(fmtGateValue(g, unitOf(g.metric, model.metrics)))}${numCell(String(g.n))}<td>${esc(g.reason)}</td></tr>`,
+        `${numCell(fmtGateValue(g, unitOf(g.metric, model.metrics)))}${numCell(String(g.n))}${numCell(fmtGateMde(g, unitOf(g.metric, model.metrics)))}<td>${esc(g.reason)}</td></tr>`,
     )
     .join('')
   return (
     `<h2>Gates</h2><figure>${chart}<figcaption>Dot: estimate; bar: ${fmtLevel(model.gates[0]!.value.level)} interval; dashed: the gate's threshold; grey tick: no change.</figcaption></figure>` +
-    `<table class="gates"><thead><tr><th>decision</th><th>gate</th><th class="num">evaluated</th><th class="num">n</th><th>reason</th></tr></thead><tbody>${table}</tbody></table>`
+    `<table class="gates"><thead><tr><th>decision</th><th>gate</th><th class="num">evaluated</th><th class="num">n</th><th class="num">fails at (80% power)</th><th>reason</th></tr></thead><tbody>${table}</tbody></table>`
   )
 }
 
@@ -137,7 +140,7 @@ function metricsSection(model: ReportModel): string {
     .map((m) => {
       const d = direction(m)
       return (
-        `<tr><td>${esc(m.label)} <span class="meta">${esc(m.metric)}</span></td>${numCell(fmtValue(m.primary, m.unit))}${numCell(fmtValue(m.candidate, m.unit))}` +
+        `<tr><td>${esc(m.label)} <span class="meta">${esc(m.metric)}</span></td>${numCell(fmtRowValue(m, 'primary'))}${numCell(fmtRowValue(m, 'candidate'))}` +
         `${numCell(fmtComparison(m.comparison, m.unit))}${numCell(String(m.n))}${numCell(fmtP(m.p_value))}<td class="${d} nowrap">${esc(DIRECTION_MARK[d])}</td></tr>`
       )
     })
@@ -155,13 +158,15 @@ function armsSection(arms: ArmStats[]): string {
       (a) =>
         `<tr><td>${esc(a.arm)}</td><td>${esc(a.label)}</td>${numCell(String(a.n))}${numCell(String(a.ok))}${numCell(fmtRate(a.error_rate))}` +
         `${numCell(fmtRate(a.refusal_rate))}${numCell(fmtRate(a.truncation_rate))}${numCell(fmtRate(a.pass_rate))}` +
-        `${numCell(fmtValue(a.latency_ms.p50, 'ms'))}${numCell(fmtValue(a.latency_ms.p95, 'ms'))}${numCell(fmtScore(a.scores.overall))}` +
+        `${numCell(fmtRate(a.retry_rate))}${numCell(fmtRate(a.timeout_rate))}` +
+        `${numCell(fmtArmLatency(a.latency_ms, 'p50'))}${numCell(fmtArmLatency(a.latency_ms, 'p95'))}${numCell(fmtScore(a.scores.overall))}` +
         `${numCell(fmtValue(a.tokens.output_mean, 'tokens'))}${numCell(fmtUsd(a.cost.total))}</tr>`,
     )
     .join('')
   return (
     `<h2>Arms</h2><table class="arms"><thead><tr><th>arm</th><th>target</th><th class="num">requests</th><th class="num">ok</th><th class="num">errors</th>` +
-    `<th class="num">refusals</th><th class="num">truncated</th><th class="num">pass</th><th class="num">p50</th><th class="num">p95</th>` +
+    `<th class="num">refusals</th><th class="num">truncated</th><th class="num">pass</th><th class="num">retried</th><th class="num">timed out</th>` +
+    `<th class="num">p50</th><th class="num">p95</th>` +
     `<th class="num">overall</th><th class="num">output tokens (mean)</th><th class="num">cost</th></tr></thead><tbody>${rows}</tbody></table>`
   )
 }
@@ -280,7 +285,7 @@ function answer(text: string | null, max: number): string {
 }
 
 function worstSection(model: ReportModel, opts: HtmlOptions): string {
-  const worst = model.worst.slice(0, opts.worst ?? 10)
+  const worst = model.worst.slice(0, opts.worst ?? model.worst.length)
   if (!worst.length) return '<h2>Regressed requests</h2><p class="none">No request regressed.</p>'
   const max = opts.maxText ?? 4000
   const items = worst

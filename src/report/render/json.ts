@@ -9,14 +9,14 @@ const ORDER: Record<string, readonly string[]> = {
   policy: ['dimensions', 'overall_min_score', 'on_fail'],
   dimensions: ['relevance', 'coherence', 'completeness'],
   dimension: ['weight', 'min_score', 'on_fail'],
-  metric: ['metric', 'label', 'unit', 'better', 'primary', 'candidate', 'comparison', 'n', 'p_value', 'p_test', 'mde'],
+  metric: ['metric', 'label', 'unit', 'better', 'primary', 'candidate', 'lower_bound', 'comparison', 'n', 'p_value', 'p_test', 'mde'],
   interval: ['kind', 'estimate', 'low', 'high', 'level', 'method'],
-  gate: ['rule', 'metric', 'decision', 'kind', 'op', 'threshold', 'value', 'n', 'reason'],
+  gate: ['rule', 'metric', 'decision', 'kind', 'op', 'threshold', 'value', 'n', 'mde', 'reason'],
   arm: [
-    'arm', 'label', 'n', 'ok', 'error_rate', 'refusal_rate', 'truncation_rate', 'empty_rate', 'pass_rate', 'latency_ms', 'ttft_ms',
+    'arm', 'label', 'n', 'ok', 'error_rate', 'refusal_rate', 'truncation_rate', 'empty_rate', 'pass_rate', 'retry_rate', 'timeout_rate', 'latency_ms', 'ttft_ms',
     'tokens', 'cost', 'scores', 'finish_reasons', 'on_fail', 'translation_losses',
   ],
-  quantiles: ['p50', 'p95', 'p99', 'mean'],
+  quantiles: ['p50', 'p95', 'p99', 'mean', 'censored', 'lower_bound'],
   tokens: ['input_total', 'output_total', 'output_mean'],
   cost: ['total', 'per_request'],
   scores: ['relevance', 'coherence', 'completeness', 'overall'],
@@ -37,7 +37,7 @@ function childKind(parent: string, key: string): string {
     case 'dimensions':
       return 'dimension'
     case 'metric':
-      return key === 'comparison' ? 'interval' : ''
+      return key === 'comparison' ? 'interval' : key === 'lower_bound' ? 'pair' : ''
     case 'gate':
       return key === 'value' ? 'interval' : ''
     case 'arm':

@@ -12,9 +12,11 @@ import {
   excerpt,
   fmtComparison,
   fmtDelta,
+  fmtGateMde,
   fmtGateValue,
   fmtLevel,
   fmtP,
+  fmtRowValue,
   fmtScore,
   fmtValue,
   judgeRows,
@@ -23,7 +25,7 @@ import {
 } from './format.js'
 
 export interface MarkdownOptions {
-  /** Regressed requests to include (default 10). */
+  /** At most this many regressed requests (default: all the model holds, which `--worst` sets). */
   worst?: number
   /** Characters per prompt or answer inside <details> (default 1500; step summaries are capped at 1 MiB). */
   maxText?: number
@@ -57,125 +59,113 @@ function table(head: string[], rows: string[][], align: ('l' | 'r')[]): string[]
   return [`| ${head.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)]
 }
 
-export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): string {
-  const out: string[] = []
+function headerSection(model: ReportModel): string[] {
   const r = model.run
-  out.push(`## ${VERDICT_EMOJI[model.verdict]} kt report: ${VERDICT_WORD[model.verdict]}`)
-  out.push('')
-  out.push(`${mdText(verdictSentence(model.verdict))}.`)
-  out.push('')
-  out.push(`**Run** \`${excerpt(r.id, 80).replace(/`/g, "'")}\`${r.name ? ` (${mdCell(r.name, 80)})` : ''} · ${r.total} requests · ${mdText(r.status)}  `)
-  out.push(`**Primary** ${mdCell(r.primary)} · **Candidate** ${mdCell(r.candidate)}  `)
-  out.push(`${mdText(model.decision_mode)} · scorer ${mdCell(model.scorer)} · bootstrap B=${model.bootstrap_B}, seed ${model.seed}`)
+  return [
+    `## ${VERDICT_EMOJI[model.verdict]} kt report: ${VERDICT_WORD[model.verdict]}`,
+    '',
+    `${mdText(verdictSentence(model.verdict))}.`,
+    '',
+    `**Run** \`${excerpt(r.id, 80).replace(/`/g, "'")}\`${r.name ? ` (${mdCell(r.name, 80)})` : ''} · ${r.total} requests · ${mdText(r.status)}  `,
+    `**Primary** ${mdCell(r.primary)} · **Candidate** ${mdCell(r.candidate)}  `,
+    `${mdText(model.decision_mode)} · scorer ${mdCell(model.scorer)} · bootstrap B=${model.bootstrap_B}, seed ${model.seed}`,
+  ]
+}
 
-  if (model.gates.length) {
-    out.push('')
-    out.push('### Gates')
-    out.push('')
-    out.push(
-      ...table(
-        ['', 'gate', 'decision', 'evaluated', 'n', 'reason'],
-        model.gates.map((g) => [
-          DECISION_EMOJI[g.decision],
-          `\`${excerpt(g.rule, 120).replace(/`/g, "'")}\``,
-          `**${DECISION_WORD[g.decision]}**`,
-          mdText(fmtGateValue(g, unitOf(g.metric, model.metrics))),
-          String(g.n),
-          mdCell(g.reason, 300),
-        ]),
-        ['l', 'l', 'l', 'r', 'r', 'l'],
-      ),
-    )
-  }
+function gatesSection(model: ReportModel): string[] {
+  if (!model.gates.length) return []
+  return [
+    '',
+    '### Gates',
+    '',
+    ...table(
+      ['', 'gate', 'decision', 'evaluated', 'n', 'fails at (80% power)', 'reason'],
+      model.gates.map((g) => [
+        DECISION_EMOJI[g.decision],
+        `\`${excerpt(g.rule, 120).replace(/`/g, "'")}\``,
+        `**${DECISION_WORD[g.decision]}**`,
+        mdText(fmtGateValue(g, unitOf(g.metric, model.metrics))),
+        String(g.n),
+        mdText(fmtGateMde(g, unitOf(g.metric, model.metrics))),
+        mdCell(g.reason, 300),
+      ]),
+      ['l', 'l', 'l', 'r', 'r', 'r', 'l'],
+    ),
+  ]
+}
 
-  if (model.metrics.length) {
-    const level = model.metrics.find((m) => m.comparison)?.comparison?.level ?? 0.95
-    out.push('')
-    out.push('### Metrics')
-    out.push('')
-    out.push(
-      ...table(
-        ['metric', 'primary', 'candidate', `Δ or ratio [${fmtLevel(level)} CI]`, 'n', 'p', 'change'],
-        model.metrics.map((m) => [
-          mdCell(m.label),
-          mdText(fmtValue(m.primary, m.unit)),
-          mdText(fmtValue(m.candidate, m.unit)),
-          mdText(fmtComparison(m.comparison, m.unit)),
-          String(m.n),
-          mdText(fmtP(m.p_value)),
-          DIRECTION_MARK[direction(m)],
-        ]),
-        ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
-      ),
-    )
-  }
+function metricsSection(model: ReportModel): string[] {
+  if (!model.metrics.length) return []
+  const level = model.metrics.find((m) => m.comparison)?.comparison?.level ?? 0.95
+  return [
+    '',
+    '### Metrics',
+    '',
+    ...table(
+      ['metric', 'primary', 'candidate', `Δ or ratio [${fmtLevel(level)} CI]`, 'n', 'p', 'change'],
+      model.metrics.map((m) => [
+        mdCell(m.label),
+        mdText(fmtRowValue(m, 'primary')),
+        mdText(fmtRowValue(m, 'candidate')),
+        mdText(fmtComparison(m.comparison, m.unit)),
+        String(m.n),
+        mdText(fmtP(m.p_value)),
+        DIRECTION_MARK[direction(m)],
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+  ]
+}
 
+function noiseSection(model: ReportModel): string[] {
   const nf = model.noise
-  out.push('')
-  out.push('### Noise floor')
-  out.push('')
-  if (!nf) {
-    out.push('No A/A arm in this run: replay with `--aa 0.3` to measure how much the primary disagrees with itself.')
-  } else {
-    const rows: string[][] = [
-      ["primary vs primary' similarity (dice, mean)", fmtScore(nf.noise_dice_mean)],
-      ['primary vs candidate similarity (dice, mean)', fmtScore(nf.candidate_dice_mean)],
-    ]
-    if (nf.diff) rows.push(['candidate − noise (paired)', mdText(fmtComparison({...nf.diff, kind: 'difference'}, 'similarity'))])
-    if (nf.beyond_noise_rate) {
-      const b = nf.beyond_noise_rate
-      rows.push(['requests beyond the noise (below its 5th percentile)', mdText(`${fmtValue(b.estimate, 'rate')} [${fmtValue(b.low, 'rate')}, ${fmtValue(b.high, 'rate')}]`)])
-    }
-    if (nf.aa_score_sd !== null) rows.push(['A/A overall-score SD (scorer noise)', fmtScore(nf.aa_score_sd)])
-    out.push(`${nf.n} requests with an A/A replay.`)
-    out.push('')
-    out.push(...table(['', 'value'], rows, ['l', 'r']))
+  const out = ['', '### Noise floor', '']
+  if (!nf) return [...out, 'No A/A arm in this run: replay with `--aa 0.3` to measure how much the primary disagrees with itself.']
+  const rows: string[][] = [
+    ["primary vs primary' similarity (dice, mean)", fmtScore(nf.noise_dice_mean)],
+    ['primary vs candidate similarity (dice, mean)', fmtScore(nf.candidate_dice_mean)],
+  ]
+  if (nf.diff) rows.push(['candidate − noise (paired)', mdText(fmtComparison({...nf.diff, kind: 'difference'}, 'similarity'))])
+  if (nf.beyond_noise_rate) {
+    const b = nf.beyond_noise_rate
+    rows.push(['requests beyond the noise (below its 5th percentile)', mdText(`${fmtValue(b.estimate, 'rate')} [${fmtValue(b.low, 'rate')}, ${fmtValue(b.high, 'rate')}]`)])
   }
+  if (nf.aa_score_sd !== null) rows.push(['A/A overall-score SD (scorer noise)', fmtScore(nf.aa_score_sd)])
+  return [...out, `${nf.n} requests with an A/A replay.`, '', ...table(['', 'value'], rows, ['l', 'r'])]
+}
 
-  if (model.judge) {
-    const j = judgeRows(model.judge)
-    out.push('')
-    out.push('### LLM judge')
-    out.push('')
-    out.push(mdText(j.title))
-    out.push('')
-    out.push(...table(JUDGE_HEAD, j.rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']))
-    if (j.pairwise) out.push('', mdText(j.pairwise))
-  }
+function judgeSection(model: ReportModel): string[] {
+  if (!model.judge) return []
+  const j = judgeRows(model.judge)
+  return ['', '### LLM judge', '', mdText(j.title), '', ...table(JUDGE_HEAD, j.rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), ...(j.pairwise ? ['', mdText(j.pairwise)] : [])]
+}
 
-  const worst = model.worst.slice(0, opts.worst ?? 10)
-  if (worst.length) {
-    const max = opts.maxText ?? 1500
-    out.push('')
-    out.push(`### Worst regressions (${worst.length} of ${model.worst.length})`)
-    for (const w of worst) {
-      out.push('')
-      const reasons = w.reasons.length ? ` — ${mdHtml(excerpt(w.reasons.join('; '), 200))}` : ''
-      // <summary> content is HTML: escape, no Markdown.
-      out.push(`<details><summary><code>${mdHtml(excerpt(w.event_id, 80))}</code> Δ overall ${fmtDelta(w.delta)} · dice ${fmtScore(w.dice)}${reasons}</summary>`)
-      out.push('')
-      out.push('**Prompt**')
-      out.push('')
-      out.push(pre(w.prompt, max))
-      out.push('')
-      out.push(`**Primary** (overall ${fmtScore(w.primary_overall)})`)
-      out.push('')
-      out.push(pre(w.primary_text, max))
-      out.push('')
-      out.push(`**Candidate** (overall ${fmtScore(w.candidate_overall)})`)
-      out.push('')
-      out.push(pre(w.candidate_text, max))
-      out.push('')
-      out.push('</details>')
-    }
+function worstSection(model: ReportModel, opts: MarkdownOptions): string[] {
+  const worst = model.worst.slice(0, opts.worst ?? model.worst.length)
+  if (!worst.length) return []
+  const max = opts.maxText ?? 1500
+  const out = ['', `### Worst regressions (${worst.length} of ${model.worst.length})`]
+  for (const w of worst) {
+    const reasons = w.reasons.length ? ` — ${mdHtml(excerpt(w.reasons.join('; '), 200))}` : ''
+    // <summary> content is HTML: escape, no Markdown.
+    out.push('', `<details><summary><code>${mdHtml(excerpt(w.event_id, 80))}</code> Δ overall ${fmtDelta(w.delta)} · dice ${fmtScore(w.dice)}${reasons}</summary>`)
+    out.push('', '**Prompt**', '', pre(w.prompt, max), '')
+    out.push(`**Primary** (overall ${fmtScore(w.primary_overall)})`, '', pre(w.primary_text, max), '')
+    out.push(`**Candidate** (overall ${fmtScore(w.candidate_overall)})`, '', pre(w.candidate_text, max), '', '</details>')
   }
+  return out
+}
 
-  if (model.warnings.length) {
-    out.push('')
-    out.push('### Warnings')
-    out.push('')
-    for (const w of model.warnings) out.push(`- ${mdCell(w, 500)}`)
-  }
+export function renderMarkdown(model: ReportModel, opts: MarkdownOptions = {}): string {
+  const out = [
+    ...headerSection(model),
+    ...gatesSection(model),
+    ...metricsSection(model),
+    ...noiseSection(model),
+    ...judgeSection(model),
+    ...worstSection(model, opts),
+  ]
+  if (model.warnings.length) out.push('', '### Warnings', '', ...model.warnings.map((w) => `- ${mdCell(w, 500)}`))
   out.push('')
   return out.join('\n')
 }

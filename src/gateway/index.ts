@@ -1,0 +1,17 @@
+// The live gateway: an OpenAI- and Anthropic-compatible HTTP server that answers with the primary, mirrors a sample
+// of traffic to shadows, splits traffic across weighted model groups, applies routing policies, and writes every
+// decision as an event into the store (ready for `kt replay --dataset gateway`). Owns the HTTP surface (server.ts,
+// proxy.ts), routing (route.ts, routing.ts, plan.ts, config-view.ts), streaming passthrough and translation
+// (relay.ts), mirroring (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts,
+// side-worker.ts, events.ts, answer.ts), metrics, reload (gateway.ts) and the state file other commands find it by. May import providers/, config/, store/, scoring/, wire/,
+// records/, stats/ and util/.
+export {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, type CloseSummary, type GatewayOptions, type LogLevel} from './gateway.js'
+export {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS} from './mirror.js'
+export {DEFAULT_MAX_BODY_BYTES} from './proxy.js'
+export {buildPlan, planLines, resolveModelName, type Plan, type PlanTarget} from './plan.js'
+export {routeRequest, type Route, type RouteResult} from './route.js'
+export {drawFor, Observations, pickByShare, stickyUnit} from './routing.js'
+export type {ReloadOutcome} from './server.js'
+export {findGateways, removeStateFile, stateFilePath, writeStateFile, type GatewayState} from './state-file.js'
+export {eventsQuery} from './events-api.js'
+export type {CallerApi, Exchange, ShadowRecord, SideConfig} from './exchange.js'

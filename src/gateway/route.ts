@@ -1,0 +1,255 @@
+// One request's route through the plan: policies that change the model (a model_filter's conditional redirect, a
+// traffic_split's variant, a cost_limit downgrade) in chain order, then the name resolved (model group, target id,
+// model), then the model_filter and content_filter checks that may refuse it. Pure apart from the draw and the
+// observations it reads: the same request, user key and plan give the same route.
+import type {ContentFilterPolicy, CostLimitPolicy, ModelFilterPolicy, TrafficSplitPolicy} from '../config/index.js'
+import {estimateCost, estimateRequestTokens} from '../providers/index.js'
+import type {PolicyTrigger} from '../records/index.js'
+import type {Json} from '../wire/index.js'
+import {familyOf, resolveModelName, targetForMember, type Plan, type PlanTarget} from './plan.js'
+import {drawFor, Observations, pickByShare, pickCostOptimized, pickHighestQuality, pickLowestLatency, type Candidate} from './routing.js'
+
+export interface Route {
+  requestedModel: string
+  model: string
+  target: PlanTarget
+  group: string | null
+  /** `allow` (served as named) or `route` (a group, split or redirect chose the model). */
+  decision: 'allow' | 'route'
+  reason: string | null
+  policyId: string | null
+  policies: PolicyTrigger[]
+  abTag: string | null
+  /** The body had to change beyond `model` (a content filter redacted it). */
+  body: Json | null
+}
+
+export type RouteResult =
+  | {ok: true; route: Route}
+  | {ok: false; status: 400 | 403 | 404; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
+
+function maxTokensOf(body: Json): number | undefined {
+  const v = body.max_completion_tokens ?? body.max_tokens
+  return typeof v === 'number' ? v : undefined
+}
+
+/** Whether a model_filter's conditions hold (absent conditions always hold; an unknown max_tokens matches neither bound). */
+function conditionsHold(p: ModelFilterPolicy, model: string, body: Json): boolean {
+  const c = p.conditions
+  if (!c) return true
+  const max = maxTokensOf(body)
+  if (c.max_tokens_gt !== undefined && !(max !== undefined && max > c.max_tokens_gt)) return false
+  if (c.max_tokens_lte !== undefined && !(max !== undefined && max <= c.max_tokens_lte)) return false
+  if (c.model !== undefined && !c.model.includes(model)) return false
+  return true
+}
+
+function refused(p: ModelFilterPolicy, model: string, requested: string): string | null {
+  if (p.blocked_models.includes(model) || p.blocked_models.includes(requested)) return 'blocked'
+  if (p.allowed_models.length > 0 && !p.allowed_models.includes(model) && !p.allowed_models.includes(requested)) return 'not in allowed_models'
+  return null
+}
+
+/** Text of every message and the system prompt, lower-cased (what a content filter reads). */
+function requestText(body: Json): string {
+  const out: string[] = []
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v)
+    else if (Array.isArray(v)) v.forEach(walk)
+    else if (v && typeof v === 'object') {
+      const o = v as Json
+      if (typeof o.text === 'string') out.push(o.text)
+      if (o.content !== undefined) walk(o.content)
+    }
+  }
+  walk(body.system)
+  walk(body.messages)
+  return out.join('\n')
+}
+
+function contentMatches(p: ContentFilterPolicy, text: string): string[] {
+  const lower = text.toLowerCase()
+  const hits = p.blocked_terms.filter((t) => lower.includes(t.toLowerCase()))
+  for (const src of p.blocked_patterns) if (new RegExp(src, 'i').test(text)) hits.push(`/${src}/`)
+  return hits
+}
+
+function redact(p: ContentFilterPolicy, body: Json): Json {
+  const patterns = [...p.blocked_terms.map((t) => new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')), ...p.blocked_patterns.map((s) => new RegExp(s, 'gi'))]
+  const clean = (s: string) => patterns.reduce((acc, re) => acc.replace(re, '[redacted]'), s)
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return clean(v)
+    if (Array.isArray(v)) return v.map(walk)
+    if (v && typeof v === 'object') {
+      const o = {...(v as Json)}
+      if (typeof o.text === 'string') o.text = clean(o.text)
+      if (o.content !== undefined) o.content = walk(o.content)
+      return o
+    }
+    return v
+  }
+  return {...body, ...(body.system !== undefined ? {system: walk(body.system)} : {}), messages: walk(body.messages)}
+}
+
+interface Ctx {
+  plan: Plan
+  body: Json
+  userKey: string | null
+  obs: Observations
+  random: () => number
+  policies: PolicyTrigger[]
+  reason: string | null
+  policyId: string | null
+  abTag: string | null
+  decision: 'allow' | 'route'
+  /** A traffic_split variant's provider pins the target kind. */
+  provider: string | null
+}
+
+function split(ctx: Ctx, p: TrafficSplitPolicy): string {
+  const {u, sticky} = drawFor(p.name, ctx.userKey, ctx.random)
+  const v = pickByShare(p.variants, u)
+  ctx.abTag = v.tag ?? ctx.abTag
+  ctx.provider = v.provider ?? null
+  ctx.decision = 'route'
+  ctx.policyId = p.name
+  ctx.reason = `traffic_split "${p.name}": ${v.model}${v.tag ? ` [${v.tag}]` : ''} (${Math.round(v.share * 100)}%, ${sticky ? 'sticky user hash' : 'random draw'})`
+  ctx.policies.push({name: p.name, type: p.type, action: 'route', detail: v.tag ?? v.model})
+  return v.model
+}
+
+function costLimit(ctx: Ctx, p: CostLimitPolicy, model: string): {model: string} | {refuse: string} {
+  const max = maxTokensOf(ctx.body)
+  let over: string | null = null
+  if (p.max_tokens_per_request !== undefined && max !== undefined && max > p.max_tokens_per_request) over = `max_tokens ${max} > ${p.max_tokens_per_request}`
+  if (!over && p.max_usd_per_request !== undefined) {
+    const input = estimateRequestTokens(ctx.body)
+    const usd = estimateCost(model, {input_tokens: input, output_tokens: max ?? 1024, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: null}, ctx.plan.config.pricing)
+    if (usd !== null && usd > p.max_usd_per_request) over = `estimated $${usd.toFixed(4)} > $${p.max_usd_per_request}`
+  }
+  if (!over) return {model}
+  if (p.action === 'downgrade' && p.fallback_model) {
+    ctx.policies.push({name: p.name, type: p.type, action: 'downgrade', detail: `${over}: ${model} → ${p.fallback_model}`})
+    ctx.decision = 'route'
+    ctx.policyId = p.name
+    ctx.reason = `cost_limit "${p.name}": ${over}; downgraded to ${p.fallback_model}`
+    return {model: p.fallback_model}
+  }
+  if (p.action === 'warn') {
+    ctx.policies.push({name: p.name, type: p.type, action: 'warn', detail: over})
+    return {model}
+  }
+  ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: over})
+  return {refuse: `request refused by policy "${p.name}" (cost_limit): ${over}`}
+}
+
+/** A model group member (or a routed group's pick) → target and model. */
+function resolveGroup(ctx: Ctx, name: string, body: Json): {target: PlanTarget; model: string} | null {
+  const g = ctx.plan.groups.get(name)!
+  ctx.decision = 'route'
+  if (g.strategy === 'weighted') {
+    const live = g.targets.map((t) => ({t, target: t.target_id ? ctx.plan.targets.get(t.target_id) ?? null : targetForMember(ctx.plan, t.provider_kind, t.model)}))
+    const served = live.filter((x) => x.target !== null)
+    if (served.length === 0) return null
+    const total = served.reduce((s, x) => s + x.t.weight, 0)
+    const members = served.map((x) => ({...x, share: x.t.weight / total}))
+    const {u, sticky} = drawFor(g.name, ctx.userKey, ctx.random)
+    const m = pickByShare(members, u)
+    ctx.reason = `weighted group "${g.name}": ${m.t.model} (${Math.round(m.share * 1000) / 10}%, ${sticky ? 'sticky user hash' : 'random draw'})`
+    return {target: m.target!, model: m.t.model}
+  }
+  const members: (Candidate & {target: PlanTarget})[] = []
+  for (const mm of g.models) {
+    const target = mm.target_id ? ctx.plan.targets.get(mm.target_id) : targetForMember(ctx.plan, mm.provider_kind, mm.model)
+    if (target) members.push({key: `${target.id}|${mm.model}`, model: mm.model, target})
+  }
+  if (members.length === 0) return null
+  const pick =
+    g.strategy === 'lowest_latency'
+      ? pickLowestLatency(g.name, members, ctx.obs)
+      : g.strategy === 'highest_quality'
+        ? pickHighestQuality(g.name, members, ctx.obs)
+        : pickCostOptimized(members, estimateRequestTokens(body), maxTokensOf(body) ?? 500, ctx.plan.config.pricing)
+  ctx.reason = `group "${g.name}" ${pick.rule}`
+  return {target: pick.member.target, model: pick.member.model}
+}
+
+function resolveName(ctx: Ctx, name: string): {target: PlanTarget; model: string} | null {
+  if (ctx.provider) {
+    const kind = ctx.provider
+    const byId = ctx.plan.targets.get(kind)
+    if (byId) return {target: byId, model: byId.model ?? name}
+    const t = targetForMember(ctx.plan, kind as PlanTarget['kind'], name)
+    if (t) return {target: t, model: t.model ?? name}
+  }
+  return resolveModelName(ctx.plan, name)
+}
+
+function unknownModel(ctx: Ctx, requested: string, name: string): RouteResult {
+  const known = [...ctx.plan.groups.keys(), ...ctx.plan.targets.keys(), ...ctx.plan.byModel.keys()]
+  const family = familyOf(name)
+  return {
+    ok: false,
+    status: 404,
+    code: 'model_not_found',
+    message: `model "${name}" is not served by this gateway: no model group, target id or target serves it${family === 'anthropic' ? ' (no Anthropic target without a fixed model)' : ''}; known: ${[...new Set(known)].join(', ') || 'none'}`,
+    policyId: null,
+    policies: ctx.policies,
+    requestedModel: requested,
+  }
+}
+
+/** Routes one parsed request. `random` is the draw for requests without a user key. */
+export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs: Observations, random: () => number = Math.random): RouteResult {
+  const requested = typeof body.model === 'string' && body.model.trim() !== '' ? body.model : null
+  if (requested === null) return {ok: false, status: 400, code: 'invalid_request_error', message: 'model: a string naming a model, model group or target is required', policyId: null, policies: [], requestedModel: null}
+  const ctx: Ctx = {plan, body, userKey, obs, random, policies: [], reason: null, policyId: null, abTag: null, decision: 'allow', provider: null}
+  let current = requested
+  let outBody: Json | null = null
+  for (const p of plan.policies) {
+    if (p.type === 'model_filter' && p.preferred_model !== undefined && p.conditions && conditionsHold(p, current, body) && current !== p.preferred_model) {
+      ctx.policies.push({name: p.name, type: p.type, action: 'redirect', detail: `${current} → ${p.preferred_model}`})
+      ctx.reason = `model_filter "${p.name}": conditions hold; ${current} → ${p.preferred_model}`
+      ctx.policyId = p.name
+      ctx.decision = 'route'
+      current = p.preferred_model
+    } else if (p.type === 'traffic_split') current = split(ctx, p)
+    else if (p.type === 'cost_limit') {
+      const r = costLimit(ctx, p, current)
+      if ('refuse' in r) return {ok: false, status: 403, code: 'policy_blocked', message: r.refuse, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+      current = r.model
+    } else if (p.type === 'content_filter' && p.apply_to !== 'response') {
+      const hits = contentMatches(p, requestText(outBody ?? body))
+      if (hits.length === 0) continue
+      if (p.action === 'block') {
+        ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: hits.join(', ')})
+        return {ok: false, status: 403, code: 'content_blocked', message: `request blocked by policy "${p.name}" (content_filter): matched ${hits.join(', ')}`, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+      }
+      ctx.policies.push({name: p.name, type: p.type, action: p.action, detail: hits.join(', ')})
+      if (p.action === 'redact') outBody = redact(p, outBody ?? body)
+    }
+  }
+  let resolved = plan.groups.has(current) ? resolveGroup(ctx, current, body) : resolveName(ctx, current)
+  if (!resolved) return unknownModel(ctx, requested, current)
+  for (const p of plan.policies) {
+    if (p.type !== 'model_filter' || !conditionsHold(p, resolved.model, body)) continue
+    const why = refused(p, resolved.model, requested)
+    if (!why) continue
+    if (p.preferred_model !== undefined && p.preferred_model !== resolved.model) {
+      ctx.policies.push({name: p.name, type: p.type, action: 'redirect', detail: `${resolved.model} (${why}) → ${p.preferred_model}`})
+      ctx.reason = `model_filter "${p.name}": ${resolved.model} is ${why}; redirected to ${p.preferred_model}`
+      ctx.policyId = p.name
+      ctx.decision = 'route'
+      resolved = resolveName(ctx, p.preferred_model)
+      if (!resolved) return unknownModel(ctx, requested, p.preferred_model)
+      continue
+    }
+    ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: `${resolved.model}: ${why}`})
+    return {ok: false, status: 403, code: 'model_blocked', message: `model "${resolved.model}" is ${why === 'blocked' ? 'blocked' : 'not allowed'} by policy "${p.name}" (model_filter)`, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+  }
+  const group = plan.groups.has(current) ? current : null
+  return {
+    ok: true,
+    route: {requestedModel: requested, model: resolved.model, target: resolved.target, group, decision: ctx.decision, reason: ctx.reason, policyId: ctx.policyId, policies: ctx.policies, abTag: ctx.abTag, body: outBody},
+  }
+}

@@ -1,0 +1,111 @@
+// The HTTP surface: which path does what, and who may call it. LLM endpoints (and /v1/models) are open on a
+// loopback gateway without a token, and need the token (`Authorization: Bearer T` or `x-api-key: T`) when one is
+// set; /v1/events always needs the token; /admin/reload takes the token or the admin token from the state file;
+// /healthz and /metrics are open.
+import {timingSafeEqual} from 'node:crypto'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import {sendError, sendJson} from './errors.js'
+import type {EventsApi} from './events-api.js'
+import type {CallerApi} from './exchange.js'
+import type {Metrics} from './metrics.js'
+import type {Plan} from './plan.js'
+import {handleLlm, type ProxyContext} from './proxy.js'
+
+export interface ReloadOutcome {
+  ok: boolean
+  file: string | null
+  /** What the new config does (weights, mirrors), or why it was refused. */
+  lines: string[]
+  errors: string[]
+  warnings: string[]
+}
+
+export interface ServerContext extends ProxyContext {
+  authToken: string | null
+  adminToken: string
+  events: EventsApi
+  metrics: Metrics
+  reload(): ReloadOutcome
+  health(): Record<string, unknown>
+}
+
+const LLM: Record<string, CallerApi> = {'/v1/chat/completions': 'openai.chat', '/chat/completions': 'openai.chat', '/v1/messages': 'anthropic.messages'}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** The token the caller presented (`Authorization: Bearer T` or `x-api-key: T`). */
+function presented(req: IncomingMessage): string | null {
+  const auth = req.headers.authorization
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim())
+    if (m) return m[1]!.trim()
+  }
+  const key = req.headers['x-api-key']
+  return typeof key === 'string' ? key.trim() : null
+}
+
+function allowed(req: IncomingMessage, tokens: (string | null)[]): boolean {
+  const t = presented(req)
+  return t !== null && tokens.some((k) => k !== null && same(t, k))
+}
+
+function modelsList(plan: Plan, anthropic: boolean): Record<string, unknown> {
+  const ids = new Set<string>()
+  for (const g of plan.groups.keys()) ids.add(g)
+  for (const t of plan.targets.values()) if (t.model) ids.add(t.model)
+  for (const g of plan.groups.values()) for (const m of g.strategy === 'weighted' ? g.targets : g.models) ids.add(m.model)
+  const created = 1735689600
+  if (anthropic) {
+    const data = [...ids].map((id) => ({type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString()}))
+    return {data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null}
+  }
+  return {object: 'list', data: [...ids].map((id) => ({id, object: 'model', created, owned_by: plan.groups.has(id) ? 'kt-gateway (model group)' : 'kt-gateway'}))}
+}
+
+export function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
+  const q = req.url?.indexOf('?') ?? -1
+  const path = q < 0 ? req.url ?? '/' : req.url!.slice(0, q)
+  const api = LLM[path]
+  if (api) {
+    if (req.method !== 'POST') return sendError(res, api, 405, `${path} takes POST`, 'method_not_allowed', {allow: 'POST'})
+    if (ctx.authToken !== null && !allowed(req, [ctx.authToken])) {
+      req.resume()
+      ctx.metrics.inc('kt_gateway_requests_total', {target: '-', code: '401'})
+      return sendError(res, api, 401, 'missing or wrong gateway token: send Authorization: Bearer TOKEN (or x-api-key: TOKEN)', 'invalid_api_key')
+    }
+    return handleLlm(ctx, req, res, api, path)
+  }
+  const params = new URLSearchParams(q < 0 ? '' : req.url!.slice(q + 1))
+  switch (path) {
+    case '/healthz':
+    case '/health':
+      return sendJson(res, 200, ctx.health())
+    case '/metrics': {
+      const text = ctx.metrics.render()
+      res.writeHead(200, {'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text)})
+      return void res.end(text)
+    }
+    case '/v1/models':
+      if (ctx.authToken !== null && !allowed(req, [ctx.authToken])) return sendError(res, 'openai.chat', 401, 'missing or wrong gateway token', 'invalid_api_key')
+      return sendJson(res, 200, modelsList(ctx.plan(), req.headers['anthropic-version'] !== undefined))
+    case '/v1/events':
+      if (req.method !== 'GET') return sendError(res, 'openai.chat', 405, '/v1/events takes GET', 'method_not_allowed', {allow: 'GET'})
+      if (ctx.authToken === null) return sendError(res, 'openai.chat', 401, 'the events API needs a token: start the gateway with --auth-token TOKEN (or KT_GATEWAY_TOKEN) and send Authorization: Bearer TOKEN', 'invalid_api_key')
+      if (!allowed(req, [ctx.authToken])) return sendError(res, 'openai.chat', 401, 'missing or wrong token: send Authorization: Bearer TOKEN', 'invalid_api_key')
+      return ctx.events.handle(params, res)
+    case '/admin/reload': {
+      if (req.method !== 'POST') return sendError(res, 'openai.chat', 405, '/admin/reload takes POST', 'method_not_allowed', {allow: 'POST'})
+      req.resume()
+      if (!allowed(req, [ctx.adminToken, ctx.authToken])) return sendError(res, 'openai.chat', 401, 'missing or wrong admin token', 'invalid_api_key')
+      const r = ctx.reload()
+      return sendJson(res, r.ok ? 200 : 422, r)
+    }
+    default:
+      req.resume()
+      return sendError(res, 'openai.chat', 404, `no route ${req.method} ${path}; the gateway serves POST /v1/chat/completions, POST /v1/messages, GET /v1/models, GET /v1/events, GET /healthz, GET /metrics`, 'not_found')
+  }
+}

@@ -1,0 +1,184 @@
+// The side thread: sends the shadows the request path ordered, turns each finished exchange and its shadows into
+// events (parsing, scoring, comparison) and writes them to the store in batched transactions, so that neither shadow
+// calls, parsing nor SQLite ever hold up the thread that answers callers.
+// Messages in: batch (shadow orders and finished exchanges, in the order they happened), config, flush, close.
+// Out: ready, progress (counts), quality (scores), log lines, flushed, closed.
+import {parentPort, workerData} from 'node:worker_threads'
+import type {KtConfig} from '../config/index.js'
+import {recordToValues} from '../records/index.js'
+import {EventWriter, inTransaction, openDb, type DB} from '../store/index.js'
+import {buildEvents} from './events.js'
+import type {Exchange, ShadowRecord, ShadowStart, SideConfig} from './exchange.js'
+import {Mirror, type ShadowCounts} from './mirror.js'
+import {buildPlan, type Plan} from './plan.js'
+import {createPools} from './upstream.js'
+
+export type SideItem = {shadows: ShadowStart} | {exchange: Exchange}
+
+export type SideIn =
+  | {type: 'batch'; items: SideItem[]}
+  | {type: 'config'; config: SideConfig; kt: KtConfig; generation: number}
+  | {type: 'flush'; id: number; shadowDeadlineMs: number}
+  | {type: 'close'}
+
+export type SideOut =
+  | {type: 'ready'}
+  | {type: 'failed'; message: string}
+  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts}
+  | {type: 'quality'; updates: {key: string; overall: number}[]}
+  | {type: 'log'; level: 'WARN' | 'ERROR'; line: string}
+  | {type: 'flushed'; id: number}
+  | {type: 'closed'}
+
+export interface SideInit {
+  dbPath: string
+  config: SideConfig
+  kt: KtConfig
+  generation: number
+  maxShadows: number
+  shadowTimeoutMs: number
+}
+
+/** Rows per transaction, and how long a partial batch may wait (fewer, larger commits cost less per row). */
+const BATCH_ROWS = 512
+const FLUSH_MS = 100
+
+const port = parentPort!
+const post = (m: SideOut) => port.postMessage(m)
+const init = workerData as SideInit
+
+let config = init.config
+let db: DB
+let plan: Plan
+try {
+  db = openDb(init.dbPath)
+  plan = buildPlan(init.kt, process.env, init.generation)
+} catch (err) {
+  post({type: 'failed', message: (err as Error).message})
+  process.exit(1)
+}
+const writer = new EventWriter(db)
+const pools = createPools(init.maxShadows)
+let progressQueued = false
+const mirror = new Mirror(pools, {maxInFlight: init.maxShadows, timeoutMs: init.shadowTimeoutMs}, () => {
+  if (progressQueued) return
+  progressQueued = true
+  setImmediate(() => {
+    progressQueued = false
+    postProgress()
+  })
+})
+/** Shadows of requests still in flight or not yet done, by exchange id. */
+const shadowsOf = new Map<string, Promise<ShadowRecord[]>>()
+let rows: unknown[][] = []
+let quality: {key: string; overall: number}[] = []
+let processed = 0
+let written = 0
+let failed = 0
+let timer: NodeJS.Timeout | null = null
+
+function postProgress(): void {
+  post({type: 'progress', processed, written, failed, shadows: mirror.counts})
+}
+
+function flush(): void {
+  if (timer) clearTimeout(timer)
+  timer = null
+  if (rows.length) {
+    const batch = rows
+    rows = []
+    try {
+      inTransaction(db, () => {
+        for (const values of batch) if (writer.writeValues(values)) written++
+      })
+    } catch (err) {
+      failed += batch.length
+      post({type: 'log', level: 'ERROR', line: `cannot write ${batch.length} event(s): ${(err as Error).message}`})
+    }
+  }
+  postProgress()
+  if (quality.length) {
+    post({type: 'quality', updates: quality})
+    quality = []
+  }
+}
+
+function build(ex: Exchange): void {
+  processed++
+  try {
+    const built = buildEvents(ex, config)
+    for (const {record, requestHash} of built.records) rows.push(recordToValues(record, {dataset: 'gateway', kind: 'request', request_hash: requestHash}))
+    quality.push(...built.quality)
+    for (const line of built.escalations) post({type: 'log', level: 'WARN', line})
+  } catch (err) {
+    failed++
+    post({type: 'log', level: 'ERROR', line: `event ${ex.id} could not be built: ${(err as Error).message}`})
+  }
+  if (rows.length >= BATCH_ROWS) flush()
+  else timer ??= setTimeout(flush, FLUSH_MS)
+}
+
+function take(items: SideItem[]): void {
+  for (const item of items) {
+    if ('shadows' in item) {
+      shadowsOf.set(item.shadows.exchangeId, Promise.all(mirror.start(plan, item.shadows)))
+      continue
+    }
+    const ex = item.exchange
+    const pending = shadowsOf.get(ex.id)
+    if (!pending) {
+      build(ex)
+      continue
+    }
+    // The event is written once its shadows are done (or timed out, or dropped).
+    void pending.then((recs) => {
+      shadowsOf.delete(ex.id)
+      ex.shadows = recs
+      build(ex)
+    })
+  }
+}
+
+/** Waits for shadows still in flight until the deadline, then cuts them; their exchanges are then built. */
+async function settleShadows(deadlineMs: number): Promise<void> {
+  const all = Promise.all(shadowsOf.values())
+  let t: NodeJS.Timeout | undefined
+  const late = new Promise<void>((r) => (t = setTimeout(r, Math.max(0, deadlineMs))))
+  await Promise.race([all, late])
+  clearTimeout(t)
+  mirror.abortAll()
+  await Promise.all(shadowsOf.values())
+  // Let the `then` callbacks above build their exchanges.
+  await new Promise((r) => setImmediate(r))
+}
+
+port.on('message', (m: SideIn) => {
+  switch (m.type) {
+    case 'batch':
+      take(m.items)
+      break
+    case 'config':
+      config = m.config
+      try {
+        plan = buildPlan(m.kt, process.env, m.generation)
+      } catch (err) {
+        post({type: 'log', level: 'ERROR', line: `the event thread kept the previous configuration: ${(err as Error).message}`})
+      }
+      break
+    case 'flush':
+      void settleShadows(m.shadowDeadlineMs).then(() => {
+        flush()
+        post({type: 'flushed', id: m.id})
+      })
+      break
+    case 'close':
+      flush()
+      db.close()
+      pools.destroy()
+      post({type: 'closed'})
+      port.close()
+      break
+  }
+})
+
+post({type: 'ready'})
