@@ -3,7 +3,7 @@
 // dataset (unless --dataset is given) and, when the file has them, bodies parsed by `api` so the event is
 // replayable again. Rows without a request body are metrics-only.
 import {EventInputError, eventInputFromCsv, eventInputFromJson, isKtEventObject, isKtEventsCsvRow, type EventInput} from './parse.js'
-import type {Api, CanonicalRequest, CanonicalResponse, EventFields, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
+import type {Api, CanonicalRequest, CanonicalResponse, EventFields, FinishReason, PolicyTrigger, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
 import {emptyRequest} from '../../records/index.js'
 import {buildRecord, requestFromBody, responseFromBody} from '../../wire/index.js'
 import type {Format, FormatContext, Item, Outcome, StoredColumns} from '../types.js'
@@ -70,6 +70,10 @@ function exportedEvent(f: Fields): Partial<EventFields> {
     comparison_metric: f.comparison_metric ?? null,
     comparison_score: f.comparison_score ?? null,
     comparison_verdict: f.comparison_verdict ?? null,
+    target_id: f.target_id ?? null,
+    model_group: f.model_group ?? null,
+    policies_triggered: f.policies_triggered_json ? (JSON.parse(f.policies_triggered_json) as PolicyTrigger[]) : null,
+    traffic_mirror: f.traffic_mirror_json ? (JSON.parse(f.traffic_mirror_json) as Record<string, unknown>) : null,
   }
 }
 

@@ -126,6 +126,18 @@ export function eventInputFromJson(o: Record<string, unknown>): EventInput {
   for (const k of ['dataset', 'provider', 'api', 'model', 'response_model', 'status', 'finish_reason', 'finish_reason_raw', 'cost_source']) s(k)
   for (const k of ['traffic_role', 'trace_id', 'session_id', 'user_id_hash', 'app', 'route', 'environment', 'mirror_group_id']) s(k)
   for (const k of ['primary_event_id', 'shadow_event_id', 'decision', 'policy_id', 'decision_reason', 'comparison_metric', 'comparison_verdict', 'request_hash']) s(k)
+  for (const k of ['target_id', 'model_group']) s(k)
+  // The gateway's decisions: shown top-level by JSON listings, kept as JSON text in their columns.
+  if ('policies_triggered' in o) {
+    const v = o.policies_triggered
+    if (v !== null && !(Array.isArray(v) && v.every(isRecord))) throw new EventInputError('policies_triggered: expected an array of objects or null')
+    f.policies_triggered_json = v === null ? null : JSON.stringify(v)
+  }
+  if ('traffic_mirror' in o) {
+    const v = o.traffic_mirror
+    if (v !== null && !isRecord(v)) throw new EventInputError('traffic_mirror: expected an object or null')
+    f.traffic_mirror_json = v === null ? null : JSON.stringify(v)
+  }
   for (const k of ['http_status', 'latency_ms', 'ttft_ms', 'comparison_score']) n(k)
   n('input_tokens')
   n('output_tokens')
