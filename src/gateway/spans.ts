@@ -93,9 +93,11 @@ function setParams(a: Record<string, AttrValue>, req: CanonicalRequest): void {
 
 function setContent(a: Record<string, AttrValue>, r: CanonicalRecord, req: CanonicalRequest | null): void {
   if (req) {
-    a[GENAI_SPAN.inputMessages] = JSON.stringify(otelMessages(req.messages))
-    // OpenAI bodies keep their system messages among the messages; Anthropic's is a field of its own.
-    if (req.system && !req.messages.some((m) => m.role === 'system' || m.role === 'developer')) a[GENAI_SPAN.systemInstructions] = JSON.stringify([{type: 'text', content: req.system}])
+    // Anthropic's system prompt is a field of its own (the conventions' system instructions), which the canonical
+    // request puts first among the messages; OpenAI's system messages are part of the chat history.
+    const separate = r.api === 'anthropic.messages' && req.system !== null && req.messages[0]?.role === 'system'
+    if (separate) a[GENAI_SPAN.systemInstructions] = JSON.stringify([{type: 'text', content: req.system}])
+    a[GENAI_SPAN.inputMessages] = JSON.stringify(otelMessages(separate ? req.messages.slice(1) : req.messages))
     if (req.tools.length) a[GENAI_SPAN.toolDefinitions] = JSON.stringify(req.tools.map((t) => ({type: 'function', name: t.name, ...(t.description ? {description: t.description} : {}), ...(t.parameters !== undefined ? {parameters: t.parameters} : {})})))
   }
   const res = r.response
