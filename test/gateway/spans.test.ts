@@ -156,7 +156,7 @@ describe('event → GenAI span', () => {
       'kt.traffic_mirror.comparison.content_similarity': 0.4,
     })
     assert.deepEqual(s.attributes['gen_ai.response.finish_reasons'], ['end_turn'])
-    assert.equal(s.attributes['gen_ai.input.messages'], undefined, 'the shadow event keeps no request body')
+    assert.equal(s.attributes['gen_ai.input.messages'], undefined, 'no request body in this shadow record: no input messages')
   })
 
   test('content left out: no prompt, answer, tool definitions or shadow answer; the numbers stay', () => {
@@ -202,7 +202,7 @@ describe('event → GenAI span', () => {
     const file = join(tempDir('kt-spans-'), 'traces.jsonl')
     writeFileSync(file, receiver.exports.map((e) => e.text).join('\n') + '\n')
     const {summary, rows} = await importRows([file])
-    // The shadow event keeps no request body: imported, counted as not replayable.
+    // This shadow record has no request body: imported, counted as not replayable.
     assert.deepEqual([summary.totals.imported, summary.totals.not_replayable, rows.length], [2, 1, 3])
     const byId = new Map(rows.map((r) => [r.event_id, r]))
     const p = byId.get('gw_primary')!
