@@ -1,11 +1,11 @@
 // `telemetry.otlp`: the OTLP/HTTP exporter's settings, defaults applied, header values only as environment variable
 // names, every mistake reported with its YAML path and line and never repeating what was written in a header.
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {formatIssue, formatLintText, lintConfigFile, parseConfigText} from '../../src/config/index.js'
-import {tempDir} from '../support/cli.js'
+import {ROOT, tempDir} from '../support/cli.js'
 
 const issues = (yaml: string, severity: 'error' | 'warning' = 'error'): string[] =>
   parseConfigText(yaml).issues.filter((i) => i.severity === severity).map(formatIssue)
@@ -102,6 +102,19 @@ describe('telemetry.otlp', () => {
     const all = parseConfigText(`telemetry:\n  otlp:\n    endpoint: http://c/v1/traces\n    headers:\n      Authorization: "${secret}"\n`).issues.map(formatIssue).join('\n')
     assert.ok(!all.includes('sk-otlp'), all)
     assert.ok(!found.join('\n').includes('pw-secret'))
+  })
+
+  test("the README's block is valid as written and spells out the defaults", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const block = /\n( *)```yaml\n((?:\1 *telemetry:\n)[\s\S]*?)\1```/.exec(readme)
+    assert.ok(block, 'the README shows a telemetry block')
+    const yaml = block[2]!.split('\n').map((l) => l.slice(block[1]!.length)).join('\n')
+    const {config, issues: found} = parseConfigText(yaml)
+    assert.deepEqual(found, [])
+    const {source: _s, headers, endpoint: _e, ...rest} = config!.telemetry.otlp!
+    const {source: _d, headers: _h, endpoint: _f, ...defaults} = parseConfigText('telemetry:\n  otlp: {endpoint: "http://c/v1/traces"}\n').config!.telemetry.otlp!
+    assert.deepEqual(rest, defaults)
+    assert.deepEqual(headers.map((h) => [h.name, h.env]), [['Authorization', 'OTLP_AUTH']])
   })
 
   test('kt policy lint shows the exporter and where each header comes from, never a value', () => {
