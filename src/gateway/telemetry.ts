@@ -167,6 +167,8 @@ export class OtlpExport {
       resource: resourceFromAttributes({[ATTR_SERVICE_NAME]: s.serviceName}),
       idGenerator: this.ids,
       sampler: new AlwaysOnSampler(),
+      // A span carries about 50 attributes: room enough that an OTEL_*_COUNT_LIMIT in the environment cannot cut kt's.
+      spanLimits: {attributeCountLimit: 256},
       spanProcessors: [this.processor],
     })
     this.tracer = provider.getTracer('kt-gateway')
