@@ -3,7 +3,7 @@
 import {describeRun, type RunDescription} from '../replay/index.js'
 import type {DB} from '../store/index.js'
 import {getRun, judgeRows, resultsWithScores, runItemsWithPairs, type ScoredResult} from '../store/index.js'
-import {type Arm} from '../records/index.js'
+import {physical, type Arm} from '../records/index.js'
 import {KtError} from '../util/index.js'
 import {judgeSummary, type JudgeSummary} from '../scoring/index.js'
 import {parseStoredRequest, promptOfRequest, toolCallCount} from '../scoring/index.js'
@@ -116,13 +116,13 @@ function attemptsOf(j: ScoredResult): Pick<ArmData, 'attempts' | 'timeouts' | 'l
   const atLeast = (ms: number | null, timedOut: boolean) => (timedOut && j.timeout_ms !== null ? Math.max(ms ?? 0, j.timeout_ms) : ms)
   if (!calls || calls.length === 0) {
     // Recorded answers and results stored before every call was kept: the final call is all there is.
-    return {attempts: j.attempts, timeouts: censored ? 1 : 0, latency_ms: atLeast(j.latency_ms, censored), latency_censored: censored}
+    return {attempts: j.attempts, timeouts: censored ? 1 : 0, latency_ms: atLeast(physical('latency_ms', j.latency_ms), censored), latency_censored: censored}
   }
   let total = 0
   let timeouts = 0
   for (const c of calls) {
     if (c.status === 'timeout') timeouts++
-    total += atLeast(c.latency_ms, c.status === 'timeout')!
+    total += atLeast(physical('latency_ms', c.latency_ms), c.status === 'timeout') ?? 0
   }
   return {attempts: calls.length, timeouts, latency_ms: total, latency_censored: censored}
 }
@@ -133,10 +133,12 @@ function toArm(j: ScoredResult, offersTools: boolean): ArmData {
     status: j.status,
     http_status: j.http_status,
     error_message: j.error_message,
-    ttft_ms: j.ttft_ms,
-    input_tokens: j.input_tokens,
-    output_tokens: j.output_tokens,
-    cost_usd: j.cost_usd,
+    // Impossible values (a database written before import checked bounds, a corrupt row) are no measurement:
+    // they never reach a statistic (records/bounds.ts); latency is bounded in attemptsOf.
+    ttft_ms: physical('ttft_ms', j.ttft_ms),
+    input_tokens: physical('tokens', j.input_tokens),
+    output_tokens: physical('tokens', j.output_tokens),
+    cost_usd: physical('cost_usd', j.cost_usd),
     finish_reason: j.finish_reason,
     text: j.response_text,
     model: j.model,

@@ -43,6 +43,10 @@ export function runWarnings(engine: MetricEngine): string[] {
       `clustering: ${data.requests.length} requests in ${clusters.size} conversations/traces (multi-turn); bootstrap intervals resample whole conversations, rate intervals assume independent requests`,
     )
   }
+  const batched = (data.run.batch_arms ?? []).filter((a) => a !== 'primary_aa')
+  if (batched.length) {
+    out.push(`latency: the ${batched.join(' and ')} arm${batched.length > 1 ? 's were' : ' was'} answered through a Batch API; batched calls have no latency or time to first token (they wait in the provider's queue), so latency rows compare nothing and latency gates are refused`)
+  }
   const noCost = data.requests.filter((r) => r.candidate?.status === 'ok' && r.candidate.cost_usd === null).length
   if (noCost) out.push(`cost: ${noCost} candidate answers have no price (unknown model; add it under pricing: in the config)`)
   out.push(...callWarnings(data))

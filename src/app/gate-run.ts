@@ -38,7 +38,33 @@ export function gateRulesFrom(flagRules: readonly string[] | undefined, config: 
       return {rule, source: {file: config.file, line: src?.line ?? null, key: src?.path ?? `gates[${i}]`}}
     })
   }
-  return DEFAULT_GATES.map((rule) => ({rule, source: null}))
+  return [...DEFAULT_INPUTS]
+}
+
+/** The default rules, as objects: a default rule is told from the same rule typed by the user by identity. */
+const DEFAULT_INPUTS: readonly GateInput[] = DEFAULT_GATES.map((rule) => ({rule, source: null}))
+
+/**
+ * The rules that apply to a run: a run with a batched arm has no latency to gate, so the default latency rule is
+ * left out (saying so); a latency rule the user asked for is refused by the gate evaluation.
+ */
+export function rulesForRun(rules: readonly (string | GateInput)[], run: {batch_arms?: readonly string[]}): {rules: (string | GateInput)[]; dropped: string[]} {
+  if (!run.batch_arms?.some((a) => a !== 'primary_aa')) return {rules: [...rules], dropped: []}
+  const dropped: string[] = []
+  const kept = rules.filter((r) => {
+    const isDefault = typeof r !== 'string' && DEFAULT_INPUTS.includes(r)
+    if (isDefault && parseGates([r])[0]!.spec.quantile) {
+      dropped.push(r.rule)
+      return false
+    }
+    return true
+  })
+  return {rules: kept, dropped}
+}
+
+/** The warning that says which default rules a batched run left out. */
+export function droppedWarning(dropped: readonly string[]): string[] {
+  return dropped.length ? [`default gate${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `"${d}"`).join(', ')} left out: a batched arm has no latency`] : []
 }
 
 /**
@@ -47,12 +73,14 @@ export function gateRulesFrom(flagRules: readonly string[] | undefined, config: 
  */
 export async function runGates(db: DB, runId: string, rules: readonly (string | GateInput)[], options: RunGatesOptions = {}): Promise<RunGatesResult> {
   const {judge, ...opts} = options
-  const list = rules.length ? rules : DEFAULT_GATES
-  parseGates(list)
+  parseGates(rules.length ? rules : DEFAULT_INPUTS)
   const run = getRun(db, runId)
   if (!run) throw new KtError(`no run "${runId}" (see kt runs list)`, 2)
   // Scores the run unless it already is (under this policy, with this judge's records).
   const outcome = await scoreRun(db, run.id, {policy: opts.policy, judge})
-  const model = buildReport(loadRunData(db, run.id), {...opts, gates: list})
+  const data = loadRunData(db, run.id)
+  const {rules: list, dropped} = rulesForRun(rules.length ? rules : DEFAULT_INPUTS, data.run)
+  const model = buildReport(data, {...opts, gates: list})
+  model.warnings.push(...droppedWarning(dropped))
   return {model, exitCode: model.exit_code, scored: outcome.skipped ? null : outcome.scored, judge: outcome.judge}
 }

@@ -1,7 +1,10 @@
 // `kt replay` end to end: plan a new run (or resume a stored one with its plan rebuilt), check the targets before
-// anything is stored, execute under Ctrl-C/SIGTERM, then judge and gate the completed run, and say how it ended.
-import {qualityPolicyFrom, type KtConfig} from '../config/index.js'
+// anything is stored, submit the batched arms' batches, make the live arms' calls under Ctrl-C/SIGTERM, wait for the
+// batches (unless --detach), then judge and gate the completed run, and say how it ended.
+import type {KtConfig} from '../config/index.js'
+import {refuseBatchLatency, parseGates} from '../gate/index.js'
 import {
+  batchArms,
   buildPlan,
   checkTargets,
   createReplayRun,
@@ -9,19 +12,22 @@ import {
   executeRun,
   liveArms,
   resumePlan,
-  summarizeRun,
+  submitBatches,
+  viaOf,
+  waitForBatches,
   type ArmEstimate,
-  type ArmSummary,
   type PlannedRun,
   type ReplaySettings,
   type ResumeOverrides,
 } from '../replay/index.js'
-import {findRuns, releaseRunLease, renewRunLease, setRunOptions, setRunStatus, takeRunLease, withRollback, type DB, type RunStatus} from '../store/index.js'
-import {formatJudgeSummary, type JudgeOptions} from '../scoring/index.js'
+import {findRuns, setRunOptions, setRunStatus, withRollback, type DB} from '../store/index.js'
+import type {JudgeOptions} from '../scoring/index.js'
 import {KtError} from '../util/index.js'
-import {runGates, type RunGatesResult} from './gate-run.js'
+import {leaseRun} from './run-lease.js'
+import {finishRun, openBatches, settleStatus, type BatchSummary, type RunIO, type RunOutcome} from './run-finish.js'
 import {pickRun} from './runs.js'
-import {scoreRun, type ScoreRunOutcome} from './score-run.js'
+
+export {errorAlarms, type ErrorAlarm} from './run-finish.js'
 
 export interface ReplayStart {
   candidate: string
@@ -40,59 +46,19 @@ export interface ReplayInput {
   gates?: readonly string[]
   allowInconclusive?: boolean
   judge?: JudgeOptions | null
+  /** With batched arms: return once the batches are submitted; `kt runs wait` collects them. */
+  detach?: boolean
 }
 
-export interface ReplayIO {
-  note(line: string): void
-  /** Progress of the calls; `stop` ends the display. */
-  progress(): {update(done: number, total: number, errors: number): void; stop(): void}
-  /** How to name the database in the resume command printed for the user (e.g. ` --db x.db`). */
-  dbHint: string
-  /** Where SIGINT and SIGTERM come from (the process; tests pass an emitter). */
-  signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>
-  /** Ends the process at once on a second signal (default process.exit). */
-  exit?: (code: number) => void
-}
+export type ReplayIO = RunIO
 
-/** An arm whose calls mostly failed: the run completed, but says so and exits non-zero. */
-export interface ErrorAlarm {
-  arm: string
-  errors: number
-  requests: number
-  error_rate: number
-  first_error: string | null
-}
-
-export type ReplayOutcome =
-  | {kind: 'dry-run'; arms: ArmEstimate[]}
-  | {
-      kind: 'run'
-      run_id: string
-      status: RunStatus
-      paced_to: number | null
-      arms: ArmSummary[]
-      alarms: ErrorAlarm[]
-      gate: RunGatesResult | null
-      judge: ScoreRunOutcome['judge']
-      exit_code: number
-    }
-
-/**
- * Arms that called live and mostly failed: every call, or at least half and 25 points more than the primary
- * (whose own errors, recorded or live, are the baseline).
- */
-export function errorAlarms(arms: ArmSummary[], live: readonly string[]): ErrorAlarm[] {
-  const primary = arms.find((a) => a.arm === 'primary')?.error_rate ?? 0
-  return arms
-    .filter((a) => live.includes(a.arm) && a.requests > 0)
-    .filter((a) => a.error_rate === 1 || (a.arm !== 'primary' && a.error_rate >= 0.5 && a.error_rate >= primary + 0.25))
-    .map((a) => ({arm: a.arm, errors: a.errors, requests: a.requests, error_rate: a.error_rate, first_error: a.first_error}))
-}
+export type ReplayOutcome = {kind: 'dry-run'; arms: ArmEstimate[]} | RunOutcome
 
 async function plannedRun(db: DB, dbPath: string, input: ReplayInput, io: ReplayIO): Promise<PlannedRun | ArmEstimate[]> {
   if (input.resume) {
     const run = pickRun(db, input.resume.ref, io.note, dbPath)
     const plan = resumePlan(run, input.config, input.resume.overrides)
+    checkBatchOptions(plan, input)
     await checkTargets(plan)
     setRunOptions(db, run.id, JSON.stringify(plan.settings))
     if (run.status === 'completed') io.note(`run ${run.id} is already complete; nothing to send`)
@@ -100,6 +66,7 @@ async function plannedRun(db: DB, dbPath: string, input: ReplayInput, io: Replay
   }
   const start = input.start!
   const plan = buildPlan({primary: start.primary, candidate: start.candidate}, start.settings, input.config)
+  checkBatchOptions(plan, input)
   // A dry run plans the run inside a transaction that is rolled back: nothing is left behind.
   if (input.dryRun) return withRollback(db, () => estimateRun(db, createReplayRun(db, plan).runId, plan))
   if (start.name !== undefined) {
@@ -111,31 +78,14 @@ async function plannedRun(db: DB, dbPath: string, input: ReplayInput, io: Replay
   return createReplayRun(db, plan, {name: start.name, config: input.config.file ? {file: input.config.file} : undefined})
 }
 
-/** A run is replayed by one process at a time: the lease is renewed while it runs and taken over only when stale. */
-const LEASE_MS = 30_000
-
-function leaseRun(db: DB, runId: string, onLost: () => void): () => void {
-  const held = takeRunLease(db, runId, LEASE_MS)
-  if (held) {
-    const [host, pid] = held.owner.split(':')
-    throw new KtError(`run ${runId} is being replayed by another process (process ${pid} on ${host}, lease until ${held.until}); wait for it to finish or stop it, then resume`)
+/** What a batched run cannot do, refused before anything is stored or sent. */
+function checkBatchOptions(plan: PlannedRun['plan'], input: ReplayInput): void {
+  const batched = batchArms(plan)
+  if (input.detach && batched.length === 0) throw new KtError('--detach returns while batches run: it needs a batched arm (--via batch or --via-primary batch)', 2)
+  if (input.detach && (input.gates?.length || input.judge)) {
+    throw new KtError('--detach returns before there are answers to gate or judge: run kt gate RUN (or kt report RUN --judge …) after kt runs wait RUN', 2)
   }
-  const timer = setInterval(() => {
-    try {
-      if (!renewRunLease(db, runId, LEASE_MS)) onLost()
-    } catch {
-      // A busy database: the lease is renewed on the next tick, well before it expires.
-    }
-  }, LEASE_MS / 3)
-  timer.unref()
-  return () => {
-    clearInterval(timer)
-    try {
-      releaseRunLease(db, runId)
-    } catch {
-      // It expires on its own.
-    }
-  }
+  if (input.gates?.length) refuseBatchLatency(parseGates(input.gates), batched)
 }
 
 export async function replay(db: DB, dbPath: string, input: ReplayInput, io: ReplayIO): Promise<ReplayOutcome> {
@@ -154,62 +104,94 @@ export async function replay(db: DB, dbPath: string, input: ReplayInput, io: Rep
   }
 }
 
+function bytesText(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} bytes`
+}
+
 async function replayLeased(db: DB, planned: PlannedRun, input: ReplayInput, io: ReplayIO, stop: AbortController): Promise<ReplayOutcome> {
   const {runId, plan} = planned
   const resumeHint = `kt replay --resume ${runId}${io.dbHint}`
-  io.note(`run ${runId}: ${planned.total} requests, primary ${plan.primary === 'recorded' ? 'recorded' : plan.primary.id}, candidate ${plan.candidate.id}`)
-  // First Ctrl-C (or SIGTERM): stop sending and let calls in flight finish. Second: mark the run interrupted and quit.
+  const waitHint = `kt runs wait ${runId}${io.dbHint}`
+  const batched = batchArms(plan).length > 0
+  const live = liveArms(plan).some((a) => viaOf(plan, a) === 'live')
+  const via = (arm: 'primary' | 'candidate') => (batched && viaOf(plan, arm) === 'batch' ? ' (via batch)' : '')
+  io.note(`run ${runId}: ${planned.total} requests, primary ${plan.primary === 'recorded' ? 'recorded' : plan.primary.id + via('primary')}, candidate ${plan.candidate.id + via('candidate')}`)
+  // First Ctrl-C (or SIGTERM): stop sending (calls in flight finish) or stop waiting (batches keep running).
+  // Second: mark the run and quit.
   const signals = io.signals ?? process
+  let waiting = false
   let interrupts = 0
   const onSignal = () => {
     if (++interrupts === 1) {
-      io.note('\nstopping: letting calls in flight finish (Ctrl-C again to quit at once)')
+      io.note(waiting ? '\nstopping the wait: the batches keep running at the provider' : '\nstopping: letting calls in flight finish (Ctrl-C again to quit at once)')
       stop.abort()
       return
     }
-    setRunStatus(db, runId, 'interrupted')
-    io.note(`resume with: ${resumeHint}`)
+    const out = openBatches(db, runId) > 0
+    setRunStatus(db, runId, out ? 'waiting' : 'interrupted')
+    io.note(`${out ? 'collect the batches' : 'resume'} with: ${out ? waitHint : resumeHint}`)
     ;(io.exit ?? process.exit)(130)
   }
   signals.on('SIGINT', onSignal)
   signals.on('SIGTERM', onSignal)
-  const progress = io.progress()
-  let outcome
+  let spent = 0
+  let pacedTo: number | null = null
+  let overBudget = false
+  const batches: BatchSummary | null = batched ? {submitted: 0, requests: 0, bytes: 0, running: 0, unfinished: 0} : null
   try {
-    outcome = await executeRun(db, planned, {stop: stop.signal, onProgress: (p) => progress.update(p.done, p.total, p.errors)})
+    let reserved = 0
+    if (batches) {
+      // A resumed run first picks up what its batches answered, so that only what has no answer is sent again.
+      if (input.resume) {
+        const picked = await waitForBatches(db, planned, {once: true, stop: stop.signal, onNote: io.note})
+        spent += picked.cost
+        batches.unfinished += picked.unfinished
+      }
+      const sub = await submitBatches(db, planned, {
+        stop: stop.signal,
+        budget: plan.settings.maxCost,
+        onBatch: (b) => io.note(`submitted batch ${b.batchId}: ${b.requests} ${b.arm} requests (${bytesText(b.bytes)})`),
+      })
+      Object.assign(batches, {submitted: sub.batches, requests: sub.requests, bytes: sub.bytes})
+      reserved = sub.reserved
+      overBudget = sub.overBudget > 0
+      if (sub.refused) io.note(`${sub.refused} requests cannot go in a batch: stored as errors that say why`)
+      if (openBatches(db, runId) > 0) setRunStatus(db, runId, 'waiting')
+    }
+    if (live && !stop.signal.aborted) {
+      // The batches' estimated cost is reserved out of --max-cost before the live calls spend the rest.
+      const budget = plan.settings.maxCost === null ? null : Math.max(0, plan.settings.maxCost - reserved)
+      const progress = io.progress()
+      try {
+        const outcome = await executeRun(db, {...planned, plan: {...plan, settings: {...plan.settings, maxCost: budget}}}, {stop: stop.signal, onProgress: (p) => progress.update(p.done, p.total, p.errors)})
+        spent += outcome.cost
+        pacedTo = outcome.pacedTo
+        if (outcome.status === 'stopped_max_cost') overBudget = true
+      } finally {
+        progress.stop()
+      }
+    }
+    if (batches && !input.detach && !stop.signal.aborted && openBatches(db, runId) > 0) {
+      waiting = true
+      const view = io.batchProgress?.()
+      try {
+        const waited = await waitForBatches(db, planned, {stop: stop.signal, onNote: io.note, onProgress: (p) => view?.update(p)})
+        spent += waited.cost
+        batches.unfinished += waited.unfinished
+      } finally {
+        view?.stop()
+      }
+    }
   } catch (error) {
-    io.note(`run ${runId} interrupted; once this is fixed, resume with: ${resumeHint}`)
+    const out = openBatches(db, runId) > 0
+    setRunStatus(db, runId, out ? 'waiting' : 'interrupted')
+    io.note(`run ${runId} interrupted; once this is fixed, ${out ? `collect its batches with: ${waitHint}` : `resume with: ${resumeHint}`}`)
     throw error
   } finally {
-    progress.stop()
     signals.off('SIGINT', onSignal)
     signals.off('SIGTERM', onSignal)
   }
-  const arms = summarizeRun(db, runId)
-  const policy = qualityPolicyFrom(input.config) ?? undefined
-  // --max-cost covers the judge too: it may spend what the replay left.
-  const maxCost = plan.settings.maxCost
-  const judge = input.judge && maxCost !== null ? {...input.judge, maxCost: Math.max(0, maxCost - outcome.cost)} : input.judge ?? undefined
-  const completed = outcome.status === 'completed'
-  const gate = input.gates?.length && completed ? await runGates(db, runId, input.gates, {policy, allowInconclusive: input.allowInconclusive, judge}) : null
-  const judged = gate ? gate.judge : judge && completed ? (await scoreRun(db, runId, {policy, judge})).judge : null
-  if (judged) for (const line of formatJudgeSummary(judged)) io.note(line)
-  for (const w of gate?.model.warnings ?? []) io.note(`warning: ${w}`)
-  if (outcome.pacedTo !== null) {
-    io.note(`kt's own call threads were saturated: calls in flight were held as low as ${outcome.pacedTo} (of --concurrency ${plan.settings.concurrency}) so that waiting on kt is not recorded as upstream latency`)
-  }
-  const alarms = completed ? errorAlarms(arms, liveArms(plan)) : []
-  for (const a of alarms) {
-    io.note(`run ${runId}: ${a.arm}: ${a.errors} of ${a.requests} calls failed (${(a.error_rate * 100).toFixed(1)}%)${a.first_error ? `; first error: ${a.first_error}` : ''}`)
-  }
-  let exit = gate ? gate.exitCode : 0
-  if (alarms.length) exit = Math.max(exit, 1)
-  if (outcome.status === 'interrupted') {
-    io.note(`run ${runId} interrupted; resume with: ${resumeHint}`)
-    exit = 130
-  } else if (outcome.status === 'stopped_max_cost') {
-    io.note(`run ${runId} stopped at the --max-cost limit; resume with a higher limit: ${resumeHint} --max-cost USD`)
-    exit = 1
-  }
-  return {kind: 'run', run_id: runId, status: outcome.status, paced_to: outcome.pacedTo, arms, alarms, gate, judge: judged, exit_code: exit}
+  if (batches) batches.running = openBatches(db, runId)
+  const status = settleStatus(db, planned, overBudget)
+  return finishRun(db, planned, status, {...input, spent, pacedTo, stopped: stop.signal.aborted, detached: input.detach === true, batches}, io)
 }

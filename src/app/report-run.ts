@@ -6,6 +6,7 @@ import {buildReport, compareRuns, normalizeLevel, renderCompareJson, renderCompa
 import {formatJudgeSummary, type JudgeOptions, type QualityPolicy} from '../scoring/index.js'
 import type {DB} from '../store/index.js'
 import {KtError} from '../util/index.js'
+import {droppedWarning, rulesForRun} from './gate-run.js'
 import {pickRun} from './runs.js'
 import {scoreRun} from './score-run.js'
 
@@ -54,6 +55,8 @@ export async function reportRun(db: DB, dbPath: string, input: ReportInput, note
     const text = input.format === 'json' ? renderCompareJson(cmp) : input.format === 'markdown' ? renderCompareMarkdown(cmp) : renderCompareTable(cmp, {color: input.color})
     return {text, warnings: []}
   }
-  const model = buildReport(dataA, {gates: input.rules, seed: input.seed, level, policy: input.policy, worst: input.worst})
+  const {rules, dropped} = rulesForRun(input.rules, dataA.run)
+  const model = buildReport(dataA, {gates: rules, seed: input.seed, level, policy: input.policy, worst: input.worst})
+  model.warnings.push(...droppedWarning(dropped))
   return {text: renderReport(input.format, model, dataA, {color: input.color}), warnings: model.warnings}
 }

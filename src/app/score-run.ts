@@ -4,7 +4,7 @@
 // heuristic columns are unchanged). Scores stay with their run: listings show them as quality-scorer
 // verdicts only when asked (`kt events export --filter quality_scorer`).
 import type {Arm} from '../records/index.js'
-import {stableStringify} from '../records/index.js'
+import {scrubJsonText, stableStringify} from '../records/index.js'
 import {
   applyPolicy,
   buildIdf,
@@ -121,7 +121,7 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
         flags_json: JSON.stringify(s.flags),
         details_json: JSON.stringify({relevance: d.relevance.details, coherence: d.coherence.details, completeness: d.completeness.details}),
         on_fail_json: JSON.stringify(verdict.on_fail),
-        judge_json: j === undefined ? null : typeof j === 'string' ? j : JSON.stringify(j),
+        judge_json: j === undefined ? null : scrubJsonText(typeof j === 'string' ? j : JSON.stringify(j)),
         scorer: HEURISTIC_SCORER,
       })
     }

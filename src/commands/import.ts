@@ -17,7 +17,7 @@ ${formats.filter((f) => f.shapes.length > 0).map((f) => `  ${f.name.padEnd(20)} 
 
 Importing the same calls again adds nothing: records are deduplicated by content.
 Credentials in captured headers (authorization, x-api-key, api-key, cookies) are dropped before anything is stored.
-Each file is stored in one transaction: a file that fails stores nothing.
+Each file is stored in one transaction: a file that fails stores nothing, and the files after it are still imported.
 
 Exit status: 0 when every file imported cleanly, 1 when any record was rejected or a file failed, 2 on usage errors.`
 
@@ -30,7 +30,7 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
 
   static override strict = false
   static override args = {
-    file: Args.string({description: 'log file(s) to import (.json, .jsonl, .csv, .har, SSE; optionally .gz)', required: true}),
+    file: Args.string({description: 'log file(s) to import (.json, .jsonl, .csv, .har, SSE; optionally .gz; UTF-8 or UTF-16 with a BOM); - reads stdin, and pipes such as <(zcat f.gz) work', required: true}),
   }
 
   static override flags = {
@@ -91,7 +91,7 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
     for (const s of summary.files) {
       if (s.error) this.note(`✗ ${s.error}`)
       for (const r of s.reasons) {
-        const what = r.kind === 'skip' ? 'skipped' : 'rejected'
+        const what = r.kind === 'skip' ? 'skipped' : r.kind === 'reject' ? 'rejected' : 'flagged'
         this.note(`  ${what} ${r.count}: ${r.reason} (${r.locations.join(', ')}${r.count > r.locations.length ? ', …' : ''})`)
       }
       const stored = s.imported + s.not_replayable

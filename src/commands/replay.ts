@@ -3,17 +3,16 @@ import {replay, type ReplayOutcome} from '../app/replay-run.js'
 import {KtCommand, dbFlag} from '../cli/base.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
 import {judgeFlags} from '../cli/judge-flags.js'
-import {fmtCost, fmtNum, renderTable} from '../cli/output.js'
-import {Progress} from '../cli/progress.js'
+import {fmtCost, renderTable} from '../cli/output.js'
+import {batchProgress, liveProgress, renderRunOutcome, runOutcomeJson} from '../cli/run-output.js'
 import {loadConfigFromFlag, type KtConfig} from '../config/index.js'
 import {parseGates} from '../gate/index.js'
-import {gateJson, gateLines, verdictLine} from '../report/index.js'
 import type {ReplaySettings, ResumeOverrides} from '../replay/index.js'
 import {judgeFromFlags} from '../scoring/index.js'
 import {KtError, parseTimeFlag} from '../util/index.js'
 
 /** Flags that may be given with --resume: the limits, and what acts on the finished run. */
-const RESUMABLE = new Set(['resume', 'db', 'policy-config', 'json', 'max-cost', 'concurrency', 'rps', 'tpm', 'timeout', 'gate', 'allow-inconclusive', 'judge', 'judge-pairwise'])
+const RESUMABLE = new Set(['resume', 'db', 'policy-config', 'json', 'max-cost', 'concurrency', 'rps', 'tpm', 'timeout', 'gate', 'allow-inconclusive', 'judge', 'judge-pairwise', 'detach'])
 
 export default class Replay extends KtCommand {
   static override enableJsonFlag = true
@@ -37,6 +36,13 @@ With --resume, only the limits may change: --max-cost, --concurrency, --rps, --t
 --judge, which act on the finished run). The targets are rebuilt from the config and the environment, so keys and
 secret headers are never stored.
 
+With --via batch the candidate's requests go through the provider's Batch API (OpenAI Files + Batches, Anthropic
+Message Batches) at half price and outside the live rate limits: the same bodies, split under the provider's limits,
+uploaded, and stored with the run the moment each batch exists. kt then polls them (progress on stderr) and stores
+every answer as a live replay does; Ctrl-C stops waiting and leaves them running. --detach returns at once; collect
+with kt runs wait RUN, cancel with kt runs cancel RUN. --via-primary batch does the same for a live primary.
+Batched answers have no latency (they wait in the provider's queue): reports say so and latency gates are refused.
+
 A run in which a live arm's calls mostly failed (all of them, or half and 25 points more than the primary's) is
 reported as such and exits 1, even though every result was saved.
 
@@ -48,6 +54,7 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
     {description: 'A real candidate on a sample of one dataset', command: '<%= config.bin %> replay --candidate openai:gpt-4o-mini --dataset prod-nov --sample 200 --seed 7'},
     {description: 'Live primary and candidate from the config, with a noise floor on 30% of requests', command: '<%= config.bin %> replay --primary openai-main --candidate anthropic-shadow --aa 0.3 --config policy-config.yaml'},
     {description: 'Map models per request, cap cost, and check what it would cost first', command: '<%= config.bin %> replay --candidate anthropic:claude-3-5-haiku-20241022 --model-map gpt-4o=claude-sonnet-4-20250514 --max-cost 5 --dry-run'},
+    {description: 'The candidate through the OpenAI Batch API (half price); return at once and collect later', command: '<%= config.bin %> replay --candidate openai:gpt-4o-mini --via batch --detach'},
     {description: 'Resume the last interrupted run', command: '<%= config.bin %> replay --resume last'},
   ]
 
@@ -78,6 +85,10 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
     retries: Flags.integer({description: 'retries for 429/5xx/529, resets and timeouts (exponential backoff with jitter, honours Retry-After)', default: 3, min: 0, helpGroup: 'LIMITS'}),
     'max-cost': Flags.string({description: 'stop when the estimated spend reaches this many USD (with --judge, judge calls count too)', helpGroup: 'LIMITS'}),
     aa: Flags.string({description: 'replay the primary a second time on this share of requests (0..1) to measure the noise floor'}),
+    via: Flags.string({description: "how the candidate's calls are sent: live, or batch (the provider's Batch API, at its discount)", options: ['live', 'batch'], default: 'live', helpGroup: 'BATCH'}),
+    'via-primary': Flags.string({description: "how a live primary's calls (and its --aa repeat) are sent: live or batch", options: ['live', 'batch'], default: 'live', helpGroup: 'BATCH'}),
+    'completion-window': Flags.string({description: 'the batches\' completion window (the providers accept 24h)', options: ['24h'], default: '24h', helpGroup: 'BATCH'}),
+    detach: Flags.boolean({description: 'with batched arms: return once the batches are submitted (collect them with kt runs wait RUN)', helpGroup: 'BATCH'}),
     name: Flags.string({char: 'n', description: 'a name for the run (usable instead of its id)'}),
     resume: Flags.string({description: 'resume a run by id, name or "last"; sends only what has no result yet'}),
     'dry-run': Flags.boolean({description: 'print how many requests and the estimated cost per arm; send nothing'}),
@@ -113,29 +124,19 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
           gates: flags.gate,
           allowInconclusive: flags['allow-inconclusive'],
           judge,
+          detach: flags.detach,
         },
         {
           note: (line) => this.note(line),
-          progress: () => {
-            let errors = 0
-            const bar = new Progress('replay', {unit: 'calls', extra: () => `errors ${errors}`})
-            return {
-              update: (done, total, e) => {
-                errors = e
-                bar.setTotal(total)
-                bar.update(done)
-              },
-              stop: () => bar.stop(),
-            }
-          },
+          progress: liveProgress,
+          batchProgress,
           dbHint: flags.db ? ` --db ${flags.db}` : '',
         },
       )
       if (outcome.kind === 'run') process.exitCode = outcome.exit_code
       if (!this.jsonEnabled()) this.render(outcome, flags['allow-inconclusive'])
       if (outcome.kind === 'dry-run') return {dry_run: true, arms: outcome.arms}
-      const {gate, ...rest} = outcome
-      return {...rest, ...(gate ? {gate: gateJson(gate.model, 0.95)} : {})}
+      return runOutcomeJson(outcome)
     } finally {
       db.close()
     }
@@ -187,22 +188,21 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
       aa: this.number(flags, 'aa', 0, 1) ?? 0,
       seed: flags.seed as number,
       pricing: config.pricing,
+      ...(flags.via === 'batch' || flags['via-primary'] === 'batch'
+        ? {via: {primary: flags['via-primary'] as 'live' | 'batch', candidate: flags.via as 'live' | 'batch'}, completionWindow: flags['completion-window'] as '24h'}
+        : {}),
     }
   }
 
   private render(outcome: ReplayOutcome, allowInconclusive: boolean): void {
     if (outcome.kind === 'dry-run') {
-      const rows = outcome.arms.map((e) => [e.arm, e.requests, e.input_tokens, e.output_tokens, e.cost_usd === null ? 'unknown model price' : fmtCost(e.cost_usd)])
-      this.out(renderTable(['arm', 'requests', 'est. input tokens', 'est. output tokens', 'est. cost'], rows))
-      this.note('dry run: nothing was sent (the recorded primary costs nothing)')
+      const batched = outcome.arms.some((e) => e.via === 'batch')
+      const price = (v: number | null) => (v === null ? 'unknown model price' : fmtCost(v))
+      const rows = outcome.arms.map((e) => [e.arm, ...(batched ? [e.via] : []), e.requests, e.input_tokens, e.output_tokens, price(e.cost_usd), ...(batched ? [price(e.live_cost_usd)] : [])])
+      this.out(renderTable(['arm', ...(batched ? ['via'] : []), 'requests', 'est. input tokens', 'est. output tokens', 'est. cost', ...(batched ? ['live price'] : [])], rows))
+      this.note(`dry run: nothing was sent (the recorded primary costs nothing${batched ? '; batched arms are priced at the Batch API discount' : ''})`)
       return
     }
-    const rows = outcome.arms.map((a) => [
-      a.arm, a.requests, a.errors, `${(a.error_rate * 100).toFixed(1)}%`, fmtNum(a.latency_p50_ms), fmtNum(a.latency_p95_ms),
-      a.input_tokens, a.output_tokens, fmtCost(a.cost_usd),
-    ])
-    this.out(renderTable(['arm', 'requests', 'errors', 'error rate', 'p50 ms', 'p95 ms', 'tokens in', 'tokens out', 'cost'], rows))
-    this.out(`run id: ${outcome.run_id}`)
-    if (outcome.gate) this.out([...gateLines(outcome.gate.model.gates), verdictLine(outcome.gate.model, allowInconclusive)].join('\n'))
+    renderRunOutcome(outcome, allowInconclusive, (t) => this.out(t))
   }
 }

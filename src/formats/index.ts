@@ -1,12 +1,14 @@
 // Log formats → canonical records: sniffing, one reader per format, kt's own events export format.
 // Knows nothing of the store. May import wire/, records/ and util/.
-import {statSync} from 'node:fs'
-import {KtError} from '../util/index.js'
+import {importNotes} from '../records/index.js'
+import {KtError, oneLine} from '../util/index.js'
 import {formats} from './registry.js'
+import {inputLabel} from './input.js'
 import {JsonLineError, openItems} from './reader.js'
 import type {Format, FormatParser, Item, Outcome, Shape} from './types.js'
 
 export type {Format, Outcome} from './types.js'
+export {inputLabel} from './input.js'
 export {formats} from './registry.js'
 
 /** How many leading records must agree on a format before a JSONL file is accepted. */
@@ -48,10 +50,29 @@ export class ImportSession {
     return p
   }
 
-  /** Records held back for joins, emitted once all files are read. */
-  *finish(): Generator<Outcome> {
-    for (const p of this.parsers.values()) if (p.finish) yield* p.finish()
+  /** Records held back for joins, emitted once all files are read, each with the file it came from (a record refused
+   *  while settling keeps only its line, so the file is named here). */
+  *finish(): Generator<{file: string; outcome: Outcome}> {
+    for (const p of this.parsers.values()) {
+      if (!p.finish) continue
+      for (const o of p.finish()) {
+        const file = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
+        yield {file, outcome: settled(o)}
+      }
+    }
   }
+}
+
+/**
+ * A record outcome as the importer counts it: refused when building it found an impossible value that rejects it
+ * (records/sanitize.ts), with its flags when values were nulled.
+ */
+function settled(o: Outcome): Outcome {
+  if (o.kind !== 'record') return o
+  const n = importNotes(o.record)
+  if (!n) return o
+  if (n.reject !== null) return {kind: 'reject', reason: n.reject, locator: o.record.source.locator ?? ''}
+  return n.flags.length ? {...o, flags: n.flags} : o
 }
 
 export interface ReadOptions {
@@ -69,8 +90,10 @@ export interface OpenedFile {
  * Opens a file, decides its format from the first records (which must agree, or the file is rejected
  * as mixed), and returns the outcomes lazily. File-level problems throw KtError before or while iterating.
  */
-export async function readFile(path: string, session: ImportSession, opts: ReadOptions = {}): Promise<OpenedFile> {
-  const {shape, items} = await openItems(path)
+export async function readFile(file: string, session: ImportSession, opts: ReadOptions = {}): Promise<OpenedFile> {
+  const {shape, items, mtime} = await openItems(file)
+  // `-` (stdin) is named `stdin` in messages and records.
+  const path = inputLabel(file)
   const head: Item[] = []
   for (;;) {
     if (head.length >= (shape === 'jsonl' ? AGREE : 1)) break
@@ -97,7 +120,7 @@ export async function readFile(path: string, session: ImportSession, opts: ReadO
     const first = found.find((f) => f.format !== null)
     if (!first || !first.format) {
       const bad = head[0]!
-      if (bad.value instanceof JsonLineError) throw new KtError(`${path}:${bad.line}: invalid JSON (${bad.value.message})`)
+      if (bad.value instanceof JsonLineError) throw new KtError(`${path}:${bad.line}: invalid JSON (${oneLine(bad.value.message)})`)
       throw new KtError(`${path}: unrecognised log format (${describeShape(shape)}); use --format NAME, one of: ${formatNames().join(', ')}`)
     }
     const sameFamily = (f: Format | null) => f === first.format || (f?.family !== undefined && f.family === first.format?.family)
@@ -109,18 +132,20 @@ export async function readFile(path: string, session: ImportSession, opts: ReadO
     format = first.format
   }
   const parser = session.parserFor(format)
-  const ctx = {file: path, fileMtime: statSync(path).mtime.toISOString()}
+  const ctx = {file: path, fileMtime: mtime}
   async function* outcomes(): AsyncGenerator<Outcome> {
     const run = function* (item: Item): Generator<Outcome> {
       if (item.value instanceof JsonLineError) {
-        yield {kind: 'reject', reason: `invalid JSON (${item.value.message})`, locator: item.locator}
+        yield {kind: 'reject', reason: `invalid JSON (${oneLine(item.value.message)})`, locator: item.locator}
         return
       }
       try {
-        yield* parser.parse(item, ctx)
+        for (const o of parser.parse(item, ctx)) yield settled(o)
       } catch (error) {
         if (error instanceof KtError) throw error
-        yield {kind: 'reject', reason: `cannot read record: ${(error as Error).message}`, locator: item.locator}
+        // JSON nested thousands deep parses, but walking it overflows the stack: that record is refused, not the file.
+        const deep = error instanceof RangeError && /call stack/i.test(error.message)
+        yield {kind: 'reject', reason: deep ? 'cannot read record: nested too deeply' : `cannot read record: ${oneLine((error as Error).message)}`, locator: item.locator}
       }
     }
     for (const item of head) yield* run(item)

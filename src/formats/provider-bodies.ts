@@ -1,7 +1,7 @@
 // Bare provider bodies as in-house loggers write them: a request body, a response body, or a pair
 // `{request, response, timestamp?, latency_ms?, ...}`, one per JSONL line or as a JSON document/array.
 // Also a raw SSE capture (one streamed response, OpenAI or Anthropic).
-import {num, toIso} from '../records/index.js'
+import {num, toIso, unreadableNumbers} from '../records/index.js'
 import {isAnthropicResponse, isAnthropicSse} from '../wire/index.js'
 import {asArray, asObject, asString, isObject, maybeJson, type Json} from '../wire/index.js'
 import {isOpenAIChatRequest, isOpenAIChatResponse, isOpenAIChatSse, looksAnthropicMessages, parseSse} from '../wire/index.js'
@@ -78,6 +78,8 @@ function pairDraft(which: Which, v: Json, item: Item, format: string): RecordDra
     // Turns of one conversation share a session id, retries and sub-calls a trace id: on the wrapper or in its metadata.
     event: {session_id: sessionIdOf(wrapper, meta), trace_id: traceIdOf(wrapper, meta)},
   })
+  const bad = unreadableNumbers(wrapper, ['latency_ms', 'duration_ms', 'ttft_ms', 'cost_usd', 'cost'])
+  if (bad) draft.unreadable = {...draft.unreadable, ...bad}
   // A logged error object says more than the status code alone (e.g. Anthropic's overloaded_error on a 529).
   if (draft.status !== 'error') {
     const logged = isObject(wrapper.error) ? (isObject(wrapper.error.error) ? wrapper.error.error : wrapper.error) : null

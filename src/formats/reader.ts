@@ -1,12 +1,8 @@
-// Streaming file reader: gunzips, strips a BOM, splits lines without ever holding more than one
-// line (bounded) in memory, and works out the file's shape (§2 of docs/log-formats.md).
-import {createReadStream, type Stats, statSync} from 'node:fs'
-import {open} from 'node:fs/promises'
-import type {Readable} from 'node:stream'
-import {createGunzip} from 'node:zlib'
+// Streaming reader: splits an input's bytes (input.ts: files, pipes, stdin; gzip, BOMs, UTF-16) into lines without
+// ever holding more than one line (bounded) in memory, and works out the input's shape (§2 of docs/log-formats.md).
 import {parse as parseCsv} from 'csv-parse'
-import {KtError} from '../util/index.js'
-import {DecompressionLimitError, maxDecompressedBytes, OutputLimit} from '../wire/index.js'
+import {KtError, oneLine} from '../util/index.js'
+import {openInput, streamProblem, type Recorder} from './input.js'
 import type {Item, Shape} from './types.js'
 
 export const MAX_LINE_BYTES = 10 * 1024 * 1024
@@ -19,71 +15,14 @@ export interface Line {
   terminated: boolean
 }
 
-export function checkFile(path: string): Stats {
-  let st: Stats
-  try {
-    st = statSync(path)
-  } catch (error) {
-    const code = (error as {code?: string}).code
-    if (code === 'ENOENT') throw new KtError(`${path}: no such file`)
-    if (code === 'EACCES') throw new KtError(`${path}: permission denied`)
-    throw new KtError(`${path}: cannot read (${code ?? String(error)})`)
-  }
-  if (st.isDirectory()) throw new KtError(`${path}: is a directory, not a log file`)
-  if (st.size === 0) throw new KtError(`${path}: file is empty`)
-  return st
-}
-
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r')
-  try {
-    const buf = Buffer.alloc(2)
-    const {bytesRead} = await fh.read(buf, 0, 2, 0)
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b
-  } finally {
-    await fh.close()
-  }
-}
-
-interface Bytes {
-  stream: Readable
-  /** The decompression cap on a gzip file (null for a plain one); lifted for shapes read a bounded piece at a time. */
-  limit: OutputLimit | null
-}
-
-/**
- * The file's bytes, decompressed when gzip. The decompressed output is capped (KT_MAX_DECOMPRESSED_BYTES): what is
- * read whole (a JSON document, an SSE capture) must fit under it; JSONL and CSV lift the cap, their lines and
- * records being capped one by one.
- */
-export async function openBytes(path: string): Promise<Bytes> {
-  const raw = createReadStream(path, {highWaterMark: 1 << 20})
-  if (!(await isGzip(path))) return {stream: raw, limit: null}
-  const gunzip = createGunzip()
-  const limit = new OutputLimit(maxDecompressedBytes(), 'gzip data')
-  raw.on('error', (e) => gunzip.destroy(e))
-  gunzip.on('error', (e) => limit.destroy(e))
-  // A cap reached stops the decompressor: nothing more is inflated.
-  limit.on('error', () => gunzip.destroy())
-  return {stream: raw.pipe(gunzip).pipe(limit), limit}
-}
-
-function wrapStreamError(path: string, error: unknown, line?: number): KtError {
-  const e = error as {code?: string; message?: string}
-  if (error instanceof DecompressionLimitError) return new KtError(`${path}${line ? `:${line}` : ''}: ${error.message}; the file is not imported`)
-  if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') return new KtError(`${path}: corrupt or truncated gzip data`)
-  if (error instanceof KtError) return error
-  return new KtError(`${path}: read failed: ${e.message ?? String(error)}`)
-}
-
 /** Splits a byte stream into lines; a line over MAX_LINE_BYTES is an error naming the line. */
-export async function* readLines(path: string, stream: Readable, maxLine = MAX_LINE_BYTES): AsyncGenerator<Line> {
+export async function* readLines(path: string, stream: AsyncIterable<Buffer>, maxLine = MAX_LINE_BYTES): AsyncGenerator<Line> {
   let pending: Buffer[] = []
   let pendingLen = 0
   let lineNo = 0
   let first = true
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of stream) {
       let buf = chunk
       if (first) {
         first = false
@@ -113,7 +52,7 @@ export async function* readLines(path: string, stream: Readable, maxLine = MAX_L
       }
     }
   } catch (error) {
-    throw wrapStreamError(path, error, lineNo + 1)
+    throw streamProblem(path, error, lineNo + 1)
   }
   if (pendingLen > 0) {
     lineNo++
@@ -153,12 +92,14 @@ export function describeJsonError(path: string, text: string, error: unknown, ba
   const truncated = atEnd || /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg)
   const where = pos ? lineCol(text, Number(pos[1])) : truncated ? lineCol(text, text.length) : null
   const loc = where ? `:${where.line + baseLine - 1}` : ''
-  const why = truncated ? 'invalid JSON, the file looks truncated' : `invalid JSON (${msg.replace(/^JSON\.parse: /, '')})`
+  const why = truncated ? 'invalid JSON, the file looks truncated' : `invalid JSON (${oneLine(msg.replace(/^JSON\.parse: /, ''))})`
   return new KtError(`${path}${loc}: ${why}`)
 }
 
 export interface Opened {
   shape: Shape
+  /** What records are told when they have no time of their own (the file's mtime, or now for a pipe). */
+  mtime: string
   /** The items, lazily; throws KtError on file-level problems (bad syntax in a whole document, over-long line…). */
   items: AsyncGenerator<Item>
 }
@@ -173,9 +114,9 @@ function parseJsonLine(text: string): unknown {
  * `data:`/`event:` → a raw SSE capture; anything else → CSV.
  */
 export async function openItems(path: string): Promise<Opened> {
-  checkFile(path)
-  const bytes = await openBytes(path)
-  const lines = readLines(path, bytes.stream)
+  const input = await openInput(path)
+  const label = input.label
+  const lines = readLines(label, input.content.chunks())
   // Skip leading blank lines, remembering them so JSON documents keep their line numbers.
   let first: Line | undefined
   const buffered: Line[] = []
@@ -188,19 +129,29 @@ export async function openItems(path: string): Promise<Opened> {
       break
     }
   }
-  if (!first) throw new KtError(`${path}: file has no content (only blank lines)`)
+  if (!first) {
+    await input.content.close()
+    throw new KtError(`${label}: file has no content (only blank lines)`)
+  }
   const head = first.text.trimStart()
-  if (looksBinary(head.slice(0, 8192))) throw new KtError(`${path}: binary data, not a text log (expected JSON, JSONL, CSV or SSE)`)
+  if (looksBinary(head.slice(0, 8192))) {
+    await input.content.close()
+    throw new KtError(`${label}: binary data, not a text log (expected JSON, JSONL, CSV or SSE)`)
+  }
+  const {mtime} = input
 
   async function* rest(): AsyncGenerator<Line> {
     yield* buffered
     yield* lines
   }
 
+  // Only CSV reads the content again from its start (a CSV record may span lines); the others go on from here.
+  const isCsv = !head.startsWith('data:') && !head.startsWith('event:') && !head.startsWith('{') && !head.startsWith('[')
+  if (!isCsv) input.content.stopRecording()
   if (head.startsWith('data:') || head.startsWith('event:')) {
-    return {shape: 'sse', items: sseItems(path, rest())}
+    return {shape: 'sse', mtime, items: sseItems(label, rest())}
   }
-  const lift = () => bytes.limit?.lift()
+  const lift = () => input.lift()
   if (head.startsWith('{')) {
     let firstValue: unknown
     try {
@@ -210,13 +161,13 @@ export async function openItems(path: string): Promise<Opened> {
     }
     if (firstValue !== undefined && typeof firstValue === 'object' && firstValue !== null && !Array.isArray(firstValue)) {
       lift()
-      return {shape: 'jsonl', items: jsonlItems(path, rest())}
+      return {shape: 'jsonl', mtime, items: jsonlItems(label, rest())}
     }
-    return {shape: 'json', items: documentItems(path, rest())}
+    return {shape: 'json', mtime, items: documentItems(label, rest())}
   }
-  if (head.startsWith('[')) return {shape: 'json', items: documentItems(path, rest())}
-  bytes.stream.destroy()
-  return {shape: 'csv', items: csvItems(path)}
+  if (head.startsWith('[')) return {shape: 'json', mtime, items: documentItems(label, rest())}
+  lift()
+  return {shape: 'csv', mtime, items: csvItems(label, input.content)}
 }
 
 async function* jsonlItems(path: string, lines: AsyncGenerator<Line>): AsyncGenerator<Item> {
@@ -269,7 +220,7 @@ async function* sseItems(path: string, lines: AsyncGenerator<Line>): AsyncGenera
   yield {value: await collectText(path, lines), locator: 'line 1', line: 1}
 }
 
-async function* csvItems(path: string): AsyncGenerator<Item> {
+async function* csvItems(path: string, content: Recorder): AsyncGenerator<Item> {
   const parser = parseCsv({
     columns: true,
     bom: true,
@@ -278,8 +229,7 @@ async function* csvItems(path: string): AsyncGenerator<Item> {
     max_record_size: MAX_LINE_BYTES,
     skip_empty_lines: true,
   })
-  const {stream: bytes, limit} = await openBytes(path)
-  limit?.lift()
+  const bytes = content.replay()
   bytes.on('error', (e) => parser.destroy(e))
   bytes.pipe(parser)
   let row = 1
@@ -296,6 +246,8 @@ async function* csvItems(path: string): AsyncGenerator<Item> {
     if (e.code === 'CSV_QUOTE_NOT_CLOSED') throw new KtError(`${path}:${e.lines ?? row}: CSV quote not closed: the file looks truncated`)
     if (e.code === 'CSV_MAX_RECORD_SIZE') throw new KtError(`${path}:${e.lines ?? row}: CSV record is longer than 10 MB`)
     if (e.code && e.code.startsWith('CSV_')) throw new KtError(`${path}:${e.lines ?? row}: invalid CSV (${e.message})`)
-    throw wrapStreamError(path, error)
+    throw streamProblem(path, error)
+  } finally {
+    bytes.destroy()
   }
 }

@@ -15,7 +15,8 @@ export interface Item {
 }
 
 export type Outcome =
-  | {kind: 'record'; record: CanonicalRecord; columns?: StoredColumns}
+  /** `flags`: impossible values stored as null (counted with their reason, the record is still stored). */
+  | {kind: 'record'; record: CanonicalRecord; columns?: StoredColumns; flags?: string[]}
   /** Not an LLM generation (embeddings, moderation, agent spans): counted, not stored. */
   | {kind: 'skip'; reason: string; locator: string}
   /** Malformed or unusable: counted with its reason and location; fails the file under --strict. */

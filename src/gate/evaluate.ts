@@ -8,6 +8,7 @@
 import type {Decision, GateOutcome, Interval, Verdict} from '../analysis/index.js'
 import {describeExclusions, detectableAt, MetricEngine, MIN_PAIRS_HARM, type Measurement} from '../analysis/index.js'
 import type {GateOp, GateRule} from './parse.js'
+import {KtError} from '../util/index.js'
 
 export type DecisionMode = 'non-inferiority' | 'harm'
 
@@ -142,7 +143,24 @@ export function evaluateGate(engine: MetricEngine, rule: GateRule, mode: Decisio
 }
 
 export function evaluateGates(engine: MetricEngine, rules: readonly GateRule[], mode: DecisionMode, level: number): GateOutcome[] {
+  refuseBatchLatency(rules, engine.data.run.batch_arms ?? [])
   return rules.map((r) => evaluateGate(engine, r, mode, level))
+}
+
+/**
+ * A batched arm (kt replay --via batch) has no latency: its requests waited in the provider's queue for up to a day.
+ * A latency or time-to-first-token rule on it would judge numbers that mean nothing, so it is refused (exit 2).
+ */
+export function refuseBatchLatency(rules: readonly GateRule[], batchArms: readonly string[]): void {
+  const arms = batchArms.filter((a) => a === 'primary' || a === 'candidate')
+  const bad = rules.filter((r) => r.spec.quantile !== undefined)
+  if (arms.length === 0 || bad.length === 0) return
+  throw new KtError(
+    `${bad.map((r) => `gate "${r.text}"`).join(', ')}: the ${arms.join(' and ')} arm${arms.length > 1 ? 's were' : ' was'} answered through a Batch API, ` +
+      "where a request's time is spent in the provider's queue, not the model's; latency and ttft gates cannot judge it. " +
+      'Drop the rule, or replay that arm live to gate latency.',
+    2,
+  )
 }
 
 /** fail if any gate fails; else insufficient if any lacks data; else inconclusive if any; else pass. No gates: none. */

@@ -3,11 +3,11 @@
 // and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
 import type {Anthropic} from '@anthropic-ai/sdk'
 import {KtError} from '../util/index.js'
-import {prepareBody, unsupportedApi} from './body.js'
+import {unsupportedApi} from './body.js'
+import {prepareRequest} from './request.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadAnthropic} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {openaiChatToAnthropic} from '../wire/index.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type MessageParams = Parameters<Anthropic['messages']['create']>[0]
@@ -18,16 +18,21 @@ export function anthropicBaseUrl(url: string | undefined): string | undefined {
   return url.replace(/\/+$/, '').replace(/\/v1$/, '')
 }
 
-export function createAnthropicClient(target: TargetSpec, apiKey: string): ProviderClient {
-  const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
-  const build = async (): Promise<Anthropic> => {
+/** The builder of the SDK client (loaded on first use); anything its constructor throws becomes a KtError. */
+export function anthropicSdkBuilder(target: TargetSpec, apiKey: string, opts: {timeoutMs: number; maxRetries: number}): () => Promise<Anthropic> {
+  return async (): Promise<Anthropic> => {
     const sdk = await loadAnthropic()
     try {
-      return new sdk.Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch})
+      return new sdk.Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: nodeFetch})
     } catch (err) {
       throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
     }
   }
+}
+
+export function createAnthropicClient(target: TargetSpec, apiKey: string): ProviderClient {
+  const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
+  const build = anthropicSdkBuilder(target, apiKey, {timeoutMs: timeout, maxRetries: 0})
   let built: Promise<Anthropic> | null = null
   const client = () => (built ??= build())
   const secrets = [apiKey, ...Object.values(target.headers ?? {})].filter((s) => s.length >= 6)
@@ -40,15 +45,9 @@ export function createAnthropicClient(target: TargetSpec, apiKey: string): Provi
     },
     async call(req: CallRequest, opts: CallOptions = {}): Promise<CallResult> {
       const sdk = await client()
-      let body = req.body
-      let losses: string[] = []
-      if (req.api === 'openai.chat') {
-        const t = openaiChatToAnthropic(body)
-        body = t.body
-        losses = t.losses
-      } else if (req.api !== 'anthropic.messages') return unsupportedApi(target, req.api)
-      const stream = req.stream ?? body.stream === true
-      const sent = prepareBody(body, target.model, stream, false)
+      const prepared = prepareRequest(target, req)
+      if (!prepared) return unsupportedApi(target, req.api)
+      const {stream, losses, body: sent} = prepared
       return runCall({
         wire: 'anthropic.messages',
         stream,

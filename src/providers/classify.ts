@@ -93,10 +93,29 @@ export function timeoutResult(timeoutMs: number): Classified {
   }
 }
 
+/** kt's own caps on an answer (its size, its decompressed size), anywhere on an error's cause chain. */
+export function capError(err: unknown): Error | null {
+  let cur: unknown = err
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    const code = (cur as {code?: unknown}).code
+    if (code === 'ERR_KT_ANSWER_TOO_LARGE' || code === 'ERR_KT_DECOMPRESSION_LIMIT') return cur as Error
+    cur = (cur as {cause?: unknown}).cause
+  }
+  return null
+}
+
+/** An answer past one of kt's caps: an error result with its size, never retried (it would be as large again). */
+export function capResult(cap: Error): Classified {
+  const type = (cap as {code?: string}).code === 'ERR_KT_ANSWER_TOO_LARGE' ? 'answer_too_large' : 'decompression_limit'
+  return {status: 'error', http_status: null, error: {type, code: null, message: cap.message}, retryable: false, retry_after_ms: null, request_id: null}
+}
+
 export function classifyError(err: unknown, abort: AbortState): Classified {
   if (abort.timedOut || isSdkTimeout(err)) {
     return timeoutResult(abort.timeoutMs)
   }
+  const cap = capError(err)
+  if (cap) return capResult(cap)
   if (abort.userAborted || isSdkUserAbort(err)) {
     return {status: 'error', http_status: null, error: {type: 'aborted', code: null, message: 'call aborted by the caller'}, retryable: false, retry_after_ms: null, request_id: null}
   }

@@ -4,11 +4,11 @@
 // The SDK is loaded and its client built on first use (sdk.ts); `ready()` does it ahead of the first call.
 import type {OpenAI} from 'openai'
 import {KtError} from '../util/index.js'
-import {prepareBody, unsupportedApi} from './body.js'
+import {unsupportedApi} from './body.js'
+import {prepareRequest} from './request.js'
 import {DEFAULT_TIMEOUT_MS, runCall} from './runner.js'
 import {loadOpenAI} from './sdk.js'
 import {nodeFetch} from './transport.js'
-import {anthropicToOpenAIChat} from '../wire/index.js'
 import type {CallOptions, CallRequest, CallResult, ProviderClient, TargetSpec} from './types.js'
 
 type ChatParams = Parameters<OpenAI['chat']['completions']['create']>[0]
@@ -21,11 +21,22 @@ function stripSlash(s: string): string {
   return s.replace(/\/+$/, '')
 }
 
-export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | null): ProviderClient {
-  const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
-  const common = {maxRetries: 0, timeout: Math.ceil(timeout), defaultHeaders: target.headers, fetch: nodeFetch}
-  // What the SDK constructors would refuse is checked now, without loading the SDK, so that createClient still
-  // fails on it at once (build() below turns anything else they throw into a KtError too).
+export interface OpenAISdkOptions {
+  timeoutMs: number
+  maxRetries: number
+  /**
+   * Azure: route calls to the target's deployment (`/deployments/NAME/...`). Batch calls go to the resource's own
+   * `/openai/files` and `/openai/batches`, so they are built without it.
+   */
+  deployment: boolean
+}
+
+/**
+ * Checks what the SDK constructors would refuse (without loading the SDK, so that callers fail on it at once) and
+ * returns the builder of the SDK client; build() turns anything else they throw into a KtError too.
+ */
+export function openaiSdkBuilder(target: TargetSpec, apiKey: string | null, opts: OpenAISdkOptions): () => Promise<OpenAI> {
+  const common = {maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: nodeFetch}
   const compatibleBaseURL = target.provider === 'openai-compatible' ? target.base_url ?? process.env.OPENAI_BASE_URL : undefined
   if (target.provider === 'openai-compatible' && !compatibleBaseURL) throw new KtError(`target "${target.id}": openai-compatible needs base_url (e.g. http://127.0.0.1:11434/v1)`)
   // A config may leave an Azure target's endpoint and API version to the SDK's own variables; they are read here,
@@ -37,12 +48,13 @@ export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | nu
     if (!azureEndpoint) throw new KtError(`target "${target.id}": azure-openai needs its resource endpoint: set base_url for it in the config or export AZURE_OPENAI_ENDPOINT (neither is set)`)
     if (!/^https?:\/\//.test(azureEndpoint)) throw new KtError(`target "${target.id}": AZURE_OPENAI_ENDPOINT is not an http(s) URL`)
   }
-  const build = async (): Promise<OpenAI> => {
+  return async (): Promise<OpenAI> => {
     const sdk = await loadOpenAI()
     try {
       if (target.provider === 'azure-openai' && azureEndpoint) {
         const baseURL = /\/openai$/.test(stripSlash(azureEndpoint)) ? stripSlash(azureEndpoint) : `${stripSlash(azureEndpoint)}/openai`
-        return new sdk.AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: azureVersion, deployment: target.deployment ?? target.model, baseURL})
+        const deployment = opts.deployment ? target.deployment ?? target.model : undefined
+        return new sdk.AzureOpenAI({...common, apiKey: apiKey ?? undefined, apiVersion: azureVersion, ...(deployment ? {deployment} : {}), baseURL})
       }
       // Organization/project headers belong to OpenAI accounts: never send them to a third-party server.
       if (target.provider === 'openai-compatible') return new sdk.OpenAI({...common, apiKey: apiKey ?? NO_KEY, baseURL: compatibleBaseURL, organization: null, project: null})
@@ -51,10 +63,14 @@ export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | nu
       throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
     }
   }
+}
+
+export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | null): ProviderClient {
+  const timeout = target.timeout_ms ?? DEFAULT_TIMEOUT_MS
+  const build = openaiSdkBuilder(target, apiKey, {timeoutMs: timeout, maxRetries: 0, deployment: true})
   let built: Promise<OpenAI> | null = null
   const client = () => (built ??= build())
   const secrets = [apiKey ?? '', ...Object.values(target.headers ?? {})].filter((s) => s.length >= 6)
-  const maxTokensField = target.provider === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens'
 
   return {
     target,
@@ -64,17 +80,9 @@ export function createOpenAIFamilyClient(target: TargetSpec, apiKey: string | nu
     },
     async call(req: CallRequest, opts: CallOptions = {}): Promise<CallResult> {
       const sdk = await client()
-      let body = req.body
-      let losses: string[] = []
-      let wire: 'openai.chat' | 'openai.responses' = 'openai.chat'
-      if (req.api === 'anthropic.messages') {
-        const t = anthropicToOpenAIChat(body, {maxTokensField})
-        body = t.body
-        losses = t.losses
-      } else if (req.api === 'openai.responses') wire = 'openai.responses'
-      else if (req.api !== 'openai.chat') return unsupportedApi(target, req.api)
-      const stream = req.stream ?? body.stream === true
-      const sent = prepareBody(body, target.model, stream, wire === 'openai.chat')
+      const prepared = prepareRequest(target, req)
+      if (!prepared) return unsupportedApi(target, req.api)
+      const {wire, stream, losses, body: sent} = prepared
       return runCall({
         wire,
         stream,

@@ -11,6 +11,8 @@ export interface ModelPrice {
   cached_input?: number
   /** Anthropic cache writes (5-minute); defaults to `input`. */
   cache_write?: number
+  /** Share taken off every price of this model for calls made through a Batch API; defaults to BATCH_DISCOUNT. */
+  batch_discount?: number
 }
 
 export type PriceTable = Record<string, ModelPrice>
@@ -21,6 +23,8 @@ export interface ConfigModelPrice {
   output_per_mtok: number
   cached_input_per_mtok?: number
   cache_write_per_mtok?: number
+  /** Share taken off for batched calls (0.5: half price); defaults to BATCH_DISCOUNT. */
+  batch_discount?: number
 }
 
 /** Overrides may use either spelling. */
@@ -31,12 +35,22 @@ function toModelPrice(p: ModelPrice | ConfigModelPrice): ModelPrice {
     const out: ModelPrice = {input: p.input_per_mtok, output: p.output_per_mtok}
     if (p.cached_input_per_mtok !== undefined) out.cached_input = p.cached_input_per_mtok
     if (p.cache_write_per_mtok !== undefined) out.cache_write = p.cache_write_per_mtok
+    if (p.batch_discount !== undefined) out.batch_discount = p.batch_discount
     return out
   }
   return p
 }
 
 export const PRICES_AS_OF = '2025-11'
+
+/**
+ * What the Batch APIs take off every token price (input, cached input, cache writes, output): 50% at both providers.
+ * OpenAI: "Batch API … 50% cost discount compared to synchronous APIs" (platform.openai.com/docs/guides/batch);
+ * Anthropic: "Message Batches API … costs 50% less than standard API calls"
+ * (docs.anthropic.com/en/docs/build-with-claude/batch-processing#pricing). A model's `batch_discount` (config
+ * `pricing:`) overrides it.
+ */
+export const BATCH_DISCOUNT = 0.5
 
 export const DEFAULT_PRICES: PriceTable = {
   // OpenAI
@@ -143,10 +157,11 @@ export function findPrice(model: string | null | undefined, overrides?: PriceOve
 }
 
 /**
- * USD cost of one call, or null when the model is unpriced or usage is unknown (null ≠ 0).
+ * USD cost of one call, or null when the model is unpriced or usage is unknown (null ≠ 0); `batch`: made through a
+ * Batch API, at its discount.
  * input_tokens is canonical (includes cache reads and writes, docs/log-formats.md §1.1), so those are priced separately.
  */
-export function estimateCost(model: string | null | undefined, usage: Usage, overrides?: PriceOverrides): number | null {
+export function estimateCost(model: string | null | undefined, usage: Usage, overrides?: PriceOverrides, opts: {batch?: boolean} = {}): number | null {
   const price = findPrice(model, overrides)
   if (!price || usage.input_tokens === null || usage.output_tokens === null) return null
   const cached = usage.cached_input_tokens ?? 0
@@ -154,7 +169,8 @@ export function estimateCost(model: string | null | undefined, usage: Usage, ove
   const plain = Math.max(0, usage.input_tokens - cached - written)
   const usd =
     plain * price.input + cached * (price.cached_input ?? price.input) + written * (price.cache_write ?? price.input) + usage.output_tokens * price.output
-  return usd / 1e6
+  const factor = opts.batch ? 1 - (price.batch_discount ?? BATCH_DISCOUNT) : 1
+  return (usd * factor) / 1e6
 }
 
 const IMAGE_TOKENS = 800

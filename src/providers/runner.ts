@@ -3,11 +3,11 @@
 import {assembleAnthropicStream, parseAnthropicResponse} from '../wire/index.js'
 import type {Json} from '../wire/index.js'
 import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../wire/index.js'
-import {emptyUsage} from '../records/index.js'
-import {classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
+import {emptyUsage, scrubText} from '../records/index.js'
+import {capError, capResult, classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
 import {assembleResponsesStream, parseResponsesResponse} from '../wire/index.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from '../wire/index.js'
-import {bodyComplete, readBodyText, sentAt} from './transport.js'
+import {AnswerTooLargeError, bodyComplete, maxAnswerBytes, readBodyText, sentAt} from './transport.js'
 import {emptyResult} from './body.js'
 import type {CallResult} from './types.js'
 
@@ -30,7 +30,8 @@ export interface RunSpec {
   secrets: string[]
 }
 
-function parseBody(wire: WireApi, body: Json): ParsedResponse {
+/** A whole answer body of `wire`, parsed. */
+export function parseBody(wire: WireApi, body: Json): ParsedResponse {
   if (wire === 'anthropic.messages') return parseAnthropicResponse(body)
   if (wire === 'openai.responses') return parseResponsesResponse(body)
   return parseOpenAIChatResponse(body)
@@ -46,11 +47,12 @@ function assemble(wire: WireApi, events: SseEvent[]): {body: Json | null; comple
   return assembleOpenAIChatStream(events)
 }
 
+/** An error text without the target's own key and header values, nor anything else kt's credential rule finds. */
 function scrub(text: string | null, secrets: string[]): string | null {
   if (text === null) return null
   let out = text
   for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]')
-  return out
+  return scrubText(out)
 }
 
 function requestIdOf(headers: Headers): string | null {
@@ -62,7 +64,7 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
   const failed = (c: Classified, latency: number, extra: Partial<CallResult> = {}): CallResult => ({
     ...base,
     ...c,
-    error: {...c.error, message: scrub(c.error.message, spec.secrets)},
+    error: {type: scrub(c.error.type, spec.secrets), code: scrub(c.error.code, spec.secrets), message: scrub(c.error.message, spec.secrets)},
     latency_ms: latency,
     ...extra,
   })
@@ -132,8 +134,12 @@ export async function runCall(spec: RunSpec): Promise<CallResult> {
       return {...base, http_status: httpStatus, response: parsed.response, usage: parsed.usage, response_model: parsed.model, request_id: requestId, latency_ms: latency}
     }
 
-    const read = await readSseBody(response, from, contentTest(spec.wire), controller!.signal)
+    // nodeFetch bodies stop at the answer size cap themselves; any other Response is capped here.
+    const limit = maxAnswerBytes()
+    const read = await readSseBody(response, from, contentTest(spec.wire), controller!.signal, {bytes: limit, error: (seen) => new AnswerTooLargeError(limit, seen, false)})
     const latency = performance.now() - from
+    const cap = capError(read.readError)
+    if (cap) return failed(capResult(cap), latency, {http_status: response.status, request_id: requestIdOf(response.headers)})
     const ttft = read.ttftMs
     const assembled = assemble(spec.wire, parseSse(read.text))
     const parsed = assembled.body && Object.keys(assembled.body).length ? parseBody(spec.wire, assembled.body) : null

@@ -1,6 +1,33 @@
 // One response body of nodeFetch (transport.ts), read once: as a whole or as a web stream, made only when asked for.
 import type {IncomingMessage} from 'node:http'
 import type {Readable} from 'node:stream'
+import {formatBytes, sizeSetting} from '../util/index.js'
+
+export const MAX_ANSWER_ENV = 'KT_MAX_ANSWER_BYTES'
+/** Far above any real answer (a 128k-token answer is well under 1 MB), far below what breaks SQLite or memory. */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+/** The largest answer body kept (after decompression), KT_MAX_ANSWER_BYTES (bytes, or with K, M or G), else 16 MB. */
+export function maxAnswerBytes(): number {
+  return sizeSetting(MAX_ANSWER_ENV, DEFAULT_MAX_ANSWER_BYTES)
+}
+
+/** An answer body past the cap: reading stopped there, and the call is an error result saying how large it was. */
+export class AnswerTooLargeError extends Error {
+  readonly code = 'ERR_KT_ANSWER_TOO_LARGE'
+  constructor(
+    readonly limit: number,
+    /** Bytes read when kt stopped, or the size the server declared (Content-Length) when it said so up front. */
+    readonly size: number,
+    readonly declared: boolean,
+  ) {
+    super(
+      declared
+        ? `the answer is ${formatBytes(size)} (Content-Length), over the ${formatBytes(limit)} answer size cap (${MAX_ANSWER_ENV}); not read, not retried`
+        : `the answer is over the ${formatBytes(limit)} answer size cap (${MAX_ANSWER_ENV}): ${formatBytes(size)} read when kt stopped reading; not retried`,
+    )
+  }
+}
 
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
@@ -18,6 +45,9 @@ export class NodeBody {
   mode: 'unread' | 'buffer' | 'stream' = 'unread'
   private error: unknown = null
   private ended = false
+  /** Bytes read so far (decoded), against the answer size cap. */
+  private seen = 0
+  private readonly limit = maxAnswerBytes()
   private settleBuffer: {resolve: (b: Buffer) => void; reject: (e: unknown) => void} | null = null
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null
   private stream: ReadableStream<Uint8Array> | null = null
@@ -35,6 +65,18 @@ export class NodeBody {
     source.on('close', () => {
       if (!this.ended) this.fail(new TypeError('terminated', {cause: new Error('other side closed')}))
     })
+    // A server that says up front that the answer is too large is not read at all (an encoded size is a lower bound
+    // of nothing, so only a plain body's length counts).
+    const declared = Number(res.headers['content-length'])
+    if (source === res && Number.isFinite(declared) && declared > this.limit) this.fail(new TypeError('terminated', {cause: new AnswerTooLargeError(this.limit, declared, true)}))
+  }
+
+  /** Counts a chunk against the cap; false (and the body failed) past it. */
+  private within(chunk: Buffer): boolean {
+    this.seen += chunk.length
+    if (this.seen <= this.limit) return true
+    this.fail(new TypeError('terminated', {cause: new AnswerTooLargeError(this.limit, this.seen, false)}))
+    return false
   }
 
   /** Every byte has arrived (nothing left to wait for on the network) and nobody has read them yet. */
@@ -63,8 +105,12 @@ export class NodeBody {
     if (this.error !== null) return Promise.reject(this.error)
     return new Promise<Buffer>((resolve, reject) => {
       this.settleBuffer = {resolve, reject}
-      const chunks: Buffer[] = []
-      this.source.on('data', (c: Buffer) => chunks.push(c))
+      let chunks: Buffer[] = []
+      this.source.on('data', (c: Buffer) => {
+        if (this.error !== null) return
+        if (this.within(c)) chunks.push(c)
+        else chunks = []
+      })
       this.source.on('end', () => {
         if (this.error !== null) return
         this.ended = true
@@ -94,7 +140,7 @@ export class NodeBody {
           }
           this.source.on('data', (c: Buffer) => {
             // Nothing may reach an errored stream (enqueue would throw inside an event handler).
-            if (this.error !== null) return
+            if (this.error !== null || !this.within(c)) return
             controller.enqueue(c)
             // A few unread chunks are fine (SSE events are small); beyond that let TCP push back.
             if ((controller.desiredSize ?? 0) < -16) this.source.pause()

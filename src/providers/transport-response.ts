@@ -1,6 +1,6 @@
 // The `Response` nodeFetch resolves to: a real `Response` whose body members read the socket (NodeBody), plus what
 // kt's runner asks of it (when the request was sent, whether the body has fully arrived, its text under an abort).
-import {abortReason, NodeBody, utf8} from './transport-body.js'
+import {abortReason, AnswerTooLargeError, maxAnswerBytes, NodeBody, utf8} from './transport-body.js'
 
 const kBody = Symbol('kt.nodeBody')
 const kUrl = Symbol('kt.url')
@@ -113,10 +113,18 @@ export async function readBodyText(response: Response, signal?: AbortSignal): Pr
   signal.addEventListener('abort', onAbort, {once: true})
   try {
     const decoder = new TextDecoder()
+    const limit = maxAnswerBytes()
+    let seen = 0
     let text = ''
     for (;;) {
       const {done, value} = await reader.read()
       if (done) break
+      seen += value.byteLength
+      if (seen > limit) {
+        const error = new TypeError('terminated', {cause: new AnswerTooLargeError(limit, seen, false)})
+        reader.cancel(error).catch(() => undefined)
+        throw error
+      }
       text += decoder.decode(value, {stream: true})
     }
     // A cancelled reader just ends: the abort is what happened.

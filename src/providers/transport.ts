@@ -16,6 +16,7 @@ import {decodedBody} from './transport-decode.js'
 import {NodeResponse} from './transport-response.js'
 
 export {bodyComplete, readBodyText, sentAt} from './transport-response.js'
+export {AnswerTooLargeError, DEFAULT_MAX_ANSWER_BYTES, MAX_ANSWER_ENV, maxAnswerBytes} from './transport-body.js'
 
 /** Above any replay concurrency; the pool is per host and shared by all targets. */
 const MAX_SOCKETS = 1024

@@ -38,6 +38,24 @@ export function num(value: unknown): number | null {
   return null
 }
 
+/**
+ * The fields of `obj` named in `keys` that hold something other than a number ("NaN", "Infinity", "n/a", true): `num`
+ * reads them as absent, and the importer flags them (records/sanitize.ts). Null when there is none.
+ */
+export function unreadableNumbers(obj: unknown, keys: readonly string[], prefix = ''): Record<string, unknown> | null {
+  if (!obj || typeof obj !== 'object') return null
+  let out: Record<string, unknown> | null = null
+  for (const k of keys) {
+    const v = (obj as Record<string, unknown>)[k]
+    if (v === null || v === undefined || v === '' || num(v) !== null) continue
+    ;(out ??= {})[`${prefix}${k}`] = v
+  }
+  return out
+}
+
+/** Usage fields of OpenAI and Anthropic bodies that must be numbers. */
+export const USAGE_NUMBER_KEYS = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const
+
 function sumNullable(...values: (number | null)[]): number | null {
   const present = values.filter((v): v is number => v !== null)
   return present.length === 0 ? null : present.reduce((a, b) => a + b, 0)

@@ -1,6 +1,7 @@
 // A run as people read it: targets by name, settings, how far it got.
-import {aaItemCount, resultCounts, type DB, type RunRow} from '../store/index.js'
-import {liveArms, readPlanRecord, type ReplaySettings} from './plan.js'
+import type {Arm} from '../records/index.js'
+import {aaItemCount, resultCounts, runBatches, type DB, type RunRow} from '../store/index.js'
+import {batchArms, liveArms, readPlanRecord, type ReplaySettings} from './plan.js'
 
 export interface RunDescription {
   id: string
@@ -16,6 +17,13 @@ export interface RunDescription {
   errors: number
   settings: ReplaySettings
   config: unknown
+  /**
+   * Arms answered through a provider's Batch API: their latency and time to first token are not measured (a batched
+   * request waits in the provider's queue), so reports and gates leave them out.
+   */
+  batch_arms?: Arm[]
+  /** The run's provider batches, when it has any. */
+  batches?: {batch_id: string | null; arm: string; state: string; requests: number; completed: number; failed: number; collected: boolean}[]
 }
 
 export function describeRun(db: DB, run: RunRow): RunDescription {
@@ -39,5 +47,7 @@ export function describeRun(db: DB, run: RunRow): RunDescription {
     errors: Object.values(counts).reduce((a, c) => a + c.errors, 0),
     settings: plan.settings,
     config: run.config_json ? JSON.parse(run.config_json) : null,
+    batch_arms: batchArms(plan),
+    batches: runBatches(db, run.id).map((b) => ({batch_id: b.batch_id, arm: b.arm, state: b.state, requests: b.requests, completed: b.completed, failed: b.failed, collected: b.collected_at !== null})),
   }
 }

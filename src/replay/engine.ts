@@ -2,14 +2,15 @@
 // Every result is committed the moment it completes (results that complete in the same turn of the event loop
 // share one transaction), so a killed run resumes exactly where it was.
 import {availableParallelism} from 'node:os'
-import {createClient, estimateCost, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type RecordedAnswer, type TargetSpec} from '../providers/index.js'
+import {createBatchApi, createClient, estimateCost, poolWorkerUrl, sharedCallPool, type CallPool, type CallResult, type ProviderClient, type RecordedAnswer, type TargetSpec} from '../providers/index.js'
 import type {Arm} from '../records/index.js'
-import {pendingWork, ResultWriter, setBusyTimeout, setRunStatus, type DB, type PendingItem, type ResultRow, type RunStatus} from '../store/index.js'
+import {pendingCount, pendingWork, ResultWriter, setBusyTimeout, setRunStatus, type DB, type PendingItem, type ResultRow, type RunStatus} from '../store/index.js'
 import {rng} from '../stats/index.js'
 import {KtError, Semaphore, sleep, TokenBucket} from '../util/index.js'
 import {estimateItem, requestBody} from './estimate.js'
+import {resultRow} from './result-row.js'
 import {createPacer, type Pacer} from './pace.js'
-import {liveArms, modelFor, targetFor, type PlannedRun, type RunPlan} from './plan.js'
+import {batchArms, liveArms, modelFor, targetFor, viaOf, type PlannedRun, type RunPlan} from './plan.js'
 
 export interface ExecuteOptions {
   /** Aborting stops dispatching; calls in flight finish and are saved. */
@@ -92,13 +93,14 @@ function backoffMs(attempt: number, base: number, rand: () => number): number {
  * before a run is created or anything is sent.
  */
 export async function checkTargets(plan: RunPlan, clientFor: (t: TargetSpec) => ProviderClient = createClient): Promise<void> {
-  await Promise.all(liveArms(plan).map((arm) => clientFor(targetFor(plan, arm)!).ready?.()))
+  await Promise.all(liveArms(plan).map((arm) => (viaOf(plan, arm) === 'batch' ? createBatchApi(targetFor(plan, arm)!).ready() : clientFor(targetFor(plan, arm)!).ready?.())))
 }
 
 /** Sends what the run still lacks, as its plan says; the plan is the one the run was created or resumed with. */
 export async function executeRun(db: DB, run: PlannedRun, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const plan = run.plan
-  const arms = liveArms(plan)
+  // Arms sent through a Batch API are submitted and collected by batch-submit.ts and batch-collect.ts.
+  const arms = liveArms(plan).filter((a) => viaOf(plan, a) === 'live')
   // Compared with the recorded answers, a simulated target is handed each request's logged answer (a faithful one
   // answers like it); between two live arms a simulation stands on its own.
   const recorded = plan.primary === 'recorded' && arms.some((a) => targetFor(plan, a)!.provider === 'simulated')
@@ -299,40 +301,9 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     } finally {
       release()
     }
-    const cost = result.status === 'ok' || result.usage.output_tokens !== null ? estimateCost(result.response_model ?? model, result.usage, s.pricing) ?? estimateCost(model, result.usage, s.pricing) : null
-    const row: ResultRow = {
-      run_id: runId,
-      event_id: task.item.event_id,
-      arm: task.arm,
-      target_id: target.id,
-      api: result.api,
-      model,
-      response_model: result.response_model,
-      status: result.status,
-      http_status: result.http_status,
-      error_type: result.error?.type ?? null,
-      error_code: result.error?.code ?? null,
-      error_message: result.error?.message ?? null,
-      attempts,
-      latency_ms: result.latency_ms,
-      ttft_ms: result.ttft_ms,
-      input_tokens: result.usage.input_tokens,
-      output_tokens: result.usage.output_tokens,
-      cached_input_tokens: result.usage.cached_input_tokens,
-      reasoning_tokens: result.usage.reasoning_tokens,
-      total_tokens: result.usage.total_tokens,
-      cost_usd: cost,
-      finish_reason: result.response?.finish_reason ?? (result.status === 'ok' ? null : 'error'),
-      finish_reason_raw: result.response?.finish_reason_raw ?? null,
-      response_text: result.response?.text ?? null,
-      tool_calls_json: result.response?.tool_calls.length ? JSON.stringify(result.response.tool_calls) : null,
-      response_json: result.raw_json ?? (result.response?.raw ? JSON.stringify(result.response.raw) : null),
-      translation_losses_json: JSON.stringify(result.translation_losses),
-      simulated: result.simulated ? 1 : 0,
-      created_at: new Date().toISOString(),
-      attempts_json: JSON.stringify(calls),
-      timeout_ms: timeoutMs,
-    }
+    const price = (usage: CallResult['usage']) => estimateCost(result.response_model ?? model, usage, s.pricing) ?? estimateCost(model, usage, s.pricing)
+    const row = resultRow({runId, item: task.item, arm: task.arm, targetId: target.id, model, result, attempts, calls, timeoutMs, price})
+    const cost = row.cost_usd
     // Committed before this turn of the event loop ends, together with the other results that completed in it.
     if (unsaved.push(row) === 1) queueMicrotask(save)
     done++
@@ -394,8 +365,10 @@ async function execute(db: DB, runId: string, plan: RunPlan, arms: Arm[], tasks:
     setRunStatus(db, runId, 'interrupted')
     throw failure
   }
-  const remaining = pendingWork(db, runId, arms).length
-  const status: RunStatus = remaining === 0 ? 'completed' : stoppedForCost ? 'stopped_max_cost' : 'interrupted'
+  const remaining = pendingCount(db, runId, arms)
+  let status: RunStatus = remaining === 0 ? 'completed' : stoppedForCost ? 'stopped_max_cost' : 'interrupted'
+  // The live arms are done; what is left is in the providers' batches.
+  if (status === 'completed' && pendingCount(db, runId, batchArms(plan)) > 0) status = 'waiting'
   setRunStatus(db, runId, status)
   const pacedTo = pacer && pacer.lowest < lanes ? pacer.lowest : null
   return {status, sent: done, errors, cost: spent, pacedTo}

@@ -3,7 +3,7 @@
 // rebuilds the targets, with their keys and headers, from the config and the environment.
 import {z} from 'zod'
 import {resolvePrimary, resolveTarget, type KtConfig, type PrimarySpec} from '../config/index.js'
-import {PROVIDER_KINDS, SIMULATED_STYLES, type TargetSpec} from '../providers/index.js'
+import {BATCH_PROVIDERS, PROVIDER_KINDS, SIMULATED_STYLES, type TargetSpec} from '../providers/index.js'
 import type {Arm} from '../records/index.js'
 import {KtError} from '../util/index.js'
 
@@ -58,7 +58,22 @@ const settingsSchema = z.object({
   /** Share of requests (0..1) whose primary is replayed a second time (noise floor). */
   aa: z.number().min(0).max(1),
   seed: z.number().int(),
-  pricing: z.record(z.string(), z.object({input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0), cached_input_per_mtok: z.number().min(0).optional()})).optional(),
+  pricing: z
+    .record(
+      z.string(),
+      z.object({
+        input_per_mtok: z.number().min(0),
+        output_per_mtok: z.number().min(0),
+        cached_input_per_mtok: z.number().min(0).optional(),
+        cache_write_per_mtok: z.number().min(0).optional(),
+        batch_discount: z.number().min(0).max(1).optional(),
+      }),
+    )
+    .optional(),
+  /** How each arm sends its calls: live (default), or through the provider's Batch API. The A/A repeat follows the primary. */
+  via: z.object({primary: z.enum(['live', 'batch']), candidate: z.enum(['live', 'batch'])}).optional(),
+  /** The Batch APIs' completion window (both providers accept only 24h today). */
+  completionWindow: z.literal('24h').optional(),
 })
 
 const primarySchema = z.union([z.literal('recorded'), targetSchema])
@@ -106,6 +121,14 @@ export function validatePlan(plan: RunPlan): RunPlan {
   if (!s.success) throw new KtError(`invalid replay settings: ${issues(s.error)}`, 2)
   if (plan.settings.aa > 0 && plan.primary === 'recorded') {
     throw new KtError('--aa needs a live --primary: the recorded answers cannot be sampled a second time', 2)
+  }
+  const via = plan.settings.via
+  if (via?.primary === 'batch' && plan.primary === 'recorded') throw new KtError('--via-primary batch needs a live --primary: the recorded answers are not sent anywhere', 2)
+  for (const arm of ['primary', 'candidate'] as const) {
+    const target = targetFor(plan, arm)
+    if (via?.[arm] === 'batch' && target && !BATCH_PROVIDERS.includes(target.provider)) {
+      throw new KtError(`${arm} target "${target.id}" is ${target.provider}: --via${arm === 'primary' ? '-primary' : ''} batch needs a provider with a Batch API (${BATCH_PROVIDERS.join(', ')})`, 2)
+    }
   }
   return plan
 }
@@ -195,6 +218,18 @@ export function liveArms(plan: Pick<RunPlan, 'primary' | 'settings'>): Arm[] {
   const arms: Arm[] = plan.primary === 'recorded' ? ['candidate'] : ['primary', 'candidate']
   if (plan.settings.aa > 0 && plan.primary !== 'recorded') arms.push('primary_aa')
   return arms
+}
+
+export type Via = 'live' | 'batch'
+
+/** How an arm sends its calls; the A/A repeat goes the primary's way. */
+export function viaOf(plan: Pick<RunPlan, 'settings'>, arm: Arm): Via {
+  return plan.settings.via?.[arm === 'candidate' ? 'candidate' : 'primary'] ?? 'live'
+}
+
+/** The arms whose calls go through a Batch API. */
+export function batchArms(plan: Pick<RunPlan, 'primary' | 'settings'>): Arm[] {
+  return liveArms(plan).filter((a) => viaOf(plan, a) === 'batch')
 }
 
 export function targetFor(plan: RunPlan, arm: Arm): TargetSpec | null {

@@ -1,5 +1,5 @@
 // Per-arm totals of a run, read back from the results table.
-import type {Arm} from '../records/index.js'
+import {physical, type Arm} from '../records/index.js'
 import {quantileSorted} from '../stats/index.js'
 import {resultSummaryRows, type DB} from '../store/index.js'
 
@@ -32,9 +32,10 @@ export function summarizeRun(db: DB, runId: string): ArmSummary[] {
     const rs = rows.filter((r) => r.arm === arm)
     if (rs.length === 0) continue
     const ok = rs.filter((r) => r.status === 'ok')
-    const lat = ok.map((r) => r.latency_ms).filter((v): v is number => v !== null).sort((a, b) => a - b)
-    const ttft = ok.map((r) => r.ttft_ms).filter((v): v is number => v !== null).sort((a, b) => a - b)
-    const costs = rs.map((r) => r.cost_usd)
+    // Impossible values never reach a statistic (records/bounds.ts).
+    const lat = ok.map((r) => physical('latency_ms', r.latency_ms)).filter((v): v is number => v !== null).sort((a, b) => a - b)
+    const ttft = ok.map((r) => physical('ttft_ms', r.ttft_ms)).filter((v): v is number => v !== null).sort((a, b) => a - b)
+    const costs = rs.map((r) => physical('cost_usd', r.cost_usd))
     out.push({
       arm,
       requests: rs.length,
@@ -44,8 +45,8 @@ export function summarizeRun(db: DB, runId: string): ArmSummary[] {
       latency_p50_ms: q(lat, 0.5),
       latency_p95_ms: q(lat, 0.95),
       ttft_p50_ms: q(ttft, 0.5),
-      input_tokens: rs.reduce((a, r) => a + (r.input_tokens ?? 0), 0),
-      output_tokens: rs.reduce((a, r) => a + (r.output_tokens ?? 0), 0),
+      input_tokens: rs.reduce((a, r) => a + (physical('tokens', r.input_tokens) ?? 0), 0),
+      output_tokens: rs.reduce((a, r) => a + (physical('tokens', r.output_tokens) ?? 0), 0),
       cost_usd: costs.every((c) => c === null) ? null : costs.reduce<number>((a, c) => a + (c ?? 0), 0),
       first_error: rs.find((r) => r.status !== 'ok')?.error_message ?? null,
     })

@@ -9,7 +9,7 @@
 // (judge-summary.ts) live next to it.
 import type {z} from 'zod'
 import {createClient, estimateRequestTokens, type ProviderClient} from '../providers/index.js'
-import {sha256, stableStringify} from '../records/index.js'
+import {scrubSecrets, scrubText, sha256, stableStringify} from '../records/index.js'
 import {describeFailure, judgeBody, repairTurn, unsupportedKnob, type BodySpec, type Dropped, type RepairTurn} from './judge-body.js'
 import {JudgeMeter} from './judge-budget.js'
 import {JudgeCache} from './judge-cache.js'
@@ -159,17 +159,19 @@ export class Judge {
           await sleep(wait)
           continue
         }
-        return {ok: false, reason: `judge call failed: ${what}`, prompt_sha256: promptSha}
+        return {ok: false, reason: scrubText(`judge call failed: ${what}`), prompt_sha256: promptSha}
       }
       const call = r.response.tool_calls.find((t) => t.name === spec.tool) ?? null
       const text = r.response.text
       const parsed = spec.parse(call?.arguments ?? null, text)
       if (parsed.ok) {
-        this.cache.write(spec.cacheKey, spec.kind, parsed.value, promptSha)
-        return {ok: true, value: parsed.value, cached: false, prompt_sha256: promptSha}
+        // A judge quoting a key from the answer it grades must not put it in the cache or the judge record.
+        const value = scrubSecrets(parsed.value)
+        this.cache.write(spec.cacheKey, spec.kind, value, promptSha)
+        return {ok: true, value, cached: false, prompt_sha256: promptSha}
       }
       if (turns.length >= MAX_REPAIRS) {
-        return {ok: false, reason: `malformed judge answer after ${turns.length + 1} attempts: ${parsed.problem}`, prompt_sha256: promptSha}
+        return {ok: false, reason: scrubText(`malformed judge answer after ${turns.length + 1} attempts: ${parsed.problem}`), prompt_sha256: promptSha}
       }
       turns.push(repairTurn(call, text, parsed.problem))
     }

@@ -174,4 +174,44 @@ export const migrations: string[] = [
   ALTER TABLE events ADD COLUMN policies_triggered_json TEXT;
   ALTER TABLE events ADD COLUMN traffic_mirror_json TEXT;
   `,
+  // v9: replays through the providers' Batch APIs. A run's batches are stored as they are made: a row while one is
+  // being created (with its uploaded input file), its provider id the moment the provider returns it, so a killed kt
+  // loses none. batch_items says which request and arm each batch holds (custom_id r<seq>-<arm>), the model it was
+  // sent to and what translation lost; a request sent again in a later batch moves there. A result answered
+  // through a batch names it (results.batch_id): its latency is not measured.
+  `
+  CREATE TABLE run_batches (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    part INTEGER NOT NULL,
+    arm TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    wire TEXT NOT NULL,
+    batch_id TEXT,
+    input_file_id TEXT,
+    state TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    collected_at TEXT,
+    PRIMARY KEY (run_id, part)
+  );
+  CREATE TABLE batch_items (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    arm TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    model TEXT,
+    losses_json TEXT,
+    PRIMARY KEY (run_id, seq, arm),
+    FOREIGN KEY (run_id, part) REFERENCES run_batches(run_id, part) ON DELETE CASCADE
+  );
+  CREATE INDEX batch_items_part ON batch_items(run_id, part);
+  ALTER TABLE results ADD COLUMN batch_id TEXT;
+  `,
 ]

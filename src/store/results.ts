@@ -33,6 +33,8 @@ export interface ResultRow {
   translation_losses_json: string
   simulated: number
   created_at: string
+  /** The provider's batch that answered it (kt replay --via batch); null for a live call, whose latency was measured. */
+  batch_id?: string | null
   /** JSON array of every call made for this result, in order: [{latency_ms, status, http_status}]; null when not recorded. */
   attempts_json?: string | null
   /** The timeout each call ran under (ms); null when not recorded. */
@@ -44,7 +46,7 @@ const RESULT_COLUMNS: (keyof ResultRow)[] = [
   'error_code', 'error_message', 'attempts', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens',
   'cached_input_tokens', 'reasoning_tokens', 'total_tokens', 'cost_usd', 'finish_reason', 'finish_reason_raw',
   'response_text', 'tool_calls_json', 'response_json', 'translation_losses_json', 'simulated', 'created_at',
-  'attempts_json', 'timeout_ms',
+  'attempts_json', 'timeout_ms', 'batch_id',
 ]
 
 export class ResultWriter {
@@ -77,6 +79,8 @@ export interface PendingItem {
   model: string | null
   request_json: string | null
   output_tokens: number | null
+  /** 1 when credentials were scrubbed from the request body at import: what replay sends differs from the log. */
+  scrubbed: number
   /** The logged answer, only when asked for (`recorded`): simulated targets answer like it. */
   response_text?: string | null
   finish_reason?: string | null
@@ -87,10 +91,14 @@ export interface PendingItem {
  * Items of a run with the arms that still have no result; the request body comes from the event, and with
  * `recorded` its logged answer too.
  */
+/** 1 when import masked or removed credentials in the event's request body (its metadata.scrubbed names 'request'). */
+export const SCRUBBED_REQUEST = `(instr(e.metadata_json, '"scrubbed"') > 0 AND EXISTS (SELECT 1 FROM json_each(e.metadata_json, '$.scrubbed') WHERE value = 'request'))`
+
 export function pendingWork(db: DB, runId: string, arms: Arm[], opts: {recorded?: boolean} = {}): {item: PendingItem; arms: Arm[]}[] {
   const rows = db
     .prepare(
       `SELECT i.seq, i.event_id, i.aa, e.api, e.model, e.request_json, e.output_tokens,${opts.recorded ? ' e.response_text, e.finish_reason, e.response_json,' : ''}
+              ${SCRUBBED_REQUEST} AS scrubbed,
               (SELECT group_concat(arm) FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id) AS done
        FROM run_items i JOIN events e ON e.event_id = i.event_id
        WHERE i.run_id = ? ORDER BY i.seq`,
@@ -103,6 +111,17 @@ export function pendingWork(db: DB, runId: string, arms: Arm[], opts: {recorded?
     if (need.length) out.push({item: r, arms: need})
   }
   return out
+}
+
+/** How many (request, arm) of a run still have no result, over `arms`. */
+export function pendingCount(db: DB, runId: string, arms: Arm[]): number {
+  let n = 0
+  const stmt = db.prepare(
+    `SELECT count(*) FROM run_items i WHERE i.run_id = ? AND (? <> 'primary_aa' OR i.aa = 1)
+       AND NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = i.run_id AND r.event_id = i.event_id AND r.arm = ?)`,
+  )
+  for (const arm of arms) n += stmt.pluck().get(runId, arm, arm) as number
+  return n
 }
 
 export function resultsFor(db: DB, runId: string): ResultRow[] {

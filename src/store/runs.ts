@@ -5,7 +5,8 @@ import type {DB} from './db.js'
 import {buildEventWhere, type EventQuery} from './events.js'
 import {OWNER, ownerAlive} from './owner.js'
 
-export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed'
+/** `waiting`: every call left to make is in a provider's batch; `kt runs wait` collects the answers. */
+export type RunStatus = 'running' | 'interrupted' | 'completed' | 'stopped_max_cost' | 'failed' | 'waiting'
 
 export interface RunRow {
   id: string
@@ -99,15 +100,24 @@ export interface RecordedAnswer {
   response_json: string | null
 }
 
-export function recordedAnswers(db: DB, runId: string): RecordedAnswer[] {
-  return db
-    .prepare(
-      `SELECT e.event_id, e.api, e.model, e.response_model, e.status, e.http_status, e.error_type, e.error_code, e.error_message,
-              e.latency_ms, e.ttft_ms, e.input_tokens, e.output_tokens, e.cached_input_tokens, e.reasoning_tokens, e.total_tokens,
-              e.cost_usd, e.finish_reason, e.finish_reason_raw, e.response_text, e.response_json
-       FROM run_items i JOIN events e ON e.event_id = i.event_id WHERE i.run_id = ?`,
-    )
-    .all(runId) as RecordedAnswer[]
+/**
+ * The logged answers of a run's requests, in pages of `pageSize` (seq order): a run of 100,000 requests never holds
+ * all its logged answers at once.
+ */
+export function* recordedAnswers(db: DB, runId: string, pageSize = 2000): Generator<RecordedAnswer> {
+  const page = db.prepare(
+    `SELECT i.seq, e.event_id, e.api, e.model, e.response_model, e.status, e.http_status, e.error_type, e.error_code, e.error_message,
+            e.latency_ms, e.ttft_ms, e.input_tokens, e.output_tokens, e.cached_input_tokens, e.reasoning_tokens, e.total_tokens,
+            e.cost_usd, e.finish_reason, e.finish_reason_raw, e.response_text, e.response_json
+     FROM run_items i JOIN events e ON e.event_id = i.event_id WHERE i.run_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?`,
+  )
+  let after = -1
+  for (;;) {
+    const rows = page.all(runId, after, pageSize) as (RecordedAnswer & {seq: number})[]
+    if (rows.length === 0) return
+    after = rows[rows.length - 1]!.seq
+    yield* rows
+  }
 }
 
 /** Runs fn in one transaction (nested in a savepoint when one is open). */

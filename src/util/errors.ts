@@ -14,3 +14,11 @@ export class KtError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/**
+ * A message folded onto one line: V8's JSON.parse errors quote the text around the fault, raw line breaks included,
+ * and a per-file error or reason is printed and stored as one line.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
+}

@@ -4,29 +4,16 @@
 // (zlib's maxOutputLength, or a counting stream), so memory stays near it.
 import {Transform, type TransformCallback} from 'node:stream'
 import {brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync} from 'node:zlib'
-import {KtError} from '../util/index.js'
+import {formatBytes, sizeSetting} from '../util/index.js'
+
+export {formatBytes} from '../util/index.js'
 
 export const MAX_DECOMPRESSED_ENV = 'KT_MAX_DECOMPRESSED_BYTES'
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 
-const UNITS: Record<string, number> = {'': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3}
-
 /** The cap in bytes: KT_MAX_DECOMPRESSED_BYTES (a byte count, or with a K, M or G suffix), else 64 MB. */
 export function maxDecompressedBytes(): number {
-  const raw = process.env[MAX_DECOMPRESSED_ENV]?.trim()
-  if (!raw) return DEFAULT_MAX_DECOMPRESSED_BYTES
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(raw)
-  const bytes = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!) : NaN
-  if (!(bytes >= 1)) throw new KtError(`${MAX_DECOMPRESSED_ENV} must be a size such as 67108864, 64M or 1G, got "${raw}"`, 2)
-  return bytes
-}
-
-/** A size for messages: `64 MB`, `1.5 KB`. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${+(n / 1024 ** 3).toFixed(1)} GB`
-  if (n >= 1024 ** 2) return `${+(n / 1024 ** 2).toFixed(1)} MB`
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`
-  return `${n} bytes`
+  return sizeSetting(MAX_DECOMPRESSED_ENV, DEFAULT_MAX_DECOMPRESSED_BYTES)
 }
 
 /** `what` would inflate past the cap; decompression stopped there. */

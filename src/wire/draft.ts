@@ -1,7 +1,7 @@
 // The body-to-record codec: a record draft from a provider request body, response body (an object, or SSE text to
 // assemble) or both, for every generation api kt imports; and which api a URL or a bare response body belongs to.
 // Shared by the log formats (pairs, Batch files, HAR, recordings) and the gateway.
-import {emptyRequest, toIso, type Api} from '../records/index.js'
+import {emptyRequest, toIso, unreadableNumbers, USAGE_NUMBER_KEYS, type Api} from '../records/index.js'
 import {assembleAnthropicStream, parseAnthropicRequest, parseAnthropicResponse} from './anthropic.js'
 import {asArray, asObject, asString, isObject, type Json} from './json.js'
 import {assembleOpenAIChatStream, parseOpenAIChatRequest, parseOpenAIChatResponse, parseSse, type AssembledStream, type ParsedResponse} from './openai-chat.js'
@@ -61,6 +61,9 @@ export function applyParsedResponse(draft: RecordDraft, parsed: ParsedResponse):
   draft.response_model = parsed.model
   draft.source_id ??= parsed.id
   if (!draft.timestamp && parsed.created) draft.timestamp = toIso(parsed.created)
+  const usage = parsed.response.raw?.usage
+  const bad = usage ? unreadableNumbers(usage, USAGE_NUMBER_KEYS, 'usage.') : null
+  if (bad) draft.unreadable = {...draft.unreadable, ...bad}
 }
 
 function assemble(which: Which, text: string): AssembledStream {

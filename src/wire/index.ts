@@ -9,7 +9,7 @@ export {assembleCompletionsStream, isCompletionsResponse, parseCompletionsReques
 export {assembleResponsesStream, isResponsesResponse, isResponsesSse, parseResponsesRequest, parseResponsesResponse} from './openai-responses.js'
 export {type DraftBase, type Endpoint, type Which, apiOfResponseBody, applyHttpStatus, applyParsedResponse, draftForApi, draftFromBodies, endpointOf, markStreamed} from './draft.js'
 export {type RecordDraft, buildRecord, providerFromUrl, requestFromBody, requestHash, responseFromBody} from './record.js'
-export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from './sse.js'
+export {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody, type ReadCap} from './sse.js'
 export {DEFAULT_ANTHROPIC_MAX_TOKENS, type Translation} from './translate.js'
 export {openaiChatToAnthropic} from './translate-to-anthropic.js'
 export {anthropicToOpenAIChat, type AnthropicToOpenAIOptions} from './translate-to-openai.js'

@@ -1,7 +1,7 @@
 // One place that turns what a format parser found into a complete CanonicalRecord, so every format
-// gets the same defaults, ids, request hashes and secret scrubbing.
+// gets the same defaults, ids, request hashes, secret scrubbing and bounds (records/sanitize.ts).
 import {finishUsage} from '../records/index.js'
-import {scrubSecrets} from '../records/index.js'
+import {sanitizeRecord} from '../records/index.js'
 import {sha256, stableStringify} from '../records/index.js'
 import type {Api, CanonicalRecord, CanonicalRequest, CanonicalResponse, EventFields, Provider, RecordError, Status, Usage} from '../records/index.js'
 import {emptyEventFields, emptyRequest, emptyUsage} from '../records/index.js'
@@ -39,6 +39,8 @@ export interface RecordDraft {
   id?: string
   /** Override replayability (defaults to: a provider-shaped request body is present). */
   replayable?: boolean
+  /** Numeric fields the log gave as something that is not a number ("NaN", "inf"): read as null, flagged on import. */
+  unreadable?: Record<string, unknown>
 }
 
 const REPLAYABLE_APIS = new Set<Api>(['openai.chat', 'anthropic.messages', 'openai.responses'])
@@ -118,12 +120,12 @@ export function requestHash(api: Api, model: string | null, raw: unknown): strin
 }
 
 export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord {
-  const request = d.request ? {...d.request, raw: d.request.raw ? scrubSecrets(d.request.raw) : null} : emptyRequest()
-  const response = d.response ?? null
+  const request = d.request ? {...d.request} : emptyRequest()
+  const response = d.response ? {...d.response, tool_calls: d.response.tool_calls.map((t) => ({...t}))} : null
   const timestampInferred = !d.timestamp
   const timestamp = d.timestamp ?? ctx.fileMtime
   const usage = finishUsage({...emptyUsage(), ...(d.usage ?? {})})
-  const metadata: Record<string, unknown> = scrubSecrets({...(d.metadata ?? {})})
+  const metadata: Record<string, unknown> = {...(d.metadata ?? {})}
   if ('inconsistent' in usage && usage.inconsistent) metadata.usage_inconsistent = true
   const {inconsistent: _ignored, ...cleanUsage} = usage as Usage & {inconsistent?: boolean}
   const api: Api = d.api ?? 'unknown'
@@ -148,7 +150,7 @@ export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord
     ttft_ms: d.ttft_ms ?? null,
     status,
     http_status: d.http_status ?? null,
-    error: d.error ?? null,
+    error: d.error ? {...d.error} : null,
     cost_usd: d.cost_usd ?? null,
     cost_source: d.cost_usd !== null && d.cost_usd !== undefined ? (d.cost_source ?? 'reported') : null,
     replayable,
@@ -156,6 +158,8 @@ export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord
     metadata,
     event: {...emptyEventFields(), ...(d.event ?? {})},
   }
+  // Credentials out, text well-formed, impossible numbers nulled or the record marked for rejection (importNotes).
+  sanitizeRecord(record, d.unreadable)
   record.id = d.id ?? contentId(record)
   return record
 }

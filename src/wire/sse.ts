@@ -33,7 +33,13 @@ export function isResponsesContentEvent(ev: SseEvent): boolean {
   return t === 'response.output_text.delta' || t === 'response.function_call_arguments.delta' || t === 'response.refusal.delta'
 }
 
-export async function readSseBody(response: Response, start: number, isContent: (ev: SseEvent) => boolean, signal: AbortSignal): Promise<StreamRead> {
+/** A cap on the bytes read: past `bytes`, reading stops and `error(seen)` is the read error. */
+export interface ReadCap {
+  bytes: number
+  error: (seen: number) => unknown
+}
+
+export async function readSseBody(response: Response, start: number, isContent: (ev: SseEvent) => boolean, signal: AbortSignal, cap?: ReadCap): Promise<StreamRead> {
   const body = response.body
   if (!body) return {text: '', ttftMs: null, readError: null}
   const reader = body.getReader()
@@ -42,6 +48,7 @@ export async function readSseBody(response: Response, start: number, isContent: 
   let scanFrom = 0
   let ttftMs: number | null = null
   let readError: unknown = null
+  let seen = 0
   // Cancelling the reader ends a pending read at once, whatever the SDK does with its own controller.
   const onAbort = () => {
     reader.cancel().catch(() => undefined)
@@ -52,6 +59,12 @@ export async function readSseBody(response: Response, start: number, isContent: 
     for (;;) {
       const {done, value} = await reader.read()
       if (done) break
+      seen += value.byteLength
+      if (cap && seen > cap.bytes) {
+        readError = cap.error(seen)
+        reader.cancel(readError).catch(() => undefined)
+        break
+      }
       text += decoder.decode(value, {stream: true})
       if (ttftMs === null) {
         const boundary = /\r?\n\r?\n/g
@@ -67,7 +80,7 @@ export async function readSseBody(response: Response, start: number, isContent: 
         }
       }
     }
-    text += decoder.decode()
+    if (readError === null) text += decoder.decode()
   } catch (err) {
     readError = err
   } finally {

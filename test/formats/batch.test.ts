@@ -2,6 +2,7 @@
 // back with SQL; joins across files in both orders, leftovers, skips, and one run of the real CLI.
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ImportSession, readFile} from '../../src/formats/index.js'
 import type {CanonicalRecord} from '../../src/records/types.js'
@@ -33,7 +34,7 @@ async function recordsOf(files: string[]): Promise<Map<string, CanonicalRecord>>
     const opened = await readFile(f, session)
     for await (const o of opened.outcomes) if (o.kind === 'record') out.set(o.record.source_id ?? '', o.record)
   }
-  for (const o of session.finish()) if (o.kind === 'record') out.set(o.record.source_id ?? '', o.record)
+  for (const {outcome: o} of session.finish()) if (o.kind === 'record') out.set(o.record.source_id ?? '', o.record)
   return out
 }
 
@@ -166,6 +167,21 @@ describe('openai-batch: public-sample input + output', () => {
         },
       },
     })
+  })
+})
+
+describe('openai-batch: a held-back half refused when it is finally built', () => {
+  test('is counted against its own file, never as a file of its own', async () => {
+    // An output line with an impossible token count and no input line: it is only built at the end of the import
+    // session, and the refusal must name the output file and its line.
+    const out = join(tmp, 'impossible-output.jsonl')
+    const line = {id: 'batch_req_1', custom_id: 'only-output', response: {status_code: 200, request_id: 'r1', body: {id: 'chatcmpl-1', object: 'chat.completion', created: 1735000000, model: 'gpt-4o-mini', choices: [{index: 0, message: {role: 'assistant', content: 'Hi.'}, finish_reason: 'stop'}], usage: {prompt_tokens: -5, completion_tokens: 2, total_tokens: -3}}}, error: null}
+    writeFileSync(out, `${JSON.stringify(line)}\n`)
+    const {summary} = await importInto([out])
+    assert.deepEqual(summary.files.map((f) => f.file), [out])
+    const f = fileSummary(summary, out)
+    assert.equal(f.rejected, 1)
+    assert.deepEqual(f.reasons.map((r) => r.locations), [[`${out}:1`]])
   })
 })
 

@@ -3,6 +3,7 @@
 // verdicts with on_fail on primary and shadow answers (found by --filter quality_scorer); LiteLLM's silent_model
 // marked is_silent_experiment; costs never null.
 import assert from 'node:assert/strict'
+import {existsSync, readFileSync} from 'node:fs'
 import {after, before, describe, test} from 'node:test'
 import {countEvents, openDb, wantsScores} from '../../src/store/index.js'
 import {fakeDigest, startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
@@ -60,7 +61,11 @@ describe('gateway events', () => {
     assert.match(request.messages[0]!.content, /My key is \[redacted\], explain it\./)
     assert.match(ev.user_id_hash ?? '', /^[0-9a-f]{32}$/)
     assert.ok(!JSON.stringify(ev).includes(KEYS.OPENAI_API_KEY))
-    assert.equal(ev.response_text, `Fake answer ${fakeDigest(body.messages[0]!.content)}. You wrote ${body.messages[0]!.content.length} characters: ${body.messages[0]!.content}`)
+    // The upstream echoed the key in its answer: the event keeps the answer with the key masked, by the rule imports use.
+    const sent = body.messages[0]!.content
+    assert.equal(ev.response_text, `Fake answer ${fakeDigest(sent)}. You wrote ${sent.length} characters: My key is [redacted], explain it.`)
+    assert.deepEqual(ev.metadata.scrubbed !== undefined, true)
+    for (const f of [g.dbPath, `${g.dbPath}-wal`]) if (existsSync(f)) assert.ok(!readFileSync(f).includes('sk-proj-abcdefghijklmnop1234'), `the key appears nowhere in ${f}`)
     assert.equal(ev.route, '/v1/chat/completions')
   })
 

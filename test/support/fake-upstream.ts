@@ -20,6 +20,13 @@ export type Fault =
   | {type: 'stream_error'; after_chunks?: number; error_type?: string; message?: string}
   /** Streams `after_chunks` normal events, then destroys the socket. */
   | {type: 'stream_cut'; after_chunks?: number}
+  /** An error status with a plain-text body (a proxy's or load balancer's 5xx page, say). */
+  | {type: 'text'; status: number; body: string}
+  /**
+   * A well-formed answer (JSON, or SSE when the request streams) whose text is `bytes` long, written 64 KB at a time
+   * as the client reads (stops when it hangs up); `declare` sends its Content-Length (JSON only).
+   */
+  | {type: 'huge'; bytes: number; declare?: boolean}
 
 export type FaultScript = Fault[] | ((callIndex: number, body: Json, path: string) => Fault | null | undefined)
 
@@ -105,7 +112,7 @@ const ANTHROPIC_ERRORS: Record<number, {type: string; message: string}> = {
   529: {type: 'overloaded_error', message: 'Overloaded'},
 }
 
-type Flavor = 'openai' | 'anthropic'
+export type Flavor = 'openai' | 'anthropic'
 
 function obj(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {}
@@ -174,7 +181,7 @@ function argsFor(schema: unknown, text: string): Json {
   return out
 }
 
-interface Answer {
+export interface Answer {
   id: string
   model: string
   text: string
@@ -193,7 +200,7 @@ function isJsonObjectText(s: string): boolean {
   }
 }
 
-function answerFor(body: Json, flavor: Flavor, fallbackModel: string, scripted?: string): Answer {
+export function answerFor(body: Json, flavor: Flavor, fallbackModel: string, scripted?: string): Answer {
   const user = lastUserText(body)
   const digest = fakeDigest(user)
   const whole = fakeDigest(JSON.stringify(body))
@@ -235,7 +242,7 @@ function openaiFinish(a: Answer): string {
   return a.tool ? 'tool_calls' : a.truncated ? 'length' : 'stop'
 }
 
-function openaiCompletion(a: Answer): Json {
+export function openaiCompletion(a: Answer): Json {
   const message: Json = {role: 'assistant', content: a.tool ? null : a.text, refusal: null, annotations: []}
   if (a.tool) message.tool_calls = [{id: a.tool.id, type: 'function', function: {name: a.tool.name, arguments: a.tool.args}}]
   return {
@@ -282,7 +289,7 @@ function anthropicUsage(a: Answer, output: number): Json {
   return {input_tokens: a.inTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output, service_tier: 'standard'}
 }
 
-function anthropicMessage(a: Answer): Json {
+export function anthropicMessage(a: Answer): Json {
   const content: Json[] = []
   if (a.text) content.push({type: 'text', text: a.text})
   if (a.tool) content.push({type: 'tool_use', id: a.tool.id, name: a.tool.name, input: JSON.parse(a.tool.args) as unknown})
@@ -321,7 +328,7 @@ function anthropicEvents(a: Answer): Json[] {
   return out
 }
 
-function responsesObject(a: Answer): Json {
+export function responsesObject(a: Answer): Json {
   const output: Json[] = []
   if (a.text) output.push({type: 'message', id: `msg_${a.id}`, status: 'completed', role: 'assistant', content: [{type: 'output_text', text: a.text, annotations: []}]})
   if (a.tool) output.push({type: 'function_call', id: `fc_${a.id}`, call_id: a.tool.id, name: a.tool.name, arguments: a.tool.args, status: 'completed'})
@@ -348,7 +355,7 @@ function responsesEvents(a: Answer): {event: string; data: Json}[] {
   return out
 }
 
-function errorBody(flavor: Flavor, status: number, fault?: {error_type?: string; message?: string}): Json {
+export function errorBody(flavor: Flavor, status: number, fault?: {error_type?: string; message?: string}): Json {
   if (flavor === 'anthropic') {
     const e = ANTHROPIC_ERRORS[status] ?? {type: status >= 500 ? 'api_error' : 'invalid_request_error', message: `HTTP ${status}`}
     return {type: 'error', error: {type: fault?.error_type ?? e.type, message: fault?.message ?? e.message}, request_id: 'req_fake_error'}
@@ -446,6 +453,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return sendJson(res, fault.status, errorBody(flavor, fault.status, fault), headers)
     }
 
+    if (fault?.type === 'text') {
+      res.writeHead(fault.status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(fault.body)})
+      res.end(fault.body)
+      return
+    }
+    if (fault?.type === 'huge') return sendHuge(res, kind, body.stream === true, fault, () => closed)
+
     const answer = answerFor(body, flavor, azure?.[1] ?? 'unknown', options.answer?.(body, index))
     const idHeader: Record<string, string> = flavor === 'anthropic' ? {'request-id': `req_${answer.id}`} : {'x-request-id': `req_${answer.id}`}
     if (azure) idHeader['apim-request-id'] = `apim-${answer.id}`
@@ -538,6 +552,33 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       })
     },
   }
+}
+
+/** Writes a `huge` fault's answer piece by piece, waiting for the socket to drain, until done or the client hangs up. */
+async function sendHuge(res: ServerResponse, kind: string, stream: boolean, fault: Extract<Fault, {type: 'huge'}>, closed: () => boolean): Promise<void> {
+  const piece = 'a'.repeat(64 * 1024)
+  const write = async (text: string) => {
+    if (!res.write(text)) await new Promise<void>((resolve) => {
+      res.once('drain', resolve)
+      res.once('close', resolve)
+    })
+  }
+  const pieces = Math.ceil(fault.bytes / piece.length)
+  if (stream) {
+    res.writeHead(200, {'content-type': 'text/event-stream'})
+    for (let i = 0; i < pieces && !closed(); i++) {
+      const data = kind === 'messages' ? {type: 'content_block_delta', index: 0, delta: {type: 'text_delta', text: piece}} : {id: 'chatcmpl-huge', object: 'chat.completion.chunk', created: CREATED, model: 'm', choices: [{index: 0, delta: {content: piece}, finish_reason: null}]}
+      await write(`${kind === 'messages' ? 'event: content_block_delta\n' : ''}data: ${JSON.stringify(data)}\n\n`)
+    }
+    if (!closed()) res.end(kind === 'messages' ? 'event: message_stop\ndata: {"type":"message_stop"}\n\n' : 'data: [DONE]\n\n')
+    return
+  }
+  const head = kind === 'messages' ? '{"id":"msg_huge","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"' : `{"id":"chatcmpl-huge","object":"chat.completion","created":${CREATED},"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"`
+  const tail = kind === 'messages' ? '"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}' : '"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'
+  res.writeHead(200, {'content-type': 'application/json', ...(fault.declare ? {'content-length': String(head.length + pieces * piece.length + tail.length)} : {})})
+  await write(head)
+  for (let i = 0; i < pieces && !closed(); i++) await write(piece)
+  if (!closed()) res.end(tail)
 }
 
 /** Sets environment variables for the duration of `fn` and restores the previous values (also on failure). */

@@ -6,8 +6,8 @@
 import type {PriceOverrides} from '../../providers/index.js'
 import {IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../records/index.js'
 import {describeSqliteError, ImportStore, type DB} from '../../store/index.js'
-import {KtError} from '../../util/index.js'
-import {datasetName, type Note, type ProducerMessage, type ProducerOptions} from './producer.js'
+import {KtError, oneLine} from '../../util/index.js'
+import {datasetName, type Flag, type Note, type ProducerMessage, type ProducerOptions} from './producer.js'
 import {inThread, inWorker, useWorker} from './source.js'
 
 export {datasetName} from './producer.js'
@@ -33,15 +33,17 @@ export interface FileSummary {
   duplicates: number
   skipped: number
   rejected: number
+  /** Records stored with an impossible value nulled (a negative or absurd latency or cost, a number that is "NaN"). */
+  flagged: number
   /** Reasons with counts, and the first few locations of each. */
-  reasons: {kind: 'skip' | 'reject'; reason: string; count: number; locations: string[]}[]
+  reasons: {kind: 'skip' | 'reject' | 'flag'; reason: string; count: number; locations: string[]}[]
   /** Set when the whole file failed (nothing from it stored). */
   error: string | null
 }
 
 export interface ImportSummary {
   files: FileSummary[]
-  totals: {imported: number; not_replayable: number; duplicates: number; skipped: number; rejected: number; failed_files: number}
+  totals: {imported: number; not_replayable: number; duplicates: number; skipped: number; rejected: number; flagged: number; failed_files: number}
 }
 
 const MAX_LOCATIONS = 5
@@ -52,12 +54,13 @@ class FileImport {
   private readonly reasonIndex = new Map<string, FileSummary['reasons'][number]>()
 
   constructor(file: string, format: string, dataset: string) {
-    this.summary = {file, format, dataset, imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, reasons: [], error: null}
+    this.summary = {file, format, dataset, imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, flagged: 0, reasons: [], error: null}
   }
 
-  note(kind: 'skip' | 'reject', reason: string, locator: string): void {
+  note(kind: 'skip' | 'reject' | 'flag', reason: string, locator: string): void {
     if (kind === 'skip') this.summary.skipped++
-    else this.summary.rejected++
+    else if (kind === 'reject') this.summary.rejected++
+    else this.summary.flagged++
     const key = `${kind}\u0000${reason}`
     let r = this.reasonIndex.get(key)
     if (!r) {
@@ -104,7 +107,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     rollback()
     const dataset = opts.dataset ?? datasetName(c.file)
     const failed = c.fi?.summary ?? new FileImport(c.file, opts.format ?? 'auto', dataset).summary
-    Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, error: message})
+    Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, flagged: 0, error: oneLine(message)})
     summaries.push(failed)
     c.failed = true
   }
@@ -113,8 +116,8 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     source.cancel(c.index)
   }
 
-  /** A batch in outcome order: notes at their places, rows in between, progress after each outcome. */
-  const storeBatch = (c: Current, fi: FileImport, rows: unknown[][], notes: Note[], n: number) => {
+  /** A batch in outcome order: notes at their places, rows in between, progress after each outcome; then its flags. */
+  const storeBatch = (c: Current, fi: FileImport, rows: unknown[][], notes: Note[], flags: Flag[], n: number) => {
     let r = 0
     let k = 0
     for (let at = 0; at < n; at++) {
@@ -127,6 +130,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     }
     // A --strict reject comes after the counted outcomes; the failure that follows it is its own message.
     for (; k < notes.length; k++) fi.note(notes[k]![0], notes[k]![1], notes[k]![2])
+    for (const [reason, locator] of flags) fi.note('flag', reason, locator)
   }
 
   const handle = (m: ProducerMessage) => {
@@ -145,7 +149,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
         const c = cur
         if (!c || c.index !== m.index || c.failed || !c.fi) return
         try {
-          storeBatch(c, c.fi, m.rows, m.notes, m.n)
+          storeBatch(c, c.fi, m.rows, m.notes, m.flags, m.n)
         } catch (error) {
           sqliteFailure(c, error)
         }
@@ -187,6 +191,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
       for (const e of entries) {
         if (e.row) {
           store(target, importId, e.row)
+          for (const [reason, locator] of e.flags ?? []) target.note('flag', reason, locator)
           continue
         }
         const [kind, reason, locator] = e.note
@@ -199,7 +204,7 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
       writer.endFile(importId, {imported: t.imported - was.imported, duplicates: t.duplicates - was.duplicates, not_replayable: t.not_replayable - was.not_replayable, skipped: t.skipped - was.skipped, rejected: t.rejected - was.rejected})
     } catch (error) {
       rollback()
-      target.summary.error = error instanceof KtError ? error.message : describeSqliteError(error)
+      target.summary.error = oneLine(error instanceof KtError ? error.message : describeSqliteError(error))
     }
     if (fi) Object.assign(fi, target.summary)
     else summaries.push((fi = target.summary))
@@ -225,13 +230,14 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     await source.close()
   }
 
-  const totals = {imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, failed_files: 0}
+  const totals = {imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, flagged: 0, failed_files: 0}
   for (const s of summaries) {
     totals.imported += s.imported
     totals.not_replayable += s.not_replayable
     totals.duplicates += s.duplicates
     totals.skipped += s.skipped
     totals.rejected += s.rejected
+    totals.flagged += s.flagged
     if (s.error) totals.failed_files++
   }
   return {files: summaries, totals}

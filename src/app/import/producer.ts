@@ -24,14 +24,17 @@ export interface ProducerOptions {
 /** A skip or reject: kind, reason, locator, and its place among the batch's outcomes (rows fill the others). */
 export type Note = ['skip' | 'reject', string, string, number]
 
-/** One held-back outcome (cross-file joins), in order: a row or a note. */
-export type PendingEntry = {row: unknown[]; note?: undefined} | {note: Note; row?: undefined}
+/** A stored record's impossible value, nulled: reason and locator (counted, takes no place among the outcomes). */
+export type Flag = [string, string]
+
+/** One held-back outcome (cross-file joins), in order: a row (with its flags) or a note. */
+export type PendingEntry = {row: unknown[]; flags?: Flag[]; note?: undefined} | {note: Note; row?: undefined}
 
 export type ProducerMessage =
   /** The file opened and its format is known: the importer starts its transaction. */
   | {t: 'start'; index: number; file: string; format: string}
-  /** Rows (import_id still to fill in) and notes, and how many outcomes they count for progress. */
-  | {t: 'batch'; index: number; rows: unknown[][]; notes: Note[]; n: number}
+  /** Rows (import_id still to fill in), notes and flags, and how many outcomes they count for progress. */
+  | {t: 'batch'; index: number; rows: unknown[][]; notes: Note[]; flags: Flag[]; n: number}
   /** The file was read to its end (or given up, after cancel). */
   | {t: 'end'; index: number}
   /** Nothing from the file may be kept: a KtError's message, or another error's message and code. */
@@ -47,6 +50,7 @@ const BATCH_ROWS = 128
 const BATCH_CHARS = 1024 * 1024
 
 export function datasetName(file: string): string {
+  if (file === '-') return 'stdin'
   return basename(file).replace(/(\.(gz|jsonl|json|csv|har|sse|txt|ndjson))+$/i, '') || basename(file)
 }
 
@@ -98,9 +102,10 @@ export class ImportProducer {
     const dataset = this.opts.dataset ?? datasetName(file)
     let rows: unknown[][] = []
     let notes: Note[] = []
+    let flags: Flag[] = []
     let n = 0
     let chars = 0
-    const batch = (): ProducerMessage => ({t: 'batch', index, rows, notes, n})
+    const batch = (): ProducerMessage => ({t: 'batch', index, rows, notes, flags, n})
     try {
       const opened = await readFile(file, this.session, {format: this.opts.format})
       yield {t: 'start', index, file, format: opened.format.name}
@@ -109,6 +114,7 @@ export class ImportProducer {
           const v = this.row(o.record, dataset, o.columns)
           rows.push(v)
           chars += rowChars(v)
+          if (o.flags) for (const f of o.flags) flags.push([f, o.record.source.locator ?? ''])
         } else {
           notes.push([o.kind, o.reason, o.locator, n])
           if (this.opts.strict && o.kind === 'reject') {
@@ -122,6 +128,7 @@ export class ImportProducer {
           yield batch()
           rows = []
           notes = []
+          flags = []
           n = 0
           chars = 0
           if (this.cancelled.has(index)) {
@@ -151,14 +158,13 @@ export class ImportProducer {
     const pending = [...this.session.finish()]
     if (!pending.length) return
     const byFile = new Map<string, Outcome[]>()
-    for (const o of pending) {
-      const f = o.kind === 'record' ? (o.record.source.file ?? '') : (o.locator.split(':')[0] ?? '')
-      byFile.set(f, [...(byFile.get(f) ?? []), o])
-    }
+    for (const {file, outcome} of pending) byFile.set(file, [...(byFile.get(file) ?? []), outcome])
     for (const [file, outcomes] of byFile) {
       const dataset = this.opts.dataset ?? datasetName(file)
       const entries: PendingEntry[] = outcomes.map((o) =>
-        o.kind === 'record' ? {row: this.row(o.record, dataset, o.columns)} : {note: [o.kind, o.reason, o.locator, 0]},
+        o.kind === 'record'
+          ? {row: this.row(o.record, dataset, o.columns), flags: o.flags?.map((f): Flag => [f, o.record.source.locator ?? ''])}
+          : {note: [o.kind, o.reason, o.locator, 0]},
       )
       yield {t: 'pending', file, entries}
     }

@@ -38,7 +38,8 @@ function workerUrl(): URL | null {
 
 export function useWorker(files: string[]): URL | null {
   const setting = process.env.KT_IMPORT_WORKER
-  if (setting === '0' || files.length === 0) return null
+  // stdin belongs to this thread: a worker would not see it.
+  if (setting === '0' || files.length === 0 || files.some((f) => f === '-' || f === '/dev/stdin' || f === '/dev/fd/0' || f === '/proc/self/fd/0')) return null
   const url = workerUrl()
   if (!url) return null
   return setting === '1' || inputBytes(files) >= WORKER_MIN_BYTES ? url : null

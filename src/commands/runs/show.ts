@@ -34,7 +34,16 @@ export default class RunsShow extends KtCommand {
           ),
         )
       }
-      if (d.status !== 'completed') this.note(`resume with: kt replay --resume ${d.id}`)
+      if (d.batches?.length) {
+        this.out(
+          renderTable(
+            ['batch', 'arm', 'state', 'requests', 'done', 'failed', 'collected'],
+            d.batches.map((b) => [b.batch_id ?? '(not created)', b.arm, b.state, b.requests, b.completed, b.failed, b.collected ? 'yes' : 'no']),
+          ),
+        )
+      }
+      if (d.status === 'waiting') this.note(`collect its batches with: kt runs wait ${d.id}`)
+      else if (d.status !== 'completed') this.note(`resume with: kt replay --resume ${d.id}`)
     } finally {
       db.close()
     }

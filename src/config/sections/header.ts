@@ -18,6 +18,8 @@ const PricingRaw = z.record(
     output_per_mtok: nonNeg(),
     cached_input_per_mtok: nonNeg().optional(),
     cache_write_per_mtok: nonNeg().optional(),
+    /** Share taken off this model's prices for batched calls (`kt replay --via batch`); default 0.5. */
+    batch_discount: z.number({error: 'must be a number from 0 to 1'}).min(0, {error: 'must be a number from 0 to 1'}).max(1, {error: 'must be a number from 0 to 1'}).optional(),
   }),
 )
 
@@ -52,6 +54,7 @@ export function pricing(ctx: Ctx): Record<string, ModelPricing> {
     const entry: ModelPricing = {input_per_mtok: price.input_per_mtok, output_per_mtok: price.output_per_mtok}
     if (price.cached_input_per_mtok !== undefined) entry.cached_input_per_mtok = price.cached_input_per_mtok
     if (price.cache_write_per_mtok !== undefined) entry.cache_write_per_mtok = price.cache_write_per_mtok
+    if (price.batch_discount !== undefined) entry.batch_discount = price.batch_discount
     out[model] = entry
   }
   return out

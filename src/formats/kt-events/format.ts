@@ -3,7 +3,6 @@
 // dataset (unless --dataset is given) and, when the file has them, bodies parsed by `api` so the event is
 // replayable again. Rows without a request body are metrics-only.
 import {EventInputError, eventInputFromCsv, eventInputFromJson, isKtEventObject, isKtEventsCsvRow, type EventInput} from './parse.js'
-import {scrubSecrets} from '../../records/index.js'
 import type {Api, CanonicalRequest, CanonicalResponse, EventFields, FinishReason, Provider, RecordError, Status, TrafficRole} from '../../records/index.js'
 import {emptyRequest} from '../../records/index.js'
 import {buildRecord, requestFromBody, responseFromBody} from '../../wire/index.js'
@@ -136,8 +135,12 @@ export function eventToOutcome(ev: EventInput, item: Item, ctx: FormatContext): 
   // flag); a kt export already has the final values, so they are put back as they were.
   record.usage = usage
   record.timestamp_inferred = f.timestamp_inferred === 1
-  if (f.cost_source !== undefined) record.cost_source = f.cost_source as 'reported' | 'computed' | null
-  record.metadata = scrubSecrets(ev.metadata)
+  if (f.cost_source !== undefined && record.cost_usd !== null) record.cost_source = f.cost_source as 'reported' | 'computed' | null
+  // The metadata as exported (buildRecord's usage flag left out), with what sanitizing it noted.
+  if (record.metadata.usage_inconsistent !== undefined && ev.metadata.usage_inconsistent === undefined) {
+    const {usage_inconsistent: _flag, ...rest} = record.metadata
+    record.metadata = rest
+  }
   record.source = {format: f.source_format ?? FORMAT, file: f.source_file ?? null, locator: f.source_locator ?? null}
   return {kind: 'record', record, columns: exportedColumns(f)}
 }
