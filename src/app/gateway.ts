@@ -1,7 +1,7 @@
 // `kt gateway run` (also `kt serve`) without oclif: config → plan → store → server, the start-up lines of the product
 // docs, the state file `kt config reload` finds it by, SIGHUP to reload, and SIGTERM/SIGINT to drain and exit 0.
 import {loadConfig, resolveConfigPath, formatIssue} from '../config/index.js'
-import {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, planLines, removeStateFile, stateFilePath, writeStateFile, type GatewayOptions, type LogLevel} from '../gateway/index.js'
+import {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, otlpLine, planLines, removeStateFile, stateFilePath, writeStateFile, type GatewayOptions, type LogLevel} from '../gateway/index.js'
 import {resolveDbPath} from '../store/index.js'
 import {KtError, errorMessage} from '../util/index.js'
 
@@ -56,6 +56,8 @@ export async function runGateway(o: RunGatewayOptions): Promise<number> {
     throw new KtError(`cannot start the gateway: ${errorMessage(err)}`)
   }
   for (const line of planLines(gw.plan)) log('INFO', line)
+  const telemetry = otlpLine(config)
+  if (telemetry) log('INFO', telemetry)
   for (const w of config.warnings) log('WARN', `config ${formatIssue(w)}`)
   for (const w of gw.plan.warnings) log('WARN', w)
   if (options.authToken) log('INFO', 'Token required on /v1/* (Authorization: Bearer TOKEN or x-api-key: TOKEN)')
@@ -81,6 +83,8 @@ export async function runGateway(o: RunGatewayOptions): Promise<number> {
         (s) => {
           removeStateFile(state)
           log('INFO', `Gateway stopped: ${s.eventsWritten} event(s) written${s.eventsDropped ? `, ${s.eventsDropped} dropped` : ''}${s.cut ? `, ${s.cut} request(s) cut at the deadline` : ''}`)
+          const o = s.otlp
+          if (o) log(o.dropped || o.failed || o.queued ? 'WARN' : 'INFO', `OTLP: ${o.exported} span(s) exported, ${o.dropped} dropped (queue full), ${o.failed} lost in failed exports${o.queued ? `, ${o.queued} not sent at the drain deadline` : ''}`)
           process.off('SIGHUP', onHup)
           resolve(s.flushed ? 0 : 1)
         },

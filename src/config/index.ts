@@ -1,7 +1,7 @@
 // The policy config file: loading, validation with YAML paths and lines, lint, and resolving targets.
 // May import providers/ (target types), records/ and util/.
 // Inside: read.ts (the file, safely) -> parse.ts (YAML) -> normalize.ts, which runs sections/ (targets, groups,
-// mirroring, canary, header, policy shapes, LiteLLM files) and policies/ (one file per policy type) into the
+// mirroring, canary, header, telemetry, policy shapes, LiteLLM files) and policies/ (one file per policy type) into the
 // typed KtConfig of types.ts; lint.ts and summary.ts are `kt policy lint`; targets.ts resolves --primary/--candidate.
 export * from './types.js'
 export {ConfigError, formatIssue, formatPath} from './issues.js'

@@ -10,6 +10,7 @@ import {LITELLM_KEYS, litellmConfig} from './sections/litellm.js'
 import {mirroring, silentMirrors, trafficMirror} from './sections/mirroring.js'
 import {policies} from './sections/policies.js'
 import {targetList} from './sections/targets.js'
+import {telemetry} from './sections/telemetry.js'
 import type {KtConfig} from './types.js'
 
 /** The configuration kt runs with when there is no file: nothing configured, nothing to warn about. */
@@ -27,6 +28,7 @@ export function emptyConfig(): KtConfig {
     pricing: {},
     gates: [],
     gate_sources: [],
+    telemetry: {otlp: null},
     warnings: [],
   }
 }
@@ -43,6 +45,7 @@ const TOP_KEYS = [
   'pricing',
   'gates',
   'canary',
+  'telemetry',
 ] as const
 const PROVIDERS_KEYS = ['targets', 'model_groups', 'traffic_mirror', 'mirroring'] as const
 
@@ -86,5 +89,6 @@ export function normalise(c: IssueCollector, data: Obj, file: string | null): Kt
   const g = gates(ctx)
   config.gates = g.map((x) => x.rule)
   config.gate_sources = g.map((x) => x.source)
+  config.telemetry = telemetry(ctx)
   return config
 }

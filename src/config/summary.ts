@@ -19,6 +19,8 @@ export interface ConfigSummary {
   policies: {name: string; type: string; enabled: boolean}[]
   pricing_models: string[]
   gates: string[]
+  /** `telemetry.otlp`: header names and the variables they are read from, never their values. */
+  otlp: {enabled: boolean; endpoint: string; sample_rate: number; headers: {name: string; env: string}[]} | null
   /** One line per target, group and policy, and each optional section, as `formatLintText` prints them. */
   details: string[]
 }
@@ -45,8 +47,14 @@ export function summarizeConfig(config: KtConfig): ConfigSummary {
     policies: config.policies.map((p) => ({name: p.name, type: p.type, enabled: p.enabled})),
     pricing_models: Object.keys(config.pricing),
     gates: config.gates,
+    otlp: otlpSummary(config),
     details: detailLines(config),
   }
+}
+
+function otlpSummary(config: KtConfig): ConfigSummary['otlp'] {
+  const o = config.telemetry.otlp
+  return o ? {enabled: o.enabled, endpoint: o.endpoint, sample_rate: o.sample_rate, headers: o.headers.map((h) => ({name: h.name, env: h.env}))} : null
 }
 
 /** The headline: one line per section the docs show, names only (details follow on their own lines). */
@@ -108,5 +116,10 @@ function detailLines(config: KtConfig): string[] {
   const prices = Object.keys(config.pricing)
   if (prices.length) lines.push(`Pricing: ${plural(prices.length, 'model')} (${prices.join(', ')})`)
   if (config.gates.length) lines.push(`Gates: ${config.gates.length} (${config.gates.join('; ')})`)
+  const o = config.telemetry.otlp
+  if (o) {
+    const headers = o.headers.length ? `, headers ${o.headers.map((h) => `${h.name} (from $${h.env})`).join(', ')}` : ''
+    lines.push(o.enabled ? `Telemetry: OTLP/HTTP traces to ${o.endpoint}, ${percent(o.sample_rate)} sampled${headers}` : 'Telemetry: OTLP disabled')
+  }
   return lines
 }

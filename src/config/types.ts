@@ -280,6 +280,34 @@ export type Policy =
   | LogPolicy
   | CostLimitPolicy
 
+/**
+ * `telemetry.otlp`: the gateway exports every event it writes as an OpenTelemetry GenAI span over OTLP/HTTP (JSON).
+ * Header values are not in the file: each header names the environment variable holding its value.
+ */
+export interface OtlpConfig {
+  /** Default true when the block is written. */
+  enabled: boolean
+  /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+  endpoint: string
+  /** Header name and the variable its value is read from (`{secret_key_ref: {env: NAME}}`), with where it was written. */
+  headers: {name: string; env: string; source: SourceRef}[]
+  /** 0..1, default 1: the share of requests exported (a request and its shadows together, by a hash of its event id). */
+  sample_rate: number
+  /** Default 2048: spans waiting or being sent at most; more are dropped and counted. */
+  max_queue_size: number
+  /** Default 512 (at most max_queue_size): spans per export request. */
+  max_export_batch_size: number
+  /** Default 10000: one export request's deadline. */
+  export_timeout_ms: number
+  /** Default 1000: how long a partial batch waits before it is sent. */
+  scheduled_delay_ms: number
+  /** Default true: prompts and answers go on the spans (gen_ai.input.messages / gen_ai.output.messages). */
+  capture_content: boolean
+  /** Default `kt-gateway`: the resource's service.name. */
+  service_name: string
+  source: SourceRef
+}
+
 /** USD per million tokens, as `pricing:` spells it (the providers' price table reads it directly). */
 export type ModelPricing = ConfigModelPrice
 
@@ -305,6 +333,8 @@ export interface KtConfig {
   gates: string[]
   /** Parallel to `gates`: where each rule is, for the gate parser's error messages. */
   gate_sources: SourceRef[]
+  /** `telemetry:`; otlp null when not written. */
+  telemetry: {otlp: OtlpConfig | null}
   /** Non-fatal problems found while loading (unknown keys, inferred providers, ...). */
   warnings: ConfigIssue[]
 }

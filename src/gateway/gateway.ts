@@ -1,6 +1,7 @@
 // A running gateway: the HTTP server, the current plan (swapped whole on reload: requests in flight keep the plan
-// they started with, no connection is touched), the shadow dispatcher, the side thread that writes events, and the
-// drain that ends it all within a deadline.
+// they started with, no connection is touched), the shadow dispatcher, the side thread that writes (and, with
+// telemetry.otlp, exports) events, and the drain that ends it all within a deadline. The OTLP exporter keeps the
+// settings it started with: a reload that changes them says a restart is needed.
 import {randomBytes} from 'node:crypto'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -15,6 +16,7 @@ import {DEFAULT_MAX_BODY_BYTES} from './proxy.js'
 import {Observations} from './routing.js'
 import {dispatch, type ReloadOutcome, type ServerContext} from './server.js'
 import {SideThread} from './side.js'
+import {otlpIdentity, otlpSettings, type OtlpCounts, type OtlpSettings} from './telemetry.js'
 import {createPools, type UpstreamPools} from './upstream.js'
 
 export const DEFAULT_PORT = 41002
@@ -44,6 +46,8 @@ export interface CloseSummary {
   eventsWritten: number
   eventsDropped: number
   flushed: boolean
+  /** The OTLP exporter's final counts; null without telemetry.otlp. */
+  otlp: OtlpCounts | null
 }
 
 function sideConfig(plan: Plan): SideConfig {
@@ -68,11 +72,16 @@ export class Gateway {
   private readonly pools: UpstreamPools
   private readonly events: EventsApi
   private readonly started = Date.now()
+  /** The exporter's settings (header values included: never logged); null without telemetry.otlp. */
+  private readonly otlp: OtlpSettings | null
+  private readonly otlpStartedFrom: string
   url = ''
   port = 0
 
   private constructor(private readonly opts: GatewayOptions) {
     this.current = buildPlan(opts.config, opts.env ?? process.env)
+    this.otlp = otlpSettings(opts.config, opts.env ?? process.env)
+    this.otlpStartedFrom = otlpIdentity(opts.config)
     // Callers' traffic only: shadows have their own pool on the side thread.
     this.pools = createPools(1)
     this.events = new EventsApi(opts.dbPath)
@@ -83,6 +92,16 @@ export class Gateway {
     this.metrics.counterSeries('kt_gateway_shadow_failed_total', 'Shadow requests that failed or timed out, by shadow target', () => this.side?.shadows.failed ?? {})
     this.metrics.counterFrom('kt_gateway_events_written_total', 'Events written to the store', () => this.side?.written ?? 0)
     this.metrics.gauge('kt_gateway_event_queue', 'Exchanges handed to the event thread and not yet written', () => this.side?.pending ?? 0)
+    if (this.otlp) this.otlpMetrics()
+  }
+
+  private otlpMetrics(): void {
+    const count = (k: keyof OtlpCounts) => () => this.side?.otlp?.[k] ?? 0
+    this.metrics.counterFrom('kt_otlp_spans_exported_total', 'Spans the OTLP collector accepted', count('exported'))
+    this.metrics.counterFrom('kt_otlp_spans_dropped_total', 'Spans dropped because the OTLP queue was full (max_queue_size)', count('dropped'))
+    this.metrics.counterFrom('kt_otlp_spans_failed_total', 'Spans lost in OTLP export requests that failed or timed out', count('failed'))
+    this.metrics.counterFrom('kt_otlp_export_failures_total', 'OTLP export requests that failed or timed out', count('failures'))
+    this.metrics.gauge('kt_otlp_queue_spans', 'Spans waiting for, or in, an OTLP export request', count('queued'))
   }
 
   /** Validates the plan (keys, targets), opens the store on the event thread, then listens. */
@@ -97,6 +116,7 @@ export class Gateway {
       shadowTimeoutMs: opts.shadowTimeoutMs ?? DEFAULT_SHADOW_TIMEOUT_MS,
       env: opts.env ?? process.env,
       maxPending: opts.maxPendingEvents,
+      otlp: gw.otlp,
       onQuality: (key, overall) => gw.obs.observeQuality(key, overall),
       onLog: (level, line) => gw.log(level, line),
     })
@@ -183,7 +203,13 @@ export class Gateway {
     const lines = planLines(plan)
     this.log('INFO', 'Configuration reloaded')
     for (const l of lines) this.log('INFO', l)
-    return {ok: true, file, lines, errors: [], warnings: [...plan.config.warnings.map(formatIssue), ...plan.warnings]}
+    const warnings = [...plan.config.warnings.map(formatIssue), ...plan.warnings]
+    if (otlpIdentity(config) !== this.otlpStartedFrom) {
+      const w = 'telemetry.otlp changed: the OTLP exporter keeps the settings it started with until the gateway restarts'
+      this.log('WARN', w)
+      warnings.push(w)
+    }
+    return {ok: true, file, lines, errors: [], warnings}
   }
 
   private idle(ms: number): Promise<boolean> {
@@ -220,7 +246,7 @@ export class Gateway {
     await this.side.close(5000)
     this.events.close()
     this.pools.destroy()
-    return {cut, eventsWritten: this.side.written, eventsDropped: this.side.dropped, flushed}
+    return {cut, eventsWritten: this.side.written, eventsDropped: this.side.dropped, flushed, otlp: this.side.otlp}
   }
 }
 

@@ -1,6 +1,7 @@
 // The side thread: sends the shadows the request path ordered, turns each finished exchange and its shadows into
-// events (parsing, scoring, comparison) and writes them to the store in batched transactions, so that neither shadow
-// calls, parsing nor SQLite ever hold up the thread that answers callers.
+// events (parsing, scoring, comparison), writes them to the store in batched transactions and, with telemetry.otlp,
+// hands them to the OTLP exporter (telemetry.ts), so that neither shadow calls, parsing, SQLite nor span export ever
+// hold up the thread that answers callers.
 // Messages in: batch (shadow orders and finished exchanges, in the order they happened), config, flush, close.
 // Out: ready, progress (counts), quality (scores), log lines, flushed, closed.
 import {parentPort, workerData} from 'node:worker_threads'
@@ -11,6 +12,7 @@ import {buildEvents} from './events.js'
 import type {Exchange, ShadowRecord, ShadowStart, SideConfig} from './exchange.js'
 import {Mirror, type ShadowCounts} from './mirror.js'
 import {buildPlan, type Plan} from './plan.js'
+import {OtlpExport, type OtlpCounts, type OtlpSettings} from './telemetry.js'
 import {createPools} from './upstream.js'
 
 export type SideItem = {shadows: ShadowStart} | {exchange: Exchange}
@@ -24,7 +26,7 @@ export type SideIn =
 export type SideOut =
   | {type: 'ready'}
   | {type: 'failed'; message: string}
-  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts}
+  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts; otlp: OtlpCounts | null}
   | {type: 'quality'; updates: {key: string; overall: number}[]}
   | {type: 'log'; level: 'WARN' | 'ERROR'; line: string}
   | {type: 'flushed'; id: number}
@@ -37,11 +39,15 @@ export interface SideInit {
   generation: number
   maxShadows: number
   shadowTimeoutMs: number
+  /** The OTLP exporter's settings (header values included), or null without telemetry.otlp. */
+  otlp: OtlpSettings | null
 }
 
 /** Rows per transaction, and how long a partial batch may wait (fewer, larger commits cost less per row). */
 const BATCH_ROWS = 512
 const FLUSH_MS = 100
+/** At most this long (or the export deadline, if shorter) for the last spans when the gateway drains. */
+const OTLP_DRAIN_MS = 5000
 
 const port = parentPort!
 const post = (m: SideOut) => port.postMessage(m)
@@ -60,14 +66,17 @@ try {
 const writer = new EventWriter(db)
 const pools = createPools(init.maxShadows)
 let progressQueued = false
-const mirror = new Mirror(pools, {maxInFlight: init.maxShadows, timeoutMs: init.shadowTimeoutMs}, () => {
+/** Counts changed: one progress message per event-loop turn at most. */
+function queueProgress(): void {
   if (progressQueued) return
   progressQueued = true
   setImmediate(() => {
     progressQueued = false
     postProgress()
   })
-})
+}
+const mirror = new Mirror(pools, {maxInFlight: init.maxShadows, timeoutMs: init.shadowTimeoutMs}, queueProgress)
+const otlp = init.otlp ? new OtlpExport(init.otlp, {onChange: queueProgress, onLog: (level, line) => post({type: 'log', level, line})}) : null
 /** Shadows of requests still in flight or not yet done, by exchange id. */
 const shadowsOf = new Map<string, Promise<ShadowRecord[]>>()
 let rows: unknown[][] = []
@@ -78,7 +87,7 @@ let failed = 0
 let timer: NodeJS.Timeout | null = null
 
 function postProgress(): void {
-  post({type: 'progress', processed, written, failed, shadows: mirror.counts})
+  post({type: 'progress', processed, written, failed, shadows: mirror.counts, otlp: otlp?.counts ?? null})
 }
 
 function flush(): void {
@@ -110,12 +119,22 @@ function build(ex: Exchange): void {
     for (const {record, requestHash} of built.records) rows.push(recordToValues(record, {dataset: 'gateway', kind: 'request', request_hash: requestHash}))
     quality.push(...built.quality)
     for (const line of built.escalations) post({type: 'log', level: 'WARN', line})
+    if (otlp) exportSpans(ex.id, built.records.map((b) => b.record))
   } catch (err) {
     failed++
     post({type: 'log', level: 'ERROR', line: `event ${ex.id} could not be built: ${(err as Error).message}`})
   }
   if (rows.length >= BATCH_ROWS) flush()
   else timer ??= setTimeout(flush, FLUSH_MS)
+}
+
+/** A span that cannot be made costs that span only: the events are written all the same. */
+function exportSpans(id: string, records: Parameters<OtlpExport['exportEvents']>[0]): void {
+  try {
+    otlp!.exportEvents(records)
+  } catch (err) {
+    post({type: 'log', level: 'ERROR', line: `event ${id}: no OTLP span: ${(err as Error).message}`})
+  }
 }
 
 function take(items: SideItem[]): void {
@@ -166,10 +185,15 @@ port.on('message', (m: SideIn) => {
       }
       break
     case 'flush':
-      void settleShadows(m.shadowDeadlineMs).then(() => {
-        flush()
-        post({type: 'flushed', id: m.id})
-      })
+      void settleShadows(m.shadowDeadlineMs)
+        .then(async () => {
+          flush()
+          if (otlp) await otlp.flush(Math.min(init.otlp!.exportTimeoutMs, OTLP_DRAIN_MS))
+        })
+        .then(() => {
+          postProgress()
+          post({type: 'flushed', id: m.id})
+        })
       break
     case 'close':
       flush()

@@ -6,6 +6,7 @@ import type {KtConfig} from '../config/index.js'
 import type {Exchange, ShadowStart, SideConfig} from './exchange.js'
 import type {ShadowCounts} from './mirror.js'
 import type {SideIn, SideInit, SideItem, SideOut} from './side-worker.js'
+import type {OtlpCounts, OtlpSettings} from './telemetry.js'
 
 /** About 2–3 KB each: the bound keeps a store that cannot keep up to a few tens of MB. */
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
@@ -21,6 +22,8 @@ export interface SideOptions {
   /** The environment the side thread reads keys from. */
   env: NodeJS.ProcessEnv
   maxPending?: number
+  /** The OTLP exporter's settings, or null without telemetry.otlp. */
+  otlp?: OtlpSettings | null
   onQuality?: (key: string, overall: number) => void
   onLog?: (level: 'WARN' | 'ERROR', line: string) => void
 }
@@ -30,6 +33,8 @@ export class SideThread {
   /** Exchanges among the queued items. */
   private queuedExchanges = 0
   shadows: ShadowCounts = {sent: {}, dropped: {}, failed: {}, inFlight: 0}
+  /** The exporter's counts as the side thread last reported them; null without telemetry.otlp. */
+  otlp: OtlpCounts | null = null
   private scheduled = false
   private posted = 0
   processed = 0
@@ -51,7 +56,7 @@ export class SideThread {
 
   /** Starts the thread; resolves once it has opened (and migrated) the database. */
   static start(opts: SideOptions): Promise<SideThread> {
-    const init: SideInit = {dbPath: opts.dbPath, config: opts.config, kt: opts.kt, generation: opts.generation, maxShadows: opts.maxShadows, shadowTimeoutMs: opts.shadowTimeoutMs}
+    const init: SideInit = {dbPath: opts.dbPath, config: opts.config, kt: opts.kt, generation: opts.generation, maxShadows: opts.maxShadows, shadowTimeoutMs: opts.shadowTimeoutMs, otlp: opts.otlp ?? null}
     const worker = new Worker(new URL('./side-worker.js', import.meta.url), {workerData: init, env: {...opts.env}})
     const side = new SideThread(worker, opts)
     return new Promise((resolve, reject) => {
@@ -85,6 +90,7 @@ export class SideThread {
         this.written = m.written
         this.failed = m.failed
         this.shadows = m.shadows
+        this.otlp = m.otlp
         break
       case 'quality':
         for (const u of m.updates) this.opts.onQuality?.(u.key, u.overall)

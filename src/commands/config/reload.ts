@@ -13,7 +13,8 @@ file (readable only by the user who started it). For a gateway on another machin
 
 On success it prints "✓ Configuration reloaded" and the new weights, mirrors and mappings. A file with errors is
 refused: the errors are printed, the old configuration keeps serving, and the exit status is 1. Sending SIGHUP to the
-gateway's process does the same reload (its result goes to the gateway's log).`
+gateway's process does the same reload (its result goes to the gateway's log). The OTLP exporter (telemetry.otlp)
+keeps the settings it started with: a reload that changes them warns that the gateway must be restarted.`
 
   static override examples = [
     {description: 'Reload the gateway running on the default database', command: '<%= config.bin %> config reload'},

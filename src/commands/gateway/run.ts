@@ -25,6 +25,10 @@ replays them.
 Also: GET /v1/models, GET /healthz, GET /metrics (Prometheus), GET /v1/events?since=7d&model=M&limit=N (needs the
 token), and every answer carries x-kt-target and x-kt-event-id headers.
 
+With telemetry.otlp in the config, every event is also exported as an OpenTelemetry GenAI span over OTLP/HTTP
+(JSON), from a bounded queue that never holds up a caller (spans past max_queue_size are dropped and counted in
+/metrics); header values come only from the environment variables the block names; kt import reads the spans back.
+
 Binds 127.0.0.1 unless --listen says otherwise. With --auth-token (or $${TOKEN_ENV}) every /v1/* call needs
 "Authorization: Bearer TOKEN" (or "x-api-key: TOKEN"); provider keys are read only from the variables the config's
 secret_key_ref.env names and never reach a caller, a log line or an event.

@@ -12,6 +12,7 @@ import {langfuseSpanOutcome} from '../langfuse/span.js'
 import type {FormatContext, Outcome} from '../types.js'
 import {finishReasons, first, paramsOf, providerOf, toolsOf, usageOf} from './attributes.js'
 import {classify} from './classify.js'
+import {ktSpanFields} from './kt.js'
 import {content, unflatten, type Content} from './messages.js'
 import type {Span} from './otlp.js'
 
@@ -63,6 +64,22 @@ function applyError(draft: RecordDraft, span: Span, a: Json): void {
     code: draft.http_status !== null && draft.http_status !== undefined ? String(draft.http_status) : null,
     message: span.statusMessage ?? str(exception?.attrs['exception.message']),
   }
+}
+
+/** A span the kt gateway exported: the event it came from (id, status, cost, routing and mirror fields). */
+function applyKtFields(draft: RecordDraft, a: Json): void {
+  const kt = ktSpanFields(a)
+  if (!kt) return
+  if (kt.id) draft.id = kt.id
+  // The upstream's answer id, as the gateway's event keeps it (other spans keep their span id).
+  draft.source_id = str(a['gen_ai.response.id']) ?? draft.source_id ?? null
+  if (kt.status) draft.status = kt.status
+  if (kt.cost !== null) {
+    draft.cost_usd = kt.cost
+    draft.cost_source = 'computed'
+  }
+  draft.event = {...draft.event, ...kt.event}
+  draft.metadata = {...draft.metadata, ...kt.metadata}
 }
 
 /** Span identity, top_k, OpenInference metadata and OpenLLMetry association properties (minus PII). */
@@ -136,5 +153,6 @@ export function spanOutcome(span: Span, locator: string, ctx: FormatContext): Ou
     app: str(span.resource['service.name']),
     environment: str(span.resource['deployment.environment.name'] ?? span.resource['deployment.environment']),
   }
+  applyKtFields(draft, a)
   return {kind: 'record', record: buildRecord(draft, ctx)}
 }

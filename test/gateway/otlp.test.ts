@@ -1,0 +1,206 @@
+// The gateway's OTLP export (telemetry.otlp), in this process against a test receiver: every event written arrives as
+// one GenAI span with the header read from its variable; a receiver that never answers changes nothing for callers
+// (same answers and events as with telemetry off, counted by completion, never by time) while the queue stays bounded
+// and the rest is dropped and counted; a request and its shadows are sampled together; a failing collector is counted
+// and logged once; an unset header variable stops the start naming the YAML path; a reload says telemetry needs a restart.
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {after, before, describe, test} from 'node:test'
+import {parse, stringify} from 'yaml'
+import {stickyUnit} from '../../src/gateway/index.js'
+import {tempDir} from '../support/cli.js'
+import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
+import {chat, eventsWhen, get, KEYS, post, readEvents, seedConfig, startGateway, waitFor, type Reply, type TestGateway} from '../support/gateway.js'
+import {startOtlpReceiver} from '../support/otlp-receiver.js'
+
+const SECRET = 'Bearer otlp-test-secret-5f1c0e9a77'
+const ENV = {...process.env, ...KEYS, OTLP_AUTH: SECRET}
+
+let up: FakeUpstream
+before(async () => {
+  up = await startFakeUpstream({delayMs: 1, record: false})
+})
+after(async () => {
+  await up.close()
+})
+
+const withOtlp = (receiver: string, extra: Record<string, unknown> = {}) => (d: Record<string, unknown>) => ({
+  ...d,
+  telemetry: {otlp: {endpoint: receiver, headers: {Authorization: {secret_key_ref: {env: 'OTLP_AUTH'}}}, scheduled_delay_ms: 20, ...extra}},
+})
+
+/** `n` requests, `concurrency` at a time; every reply kept in order. */
+async function sendMany(g: TestGateway, n: number, concurrency: number, body: (i: number) => unknown): Promise<Reply[]> {
+  const replies: Reply[] = new Array<Reply>(n)
+  let next = 0
+  await Promise.all(
+    Array.from({length: concurrency}, async () => {
+      while (next < n) {
+        const i = next++
+        replies[i] = await post(g.url, '/v1/chat/completions', body(i))
+      }
+    }),
+  )
+  return replies
+}
+
+function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)
+  assert.ok(m, `${name} in /metrics`)
+  return Number(m[1])
+}
+
+describe('gateway OTLP export', () => {
+  test('every event arrives as one GenAI span; shadows are children of their primary; the header comes from its variable', async () => {
+    const receiver = await startOtlpReceiver()
+    const dir = tempDir('kt-gw-otlp-')
+    const file = seedConfig('traffic-mirror.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp(receiver.url))
+    const g = await startGateway(file, `${dir}/kt.db`, {env: ENV})
+    try {
+      const replies = await sendMany(g, 6, 3, (i) => chat(`otlp question ${i}`, {temperature: 0.2}))
+      assert.ok(replies.every((r) => r.status === 200))
+      const events = await eventsWhen(g.dbPath, 12)
+      await waitFor(() => receiver.spans().length >= 12, () => `12 spans (have ${receiver.spans().length})`)
+      const spans = receiver.spans()
+      assert.equal(spans.length, 12)
+      const byEvent = new Map(spans.map((s) => [s.attrs['kt.event_id'] as string, s]))
+      assert.deepEqual([...byEvent.keys()].sort(), events.map((e) => e.id).sort())
+      for (const e of events) {
+        const s = byEvent.get(e.id)!
+        assert.equal(s.name, `chat ${e.model}`)
+        assert.equal(s.kind, 3, 'SPAN_KIND_CLIENT')
+        assert.equal(s.attrs['gen_ai.operation.name'], 'chat')
+        assert.equal(s.attrs['gen_ai.provider.name'], e.provider)
+        assert.equal(s.attrs['gen_ai.request.model'], e.model)
+        assert.equal(s.attrs['gen_ai.usage.input_tokens'], e.input_tokens)
+        assert.equal(s.attrs['gen_ai.usage.output_tokens'], e.output_tokens)
+        assert.equal(s.attrs['kt.target_id'], e.target_id)
+        assert.equal(s.attrs['kt.cost'], e.cost)
+        assert.equal(BigInt(s.startTimeUnixNano), BigInt(Date.parse(e.timestamp)) * 1_000_000n)
+        assert.equal(Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6, e.latency_ms)
+        assert.equal(s.resource['service.name'], 'kt-gateway')
+      }
+      for (const p of events.filter((e) => e.traffic_role === 'primary')) {
+        const s = byEvent.get(p.id)!
+        const shadow = byEvent.get(p.shadow_event_id!)!
+        assert.equal(s.parentSpanId, null)
+        assert.equal(shadow.traceId, s.traceId)
+        assert.equal(shadow.parentSpanId, s.spanId)
+        assert.equal(s.attrs['gen_ai.request.temperature'], 0.2)
+        assert.deepEqual(JSON.parse(s.attrs['gen_ai.input.messages'] as string), [{role: 'user', parts: [{type: 'text', content: (p.request as {messages: {content: string}[]}).messages[0]!.content}]}])
+        const out = JSON.parse(s.attrs['gen_ai.output.messages'] as string) as {parts: {content: string}[]; finish_reason: string}[]
+        assert.equal(out[0]!.parts[0]!.content, p.response_text)
+        assert.deepEqual(s.attrs['gen_ai.response.finish_reasons'], ['stop'])
+        const m = p.traffic_mirror as {shadow: {model: string; output_tokens: number}; comparison: {token_count_diff: number}}
+        assert.equal(s.attrs['kt.traffic_mirror.shadow.model'], m.shadow.model)
+        assert.equal(s.attrs['kt.traffic_mirror.shadow.output_tokens'], m.shadow.output_tokens)
+        assert.equal(s.attrs['kt.traffic_mirror.comparison.token_count_diff'], m.comparison.token_count_diff)
+        assert.equal(s.attrs['kt.traffic_mirror.comparison.content_similarity'], (p.traffic_mirror as {comparison: {content_similarity: number}}).comparison.content_similarity)
+        assert.equal(shadow.attrs['kt.traffic_role'], 'shadow')
+        assert.equal(shadow.attrs['kt.primary_event_id'], p.id)
+      }
+      assert.ok(receiver.exports.every((x) => x.headers.authorization === SECRET && x.headers['content-type'] === 'application/json'))
+      const metrics = (await get(g.url, '/metrics')).text
+      assert.equal(metric(metrics, 'kt_otlp_spans_exported_total'), 12)
+      assert.equal(metric(metrics, 'kt_otlp_spans_dropped_total'), 0)
+      assert.equal(metric(metrics, 'kt_otlp_export_failures_total'), 0)
+      assert.ok(!g.logs.join('\n').includes(SECRET))
+    } finally {
+      await g.gw.close(2000)
+      await receiver.close()
+    }
+  })
+
+  test('a collector that never answers changes nothing for callers: the queue stays bounded, the rest is dropped and counted', async () => {
+    const N = 200
+    const run = async (telemetry: boolean) => {
+      const receiver = await startOtlpReceiver('hang')
+      const dir = tempDir('kt-gw-otlp-hang-')
+      const edit = telemetry ? withOtlp(receiver.url, {max_queue_size: 8, max_export_batch_size: 4, export_timeout_ms: 60_000}) : undefined
+      const g = await startGateway(seedConfig('weighted-ab.yaml', {openai: up.url, anthropic: up.url}, dir, edit), `${dir}/kt.db`, {env: ENV})
+      try {
+        const replies = await sendMany(g, N, 8, (i) => chat(`hang ${i}`))
+        const events = await eventsWhen(g.dbPath, N)
+        const metrics = (await get(g.url, '/metrics')).text
+        const summary = await g.gw.close(2000)
+        return {replies, events, metrics, summary, receiver}
+      } finally {
+        await receiver.close()
+      }
+    }
+    const off = await run(false)
+    const on = await run(true)
+    for (const r of [off, on]) {
+      assert.equal(r.replies.filter((x) => x.status === 200).length, N)
+      assert.equal(r.events.length, N)
+      assert.equal(r.summary.eventsDropped, 0)
+      assert.equal(r.summary.flushed, true)
+    }
+    assert.equal(off.summary.otlp, null)
+    assert.doesNotMatch(off.metrics, /kt_otlp_/)
+    assert.ok(on.receiver.requests >= 1, 'the exporter reached the receiver')
+    const queued = metric(on.metrics, 'kt_otlp_queue_spans')
+    const dropped = metric(on.metrics, 'kt_otlp_spans_dropped_total')
+    assert.ok(queued <= 8, `queue ${queued}`)
+    assert.equal(metric(on.metrics, 'kt_otlp_spans_exported_total'), 0)
+    assert.equal(queued + dropped + metric(on.metrics, 'kt_otlp_spans_failed_total'), N)
+    assert.ok(dropped >= N - 8)
+    // The drain gave the hanging exports a bounded wait, then stopped with them still counted as unsent.
+    assert.equal(on.summary.otlp!.exported, 0)
+    assert.equal(on.summary.otlp!.queued + on.summary.otlp!.dropped + on.summary.otlp!.failed, N)
+  })
+
+  test('sample_rate: a request and its shadows are exported together, decided by a hash of the request id', async () => {
+    const receiver = await startOtlpReceiver()
+    const dir = tempDir('kt-gw-otlp-sample-')
+    const g = await startGateway(seedConfig('traffic-mirror.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp(receiver.url, {sample_rate: 0.5})), `${dir}/kt.db`, {env: ENV})
+    await sendMany(g, 40, 4, (i) => chat(`sampled ${i}`))
+    await eventsWhen(g.dbPath, 80)
+    await g.gw.close(2000)
+    await receiver.close()
+    const events = readEvents(g.dbPath)
+    const keep = events.filter((e) => stickyUnit('otlp', e.primary_event_id ?? e.id) < 0.5).map((e) => e.id)
+    const got = receiver.spans().map((s) => s.attrs['kt.event_id'] as string)
+    assert.deepEqual(got.sort(), keep.sort())
+    assert.ok(got.length > 0 && got.length < 80, `${got.length} of 80`)
+    assert.equal(got.length % 2, 0, 'primaries and shadows in pairs')
+  })
+
+  test('a collector that refuses exports: counted, logged once, callers unaffected; a reload that changes telemetry needs a restart', async () => {
+    const receiver = await startOtlpReceiver('fail')
+    const dir = tempDir('kt-gw-otlp-fail-')
+    const file = seedConfig('weighted-ab.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp(receiver.url, {max_export_batch_size: 2}))
+    const g = await startGateway(file, `${dir}/kt.db`, {env: ENV})
+    try {
+      const replies = await sendMany(g, 10, 2, (i) => chat(`refused ${i}`))
+      assert.ok(replies.every((r) => r.status === 200))
+      await eventsWhen(g.dbPath, 10)
+      await waitFor(async () => metric((await get(g.url, '/metrics')).text, 'kt_otlp_spans_failed_total') === 10, 'ten failed spans')
+      assert.ok(metric((await get(g.url, '/metrics')).text, 'kt_otlp_export_failures_total') >= 5)
+      const warned = g.logs.filter((l) => l.includes('OTLP export to'))
+      assert.equal(warned.length, 1, warned.join('\n'))
+      assert.match(warned[0]!, /^WARN OTLP export to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed \(.+\); its spans are lost, the gateway goes on/)
+      const same = g.gw.reload()
+      assert.deepEqual(same.warnings.filter((w) => w.includes('telemetry')), [])
+      const data = parse(readFileSync(file, 'utf8')) as {telemetry: {otlp: {sample_rate: number}}}
+      data.telemetry.otlp.sample_rate = 0.1
+      writeFileSync(file, stringify(data))
+      const changed = g.gw.reload()
+      assert.equal(changed.ok, true)
+      assert.deepEqual(changed.warnings.filter((w) => w.includes('telemetry')), ['telemetry.otlp changed: the OTLP exporter keeps the settings it started with until the gateway restarts'])
+    } finally {
+      await g.gw.close(2000)
+      await receiver.close()
+    }
+  })
+
+  test('an unset header variable stops the start, naming the YAML path, its line and the variable', async () => {
+    const dir = tempDir('kt-gw-otlp-env-')
+    const file = seedConfig('weighted-ab.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp('http://127.0.0.1:1/v1/traces'))
+    const line = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('OTLP_AUTH')) + 1
+    await assert.rejects(startGateway(file, `${dir}/kt.db`, {env: {...process.env, ...KEYS, OTLP_AUTH: ''}}), (err: Error) => {
+      assert.equal(err.message, `telemetry.otlp.headers.Authorization.secret_key_ref.env: environment variable OTLP_AUTH is not set (the value of OTLP header Authorization); export it before starting the gateway (line ${line})`)
+      return true
+    })
+  })
+})
