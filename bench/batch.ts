@@ -17,7 +17,7 @@
 // requests on a 2-core machine, and flat memory: the heap kt retains after each phase (after a full GC) the same at
 // 10,000 and 100,000 requests, and the peak RSS at 100,000 within 1.5x of the peak at 10,000 (the bodies are streamed
 // to disk and back, never held together; what remains of the difference is garbage V8 had not collected yet).
-import {spawn, type ChildProcess} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
@@ -26,6 +26,7 @@ import {createReplayRun, submitBatches, waitForBatches, type PlannedRun, type Re
 import {openDb} from '../src/store/db.js'
 import {importFiles} from '../src/app/import/import-files.js'
 import {ensureData} from './import.js'
+import {startChildServer} from './child-server.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const FAKE_BATCH = new URL('../test/support/fake-batch.js', import.meta.url).href
@@ -100,31 +101,8 @@ async function startFake(): Promise<{url: string; stats: () => Promise<FakeStats
     process.stdin.on('data', (d) => { for (const _ of String(d).matchAll(/\\n/g)) process.stdout.write(JSON.stringify({uploads: f.uploads, anthropicBytes: f.anthropicBytes, downloads: f.downloads, polls: f.polls}) + '\\n') })
     process.stdin.on('end', () => f.close().then(() => process.exit(0)))
   `
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['pipe', 'pipe', 'inherit']})
-  const waiting: ((line: string) => void)[] = []
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString()
-    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-      const line = out.slice(0, nl)
-      out = out.slice(nl + 1)
-      waiting.shift()?.(line)
-    }
-  })
-  const next = () => new Promise<string>((r) => waiting.push(r))
-  const url = (JSON.parse(await next()) as {url: string}).url
-  return {
-    url,
-    stats: async () => {
-      const line = next()
-      child.stdin!.write('\n')
-      return JSON.parse(await line) as FakeStats
-    },
-    close: async () => {
-      child.stdin!.end()
-      await new Promise((r) => child.once('exit', r))
-    },
-  }
+  const child = await startChildServer<{url: string}, FakeStats>(script, 'fake Batch API')
+  return {url: child.hello.url, stats: () => child.stats(), close: () => child.stop()}
 }
 
 /** kt's side, in this process (run as a child by measure()): plan, submit, collect; prints one JSON line. */

@@ -14,8 +14,6 @@
 //
 // Targets per concurrency: kt/bare calls per second >= 0.9, mean recorded latency_ms within 10% of the delay,
 // memory flat across runs (heap after a forced GC; RSS shown too).
-import {spawn, type ChildProcess} from 'node:child_process'
-import {once} from 'node:events'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
 import {Session} from 'node:inspector/promises'
@@ -31,6 +29,7 @@ import {rng} from '../src/stats/rng.js'
 import {openDb, type DB} from '../src/store/db.js'
 import {importFiles} from '../src/app/import/import-files.js'
 import {benchLine, summarizeProfile, type CpuProfile, type HotSpot, type ProfileNode} from './import.js'
+import {startChildServer} from './child-server.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const FAKE_UPSTREAM = new URL('../test/support/fake-upstream.js', import.meta.url).href
@@ -114,38 +113,8 @@ async function startUpstreamProcess(delayMs: number): Promise<Upstream> {
     process.stdin.on('data', (d) => { for (const _ of String(d).matchAll(/\\n/g)) process.stdout.write(JSON.stringify(up.served) + '\\n') })
     process.stdin.on('end', () => up.close().then(() => process.exit(0)))
   `
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['pipe', 'pipe', 'inherit']})
-  // The child answers each line on its stdin with one JSON line: first its URL, then its `served` counters.
-  const waiting: ((line: string) => void)[] = []
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString()
-    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-      const line = out.slice(0, nl)
-      out = out.slice(nl + 1)
-      waiting.shift()?.(line)
-    }
-  })
-  const url = await new Promise<string>((resolvePort, reject) => {
-    waiting.push((line) => resolvePort((JSON.parse(line) as {url: string}).url))
-    child.once('exit', (code) => reject(new Error(`fake upstream exited with ${code} before it listened`)))
-  })
-  return {
-    url,
-    served() {
-      return new Promise((resolveServed) => {
-        waiting.push((line) => resolveServed(JSON.parse(line) as {count: number; totalMs: number}))
-        child.stdin!.write('served\n')
-      })
-    },
-    async stop() {
-      if (child.exitCode !== null) return
-      child.stdin!.end()
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
-      await once(child, 'exit')
-      clearTimeout(timer)
-    },
-  }
+  const child = await startChildServer<{url: string}, {count: number; totalMs: number}>(script, 'fake upstream')
+  return {url: child.hello.url, served: () => child.stats(), stop: () => child.stop()}
 }
 
 // ---------------------------------------------------------------------------------------------
