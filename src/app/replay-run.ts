@@ -108,90 +108,122 @@ function bytesText(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} bytes`
 }
 
-async function replayLeased(db: DB, planned: PlannedRun, input: ReplayInput, io: ReplayIO, stop: AbortController): Promise<ReplayOutcome> {
-  const {runId, plan} = planned
-  const resumeHint = `kt replay --resume ${runId}${io.dbHint}`
-  const waitHint = `kt runs wait ${runId}${io.dbHint}`
-  const batched = batchArms(plan).length > 0
-  const live = liveArms(plan).some((a) => viaOf(plan, a) === 'live')
-  const via = (arm: 'primary' | 'candidate') => (batched && viaOf(plan, arm) === 'batch' ? ' (via batch)' : '')
-  io.note(`run ${runId}: ${planned.total} requests, primary ${plan.primary === 'recorded' ? 'recorded' : plan.primary.id + via('primary')}, candidate ${plan.candidate.id + via('candidate')}`)
-  // First Ctrl-C (or SIGTERM): stop sending (calls in flight finish) or stop waiting (batches keep running).
-  // Second: mark the run and quit.
+/** What the phases of a leased run add up to, for its report. */
+interface Tally {
+  spent: number
+  pacedTo: number | null
+  overBudget: boolean
+}
+
+/** The commands that continue a stopped run: resume its calls, or collect its batches. */
+interface Hints {
+  resume: string
+  wait: string
+}
+
+/**
+ * First Ctrl-C (or SIGTERM): stop sending (calls in flight finish) or stop waiting (batches keep running).
+ * Second: mark the run and quit. Set `waiting` once the run waits for its batches; `off()` removes the handler.
+ */
+function onInterrupts(db: DB, runId: string, io: ReplayIO, stop: AbortController, hints: Hints): {waiting: boolean; off: () => void} {
   const signals = io.signals ?? process
-  let waiting = false
   let interrupts = 0
   const onSignal = () => {
     if (++interrupts === 1) {
-      io.note(waiting ? '\nstopping the wait: the batches keep running at the provider' : '\nstopping: letting calls in flight finish (Ctrl-C again to quit at once)')
+      io.note(handle.waiting ? '\nstopping the wait: the batches keep running at the provider' : '\nstopping: letting calls in flight finish (Ctrl-C again to quit at once)')
       stop.abort()
       return
     }
     const out = openBatches(db, runId) > 0
     setRunStatus(db, runId, out ? 'waiting' : 'interrupted')
-    io.note(`${out ? 'collect the batches' : 'resume'} with: ${out ? waitHint : resumeHint}`)
+    io.note(`${out ? 'collect the batches' : 'resume'} with: ${out ? hints.wait : hints.resume}`)
     ;(io.exit ?? process.exit)(130)
+  }
+  const handle = {
+    waiting: false,
+    off: () => {
+      signals.off('SIGINT', onSignal)
+      signals.off('SIGTERM', onSignal)
+    },
   }
   signals.on('SIGINT', onSignal)
   signals.on('SIGTERM', onSignal)
-  let spent = 0
-  let pacedTo: number | null = null
-  let overBudget = false
+  return handle
+}
+
+/** Submits the batched arms' batches; returns their estimated cost, reserved out of --max-cost. */
+async function submitPhase(db: DB, planned: PlannedRun, input: ReplayInput, io: ReplayIO, stop: AbortSignal, tally: Tally, batches: BatchSummary): Promise<number> {
+  // A resumed run first picks up what its batches answered, so that only what has no answer is sent again.
+  if (input.resume) {
+    const picked = await waitForBatches(db, planned, {once: true, stop, onNote: io.note})
+    tally.spent += picked.cost
+    batches.unfinished += picked.unfinished
+  }
+  const sub = await submitBatches(db, planned, {
+    stop,
+    budget: planned.plan.settings.maxCost,
+    onBatch: (b) => io.note(`submitted batch ${b.batchId}: ${b.requests} ${b.arm} requests (${bytesText(b.bytes)})`),
+  })
+  Object.assign(batches, {submitted: sub.batches, requests: sub.requests, bytes: sub.bytes})
+  tally.overBudget = sub.overBudget > 0
+  if (sub.refused) io.note(`${sub.refused} requests cannot go in a batch: stored as errors that say why`)
+  if (openBatches(db, planned.runId) > 0) setRunStatus(db, planned.runId, 'waiting')
+  return sub.reserved
+}
+
+/** The live arms' calls, within what --max-cost leaves once the batches' estimated cost is reserved. */
+async function livePhase(db: DB, planned: PlannedRun, io: ReplayIO, stop: AbortSignal, tally: Tally, reserved: number): Promise<void> {
+  const plan = planned.plan
+  const budget = plan.settings.maxCost === null ? null : Math.max(0, plan.settings.maxCost - reserved)
+  const progress = io.progress()
+  try {
+    const outcome = await executeRun(db, {...planned, plan: {...plan, settings: {...plan.settings, maxCost: budget}}}, {stop, onProgress: (p) => progress.update(p.done, p.total, p.errors)})
+    tally.spent += outcome.cost
+    tally.pacedTo = outcome.pacedTo
+    if (outcome.status === 'stopped_max_cost') tally.overBudget = true
+  } finally {
+    progress.stop()
+  }
+}
+
+/** Waits for the run's batches, showing their progress. */
+async function waitPhase(db: DB, planned: PlannedRun, io: ReplayIO, stop: AbortSignal, tally: Tally, batches: BatchSummary): Promise<void> {
+  const view = io.batchProgress?.()
+  try {
+    const waited = await waitForBatches(db, planned, {stop, onNote: io.note, onProgress: (p) => view?.update(p)})
+    tally.spent += waited.cost
+    batches.unfinished += waited.unfinished
+  } finally {
+    view?.stop()
+  }
+}
+
+async function replayLeased(db: DB, planned: PlannedRun, input: ReplayInput, io: ReplayIO, stop: AbortController): Promise<ReplayOutcome> {
+  const {runId, plan} = planned
+  const hints: Hints = {resume: `kt replay --resume ${runId}${io.dbHint}`, wait: `kt runs wait ${runId}${io.dbHint}`}
+  const batched = batchArms(plan).length > 0
+  const live = liveArms(plan).some((a) => viaOf(plan, a) === 'live')
+  const via = (arm: 'primary' | 'candidate') => (batched && viaOf(plan, arm) === 'batch' ? ' (via batch)' : '')
+  io.note(`run ${runId}: ${planned.total} requests, primary ${plan.primary === 'recorded' ? 'recorded' : plan.primary.id + via('primary')}, candidate ${plan.candidate.id + via('candidate')}`)
+  const interrupts = onInterrupts(db, runId, io, stop, hints)
+  const tally: Tally = {spent: 0, pacedTo: null, overBudget: false}
   const batches: BatchSummary | null = batched ? {submitted: 0, requests: 0, bytes: 0, running: 0, unfinished: 0} : null
   try {
-    let reserved = 0
-    if (batches) {
-      // A resumed run first picks up what its batches answered, so that only what has no answer is sent again.
-      if (input.resume) {
-        const picked = await waitForBatches(db, planned, {once: true, stop: stop.signal, onNote: io.note})
-        spent += picked.cost
-        batches.unfinished += picked.unfinished
-      }
-      const sub = await submitBatches(db, planned, {
-        stop: stop.signal,
-        budget: plan.settings.maxCost,
-        onBatch: (b) => io.note(`submitted batch ${b.batchId}: ${b.requests} ${b.arm} requests (${bytesText(b.bytes)})`),
-      })
-      Object.assign(batches, {submitted: sub.batches, requests: sub.requests, bytes: sub.bytes})
-      reserved = sub.reserved
-      overBudget = sub.overBudget > 0
-      if (sub.refused) io.note(`${sub.refused} requests cannot go in a batch: stored as errors that say why`)
-      if (openBatches(db, runId) > 0) setRunStatus(db, runId, 'waiting')
-    }
-    if (live && !stop.signal.aborted) {
-      // The batches' estimated cost is reserved out of --max-cost before the live calls spend the rest.
-      const budget = plan.settings.maxCost === null ? null : Math.max(0, plan.settings.maxCost - reserved)
-      const progress = io.progress()
-      try {
-        const outcome = await executeRun(db, {...planned, plan: {...plan, settings: {...plan.settings, maxCost: budget}}}, {stop: stop.signal, onProgress: (p) => progress.update(p.done, p.total, p.errors)})
-        spent += outcome.cost
-        pacedTo = outcome.pacedTo
-        if (outcome.status === 'stopped_max_cost') overBudget = true
-      } finally {
-        progress.stop()
-      }
-    }
+    const reserved = batches ? await submitPhase(db, planned, input, io, stop.signal, tally, batches) : 0
+    if (live && !stop.signal.aborted) await livePhase(db, planned, io, stop.signal, tally, reserved)
     if (batches && !input.detach && !stop.signal.aborted && openBatches(db, runId) > 0) {
-      waiting = true
-      const view = io.batchProgress?.()
-      try {
-        const waited = await waitForBatches(db, planned, {stop: stop.signal, onNote: io.note, onProgress: (p) => view?.update(p)})
-        spent += waited.cost
-        batches.unfinished += waited.unfinished
-      } finally {
-        view?.stop()
-      }
+      interrupts.waiting = true
+      await waitPhase(db, planned, io, stop.signal, tally, batches)
     }
   } catch (error) {
     const out = openBatches(db, runId) > 0
     setRunStatus(db, runId, out ? 'waiting' : 'interrupted')
-    io.note(`run ${runId} interrupted; once this is fixed, ${out ? `collect its batches with: ${waitHint}` : `resume with: ${resumeHint}`}`)
+    io.note(`run ${runId} interrupted; once this is fixed, ${out ? `collect its batches with: ${hints.wait}` : `resume with: ${hints.resume}`}`)
     throw error
   } finally {
-    signals.off('SIGINT', onSignal)
-    signals.off('SIGTERM', onSignal)
+    interrupts.off()
   }
   if (batches) batches.running = openBatches(db, runId)
-  const status = settleStatus(db, planned, overBudget)
-  return finishRun(db, planned, status, {...input, spent, pacedTo, stopped: stop.signal.aborted, detached: input.detach === true, batches}, io)
+  const status = settleStatus(db, planned, tally.overBudget)
+  return finishRun(db, planned, status, {...input, spent: tally.spent, pacedTo: tally.pacedTo, stopped: stop.signal.aborted, detached: input.detach === true, batches}, io)
 }

@@ -50,76 +50,86 @@ export function poolWorkerUrl(): URL | null {
 export function createCallPool(size: number, url: URL | null = poolWorkerUrl()): CallPool {
   if (!url) throw new Error('call pool: pool-worker.js not found next to pool.js')
   if (!(Number.isInteger(size) && size >= 1)) throw new Error(`call pool: size must be a positive integer, got ${size}`)
-  const pending = new Map<number, Pending>()
-  const slots: Slot[] = []
-  let nextId = 1
-  let nextKey = 1
-  const keys = new Map<string, number>()
-  let closed = false
+  return new WorkerPool(size, url)
+}
 
-  const settle = (id: number): Pending | undefined => {
-    const p = pending.get(id)
+class WorkerPool implements CallPool {
+  private readonly pending = new Map<number, Pending>()
+  private readonly slots: Slot[] = []
+  private nextId = 1
+  private nextKey = 1
+  private readonly keys = new Map<string, number>()
+  private closed = false
+
+  constructor(
+    readonly size: number,
+    url: URL,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.startWorker(url))
+  }
+
+  private startWorker(url: URL): Slot {
+    // SHARE_ENV: the workers see the process's environment as it is now, not a copy from when they started (the
+    // pool outlives a run, and keys are read from the environment when a client is made).
+    const worker = new Worker(url, {env: SHARE_ENV})
+    const slot: Slot = {worker, elu: worker.performance.eventLoopUtilization(), inFlight: 0, known: new Set(), failed: false}
+    worker.on('message', (batch: FromWorker) => {
+      for (const m of batch) this.finished(m)
+    })
+    worker.on('error', (e: Error) => this.failSlot(slot, e))
+    worker.on('exit', (code) => {
+      if (!this.closed) this.failSlot(slot, new Error(`call pool: a worker exited (code ${code}) with calls in flight`))
+    })
+    worker.unref()
+    return slot
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id)
     if (!p) return undefined
-    pending.delete(id)
+    this.pending.delete(id)
     // Unref'd once idle: idle workers must not keep the process alive (a CLI exits when its work is done).
     if (--p.slot.inFlight === 0) p.slot.worker.unref()
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort)
     return p
   }
 
-  const failSlot = (slot: Slot, error: Error) => {
+  private failSlot(slot: Slot, error: Error): void {
     if (slot.failed) return
     slot.failed = true
-    for (const [id, p] of pending) if (p.slot === slot) settle(id)?.reject(error)
+    for (const [id, p] of this.pending) if (p.slot === slot) this.settle(id)?.reject(error)
   }
 
-  for (let i = 0; i < size; i++) {
-    // SHARE_ENV: the workers see the process's environment as it is now, not a copy from when they started (the
-    // pool outlives a run, and keys are read from the environment when a client is made).
-    const worker = new Worker(url, {env: SHARE_ENV})
-    const slot: Slot = {worker, elu: worker.performance.eventLoopUtilization(), inFlight: 0, known: new Set(), failed: false}
-    const finished = (m: Finished) => {
-      if (Array.isArray(m)) {
-        const p = settle(m[0])
-        if (!p) return
-        const result = JSON.parse(m[1]) as CallResult
-        // response.raw stays null: the engine stores raw_json as it is (CallResult.raw_json).
-        if (m[2] !== null) result.raw_json = m[2]
-        p.resolve(result)
-        return
-      }
-      const p = settle(m.id)
+  private finished(m: Finished): void {
+    if (Array.isArray(m)) {
+      const p = this.settle(m[0])
       if (!p) return
-      const e = m.kt ? new KtError(m.message) : new Error(m.message)
-      if (m.stack) e.stack = m.stack
-      p.reject(e)
+      const result = JSON.parse(m[1]) as CallResult
+      // response.raw stays null: the engine stores raw_json as it is (CallResult.raw_json).
+      if (m[2] !== null) result.raw_json = m[2]
+      p.resolve(result)
+      return
     }
-    worker.on('message', (batch: FromWorker) => {
-      for (const m of batch) finished(m)
-    })
-    worker.on('error', (e: Error) => failSlot(slot, e))
-    worker.on('exit', (code) => {
-      if (!closed) failSlot(slot, new Error(`call pool: a worker exited (code ${code}) with calls in flight`))
-    })
-    worker.unref()
-    slots.push(slot)
+    const p = this.settle(m.id)
+    if (!p) return
+    const e = m.kt ? new KtError(m.message) : new Error(m.message)
+    if (m.stack) e.stack = m.stack
+    p.reject(e)
   }
-
-  const send = (slot: Slot, m: ToWorker) => slot.worker.postMessage(m)
 
   /** The live worker with the fewest calls in flight. */
-  const pick = (): Slot => {
+  private pick(): Slot {
     let best: Slot | null = null
-    for (const s of slots) if (!s.failed && (best === null || s.inFlight < best.inFlight)) best = s
+    for (const s of this.slots) if (!s.failed && (best === null || s.inFlight < best.inFlight)) best = s
     if (!best) throw new Error('call pool: every worker has failed')
     return best
   }
 
-  const call = (key: number, target: TargetSpec, req: CallRequest, opts: CallOptions): Promise<CallResult> => {
-    if (closed) return Promise.reject(new Error('call pool: closed'))
+  private call(key: number, target: TargetSpec, req: CallRequest, opts: CallOptions): Promise<CallResult> {
+    if (this.closed) return Promise.reject(new Error('call pool: closed'))
     return new Promise<CallResult>((resolve, reject) => {
-      const slot = pick()
-      const id = nextId++
+      const slot = this.pick()
+      const id = this.nextId++
       if (!slot.known.has(key)) {
         send(slot, {t: 'target', key, target})
         slot.known.add(key)
@@ -129,7 +139,7 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
         p.onAbort = () => send(slot, {t: 'abort', id})
         opts.signal.addEventListener('abort', p.onAbort, {once: true})
       }
-      pending.set(id, p)
+      this.pending.set(id, p)
       slot.inFlight++
       // Ref'd while calls are in flight, so that awaiting a result keeps the process alive.
       if (slot.inFlight === 1) slot.worker.ref()
@@ -138,47 +148,50 @@ export function createCallPool(size: number, url: URL | null = poolWorkerUrl()):
     })
   }
 
-  return {
-    size,
-    client(target: TargetSpec): ProviderClient {
-      if (target.provider === 'simulated') throw new Error('call pool: simulated targets run in the calling thread')
-      // Made (and dropped) here too, so that a missing key or a bad target fails in the caller's thread before
-      // anything is sent, exactly as with createClient.
-      const local = createClient(target)
-      // The same target keeps its key (and its SDK client in each worker) from run to run.
-      const id = JSON.stringify(target)
-      let key = keys.get(id)
-      if (key === undefined) keys.set(id, (key = nextKey++))
-      return {
-        target,
-        nativeApi: local.nativeApi,
-        // The target's SDK client is built here too, once, for its configuration errors (the workers build their own).
-        ready: async () => {
-          await local.ready?.()
-        },
-        call: (req, opts = {}) => call(key, target, req, opts),
-      }
-    },
-    utilization() {
-      // The mean: calls are spread evenly (fewest in flight first), so saturation shows in every worker, while
-      // one busy worker is a burst.
-      let sum = 0
-      let n = 0
-      for (const s of slots) {
-        if (s.failed) continue
-        const now = s.worker.performance.eventLoopUtilization()
-        sum += s.worker.performance.eventLoopUtilization(now, s.elu).utilization
-        s.elu = now
-        n++
-      }
-      return n === 0 ? 0 : sum / n
-    },
-    async close() {
-      closed = true
-      for (const [id] of pending) settle(id)?.reject(new Error('call pool: closed'))
-      await Promise.all(slots.map((s) => s.worker.terminate()))
-    },
+  client(target: TargetSpec): ProviderClient {
+    if (target.provider === 'simulated') throw new Error('call pool: simulated targets run in the calling thread')
+    // Made (and dropped) here too, so that a missing key or a bad target fails in the caller's thread before
+    // anything is sent, exactly as with createClient.
+    const local = createClient(target)
+    // The same target keeps its key (and its SDK client in each worker) from run to run.
+    const id = JSON.stringify(target)
+    let key = this.keys.get(id)
+    if (key === undefined) this.keys.set(id, (key = this.nextKey++))
+    return {
+      target,
+      nativeApi: local.nativeApi,
+      // The target's SDK client is built here too, once, for its configuration errors (the workers build their own).
+      ready: async () => {
+        await local.ready?.()
+      },
+      call: (req, opts = {}) => this.call(key, target, req, opts),
+    }
   }
+
+  utilization(): number {
+    // The mean: calls are spread evenly (fewest in flight first), so saturation shows in every worker, while
+    // one busy worker is a burst.
+    let sum = 0
+    let n = 0
+    for (const s of this.slots) {
+      if (s.failed) continue
+      const now = s.worker.performance.eventLoopUtilization()
+      sum += s.worker.performance.eventLoopUtilization(now, s.elu).utilization
+      s.elu = now
+      n++
+    }
+    return n === 0 ? 0 : sum / n
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const [id] of this.pending) this.settle(id)?.reject(new Error('call pool: closed'))
+    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+  }
+}
+
+function send(slot: Slot, m: ToWorker): void {
+  slot.worker.postMessage(m)
 }
 
 let shared: CallPool | null = null
