@@ -46,6 +46,20 @@ function isBusy(error: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test((error as {code?: string}).code ?? '')
 }
 
+/** A run-status write that waits out a busy database within the same bound as result writes, instead of failing the run. */
+async function writeStatus(db: DB, runId: string, status: RunStatus): Promise<void> {
+  const since = Date.now()
+  for (;;) {
+    try {
+      setRunStatus(db, runId, status)
+      return
+    } catch (error) {
+      if (!isBusy(error) || Date.now() - since > busyWaitMs()) throw error
+      await sleep(250)
+    }
+  }
+}
+
 /** How long a replay waits for a busy database before giving up on a write: KT_BUSY_WAIT_MS, default 10 minutes. */
 function busyWaitMs(): number {
   const set = Number(process.env.KT_BUSY_WAIT_MS)
@@ -163,7 +177,7 @@ class Execution {
     // A blocked write would stall every call in flight (and their timings): wait briefly, retry asynchronously (save).
     const busyTimeout = setBusyTimeout(this.db, 100)
     try {
-      setRunStatus(this.db, this.runId, 'running')
+      await writeStatus(this.db, this.runId, 'running')
       this.report()
       await Promise.all(Array.from({length: lanes}, () => this.lane()))
     } finally {
@@ -175,14 +189,14 @@ class Execution {
       setBusyTimeout(this.db, busyTimeout)
     }
     if (this.failure !== null) {
-      setRunStatus(this.db, this.runId, 'interrupted')
+      await writeStatus(this.db, this.runId, 'interrupted')
       throw this.failure
     }
     const remaining = pendingCount(this.db, this.runId, this.arms)
     let status: RunStatus = remaining === 0 ? 'completed' : this.stoppedForCost ? 'stopped_max_cost' : 'interrupted'
     // The live arms are done; what is left is in the providers' batches.
     if (status === 'completed' && pendingCount(this.db, this.runId, batchArms(this.plan)) > 0) status = 'waiting'
-    setRunStatus(this.db, this.runId, status)
+    await writeStatus(this.db, this.runId, status)
     const pacedTo = pacer && pacer.lowest < lanes ? pacer.lowest : null
     return {status, sent: this.done, errors: this.errors, cost: this.spent, pacedTo}
   }
