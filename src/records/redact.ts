@@ -87,8 +87,10 @@ export function setOwn(out: Record<string, unknown>, k: string, v: unknown): voi
   else out[k] = v
 }
 
-// Cheap first look: a string none of these occur in holds nothing the rules below would mask.
-const TRIGGER = /sk-|AIza|gsk_|hf_|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|eyJ|Bearer|:\/\/[^\s/@]*@|token|secret|passw|auth|api[-_ ]?key|apikey|cookie|credential|(?:private|access)[-_ ]?key|[?&;](?:key|sig|signature|code)=/i
+// Cheap first look: a string none of these occur in holds nothing the rules below would mask. A plural `tokens"` or
+// `tokens_details"` is a token count's key (isSecretName never masks it), and every usage object has one: left out,
+// so a body without credentials is not parsed and walked again for nothing.
+const TRIGGER = /sk-|AIza|gsk_|hf_|gh[pousr]_|github_pat_|xox[a-z]-|AKIA|eyJ|Bearer|:\/\/[^\s/@]*@|token(?!s"|s_details")|secret|passw|auth|api[-_ ]?key|apikey|cookie|credential|(?:private|access)[-_ ]?key|[?&;](?:key|sig|signature|code)=/i
 
 /** Provider and platform key formats, JWTs and bearer tokens, wherever they appear. */
 const KEY_SHAPES =
