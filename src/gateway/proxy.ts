@@ -14,7 +14,8 @@ import type {Plan} from './plan.js'
 import {relayAnswer, type RelayResult} from './relay.js'
 import {routeRequest, type Route} from './route.js'
 import type {Observations} from './routing.js'
-import {scrubText, sendUpstream, type UpstreamPools} from './upstream.js'
+import {sendUpstream, type UpstreamPools} from './upstream.js'
+import {maskKnown} from '../records/index.js'
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -231,7 +232,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     onError: (err) => {
       if (answered) return
       const status = timedOut ? 504 : 502
-      const message = scrubText(timedOut ? `upstream ${target.id}: no answer within ${target.timeoutMs} ms` : `upstream ${target.id} unreachable: ${err.message}`, target.secrets)
+      const message = maskKnown(timedOut ? `upstream ${target.id}: no answer within ${target.timeoutMs} ms` : `upstream ${target.id} unreachable: ${err.message}`, target.secrets)
       sendError(res, api, status, message, timedOut ? 'timeout' : 'upstream_unreachable', {'x-kt-target': target.id, 'x-kt-event-id': ex.id})
       complete(null, {type: timedOut ? 'timeout' : 'upstream_unreachable', code: (err as NodeJS.ErrnoException).code ?? null, message}, status)
     },

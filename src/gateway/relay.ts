@@ -9,7 +9,7 @@ import {Capture} from './capture.js'
 import {errorBody} from './errors.js'
 import type {CallerApi} from './exchange.js'
 import type {PlanTarget} from './plan.js'
-import {scrubText} from './upstream.js'
+import {maskKnown} from '../records/index.js'
 
 /** Upstream headers worth passing to the caller. Never cookies, account ids or hop-by-hop headers. */
 const PASSED = ['x-request-id', 'request-id', 'openai-processing-ms', 'retry-after', 'retry-after-ms', 'x-should-retry']
@@ -200,7 +200,7 @@ function relayError(o: RelayOptions, status: number, capture: Capture, done: Don
     if (size <= MAX_ERROR_BYTES) chunks.push(c)
   })
   o.upstream.on('end', () => {
-    const raw = scrubText(Buffer.concat(chunks).toString('utf8'), o.target.secrets)
+    const raw = maskKnown(Buffer.concat(chunks).toString('utf8'), o.target.secrets)
     // Only the scrubbed text is kept for the event.
     capture.add(Buffer.from(raw))
     let parsed: unknown = null

@@ -11,7 +11,7 @@ import {resourceFromAttributes} from '@opentelemetry/resources'
 import {AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type IdGenerator, type ReadableSpan, type SpanExporter} from '@opentelemetry/sdk-trace-base'
 import {ATTR_SERVICE_NAME} from '@opentelemetry/semantic-conventions'
 import {formatIssue, percent, type KtConfig} from '../config/index.js'
-import type {CanonicalRecord} from '../records/index.js'
+import {maskKnown, type CanonicalRecord} from '../records/index.js'
 import {KtError, errorMessage} from '../util/index.js'
 import {stickyUnit} from './routing.js'
 import {requestKey, spanFor, type SpanSpec} from './spans.js'
@@ -224,9 +224,7 @@ export class OtlpExport {
   }
 
   private scrub(text: string): string {
-    let out = text.slice(0, 300)
-    for (const s of this.secrets) out = out.split(s).join('[redacted]')
-    return out
+    return maskKnown(text.slice(0, 300), this.secrets)
   }
 
   /** Sends what is queued; false when that did not finish within `ms` (what is left stays counted as queued). */

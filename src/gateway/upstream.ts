@@ -101,9 +101,3 @@ export function sendUpstream(o: SendOptions): UpstreamCall {
   return {req, sentAt}
 }
 
-/** Removes every key or configured header value from text an upstream sent back (error messages may echo them). */
-export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text
-  for (const s of secrets) if (s.length >= 6 && out.includes(s)) out = out.split(s).join('[redacted]')
-  return out
-}

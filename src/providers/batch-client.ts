@@ -6,11 +6,11 @@ import {createOpenAIBatchApi} from './batch-openai.js'
 import {BATCH_PROVIDERS, type BatchApi} from './batch.js'
 import {resolveApiKey, validateTarget} from './client.js'
 import type {TargetSpec} from './types.js'
+import {maskKnown} from '../records/index.js'
 
 function scrubbed(error: unknown, secrets: string[]): unknown {
   if (!(error instanceof Error)) return error
-  let message = error.message
-  for (const s of secrets) message = message.split(s).join('[redacted]')
+  const message = maskKnown(error.message, secrets)
   if (message !== error.message) error.message = message
   return error
 }

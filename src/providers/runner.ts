@@ -3,7 +3,7 @@
 import {assembleAnthropicStream, parseAnthropicResponse} from '../wire/index.js'
 import type {Json} from '../wire/index.js'
 import {assembleOpenAIChatStream, parseOpenAIChatResponse, parseSse, type ParsedResponse, type SseEvent} from '../wire/index.js'
-import {emptyUsage, scrubText} from '../records/index.js'
+import {emptyUsage, maskKnown, scrubText} from '../records/index.js'
 import {capError, capResult, classifyError, isRetryableErrorType, timeoutResult, type AbortState, type Classified} from './classify.js'
 import {assembleResponsesStream, parseResponsesResponse} from '../wire/index.js'
 import {isAnthropicContentEvent, isOpenAIContentEvent, isResponsesContentEvent, readSseBody} from '../wire/index.js'
@@ -50,9 +50,7 @@ function assemble(wire: WireApi, events: SseEvent[]): {body: Json | null; comple
 /** An error text without the target's own key and header values, nor anything else kt's credential rule finds. */
 function scrub(text: string | null, secrets: string[]): string | null {
   if (text === null) return null
-  let out = text
-  for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]')
-  return scrubText(out)
+  return scrubText(maskKnown(text, secrets))
 }
 
 function requestIdOf(headers: Headers): string | null {

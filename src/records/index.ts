@@ -4,7 +4,7 @@
 // makes a record safe to store (sanitize.ts). May import util/ only.
 export {sha256, stableStringify, ulid} from './hash.js'
 export {finishUsage, nanosToMs, normalizeFinishReason, num, toIso, unreadableNumbers, USAGE_NUMBER_KEYS, usageFromAnthropic, usageFromOpenAIChat} from './normalize.js'
-export {isSecretHeader, isSecretName, REDACTED, scrubJsonText, scrubSecrets, scrubText, setOwn, stripSecretHeaders} from './redact.js'
+export {isSecretHeader, isSecretName, maskKnown, REDACTED, scrubJsonText, scrubSecrets, scrubText, setOwn, stripSecretHeaders} from './redact.js'
 export {BOUNDS, boundProblem, physical, withinBounds, type Bound, type BoundedField} from './bounds.js'
 export {importNotes, sanitizeRecord, SANITIZE_NOTE_KEYS, wellFormed, type ImportNotes} from './sanitize.js'
 export {type Api, type CanonicalRecord, type CanonicalRequest, type CanonicalResponse, type EventFields, type FinishReason, type Message, type Part, type PolicyTrigger, type Provider, type RecordError, type Status, type ToolCall, type ToolDef, type TrafficRole, type Usage, type Arm, ARMS, type FormatContext, type StoredColumns, emptyEventFields, emptyRequest, emptyUsage} from './types.js'

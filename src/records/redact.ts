@@ -15,6 +15,17 @@
 
 export const REDACTED = '[redacted]'
 
+/**
+ * `text` with every occurrence of these known values (a target's key, its secret header values) masked: what an
+ * upstream, a collector or an SDK error may echo back. Values under 6 characters are left alone: masking them would
+ * mangle ordinary words and they are no credential.
+ */
+export function maskKnown(text: string, values: readonly string[]): string {
+  let out = text
+  for (const v of values) if (v.length >= 6 && out.includes(v)) out = out.split(v).join(REDACTED)
+  return out
+}
+
 /** Header names dropped wherever headers are kept, beyond what the name rule catches. */
 const SECRET_HEADERS = new Set(['proxy-authorization', 'set-cookie', 'openai-organization', 'openai-project'])
 

@@ -10,6 +10,7 @@ import {migrations} from '../../store/index.js'
 import {errorMessage} from '../../util/index.js'
 import {describeProbeFailure, probe, shownUrl} from './probe.js'
 import {DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MAJOR, type DoctorCheck} from './types.js'
+import {maskKnown} from '../../records/index.js'
 
 const ok = (check: string, detail: string): DoctorCheck => ({check, status: 'ok', detail, fix: null})
 const warn = (check: string, detail: string, fix: string | null = null): DoctorCheck => ({check, status: 'warn', detail, fix})
@@ -206,8 +207,7 @@ function upstreamMessage(body: string): string | null {
 }
 
 function scrub(text: string, secrets: string[]): string {
-  let out = text
-  for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]')
+  const out = maskKnown(text, secrets)
   return out.length > 160 ? `${out.slice(0, 157)}...` : out
 }
 
