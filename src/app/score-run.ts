@@ -12,6 +12,7 @@ import {
   DEFAULT_QUALITY_POLICY,
   HEURISTIC_SCORER,
   judgeItems,
+  judgeViaBatch,
   judgeKey,
   judgeModelName,
   judgeSummary,
@@ -88,8 +89,13 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
   let pass: JudgePass = NO_PASS
   if (opts.judge) {
     const judge = createJudge(opts.judge, db.name)
-    for (const [key, record] of await judgeItems(rows, judge, {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy})) judged.set(key, record)
-    pass = {calls: judge.calls, cache_hits: judge.cacheHits, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
+    const itemOpts = {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy}
+    // Through the Batch API first: its well-formed answers land in the judge's cache, so the live pass reads them.
+    const batched = opts.judge.via === 'batch' ? await judgeViaBatch(judge, rows, {...itemOpts, stop: opts.judge.stop, onProgress: opts.judge.onBatchProgress}) : null
+    const hitsBefore = batched ? judge.cacheHits : 0
+    for (const [key, record] of await judgeItems(rows, judge, itemOpts)) judged.set(key, record)
+    pass = {calls: judge.calls, cache_hits: judge.cacheHits - hitsBefore, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
+    if (batched) pass.batch = {sent: batched.sent, answered: batched.answered, batch_ids: batched.batchIds}
   }
 
   const scores: ScoreRow[] = []

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {KtCommand, dbFlag, levelFlag} from '../cli/base.js'
-import {judgeBudgetFlag, judgeFlags} from '../cli/judge-flags.js'
+import {judgeBudgetFlag, judgeBatchProgress, judgeFlags} from '../cli/judge-flags.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
 import {DEFAULT_GATES} from '../gate/index.js'
@@ -65,7 +65,8 @@ Exit status: 0 PASS, 1 FAIL, 2 usage or runtime error, 3 INCONCLUSIVE or INSUFFI
     const level = normalizeLevel(levelFlag(flags.level))
     const config = loadConfigFromFlag(flags['policy-config'])
     const rules = gateRulesFrom(flags.gate, config)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'])
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'], flags['judge-via'])
+    if (judge?.via === 'batch') judge.onBatchProgress = judgeBatchProgress((line) => this.note(line))
     const {db, path} = this.openStore(flags.db, {mustExist: true})
     try {
       const policy = qualityPolicyFrom(config) ?? undefined

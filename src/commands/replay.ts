@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {replay, type ReplayOutcome} from '../app/replay-run.js'
 import {KtCommand, dbFlag} from '../cli/base.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
-import {judgeFlags} from '../cli/judge-flags.js'
+import {judgeBatchProgress, judgeFlags} from '../cli/judge-flags.js'
 import {fmtCost, renderTable} from '../cli/output.js'
 import {batchProgress, liveProgress, renderRunOutcome, runOutcomeJson} from '../cli/run-output.js'
 import {loadConfigFromFlag, type KtConfig} from '../config/index.js'
@@ -102,7 +102,8 @@ errors, 130 when interrupted; with --gate, the gate's status (1 FAIL, 3 INCONCLU
     const config = loadConfigFromFlag(flags['policy-config'])
     // A mistyped rule must fail before anything is sent (and paid for).
     if (flags.gate) parseGates(flags.gate)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, undefined, flags['judge-via'])
+    if (judge?.via === 'batch') judge.onBatchProgress = judgeBatchProgress((line) => this.note(line))
     const given = Object.keys(flags).filter((f) => !(metadata.flags as Record<string, {setFromDefault?: boolean}>)[f]?.setFromDefault)
     if (flags.resume) {
       const bad = given.filter((f) => !RESUMABLE.has(f))

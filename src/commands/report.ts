@@ -3,7 +3,7 @@ import {gateRulesFrom} from '../app/gate-run.js'
 import {reportRun} from '../app/report-run.js'
 import {KtCommand, dbFlag, levelFlag} from '../cli/base.js'
 import {policyConfigFlag} from '../cli/config-flag.js'
-import {judgeBudgetFlag, judgeFlags} from '../cli/judge-flags.js'
+import {judgeBudgetFlag, judgeBatchProgress, judgeFlags} from '../cli/judge-flags.js'
 import {loadConfigFromFlag, qualityPolicyFrom} from '../config/index.js'
 import {parseGates} from '../gate/index.js'
 import {defaultColor, formatFromPath, REPORT_FORMATS, type ReportFormat} from '../report/index.js'
@@ -69,7 +69,8 @@ The report does not gate: the exit status is 0 whatever the verdict (use kt gate
     if (flags.output) checkOutputPath(flags.output)
     const config = loadConfigFromFlag(flags['policy-config'])
     const rules = gateRulesFrom(flags.gate, config)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'])
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, flags['judge-max-cost'], flags['judge-via'])
+    if (judge?.via === 'batch') judge.onBatchProgress = judgeBatchProgress((line) => this.note(line))
     // A bad rule is a usage error before any work (scoring writes to the store).
     if (!flags.compare) parseGates(rules)
     const {db, path} = this.openStore(flags.db, {mustExist: true})

@@ -3,6 +3,7 @@
 export {type ResponseScores, SCORERS, type ScoreInput, type ScorePrompt, buildIdf, promptFromRequest, responseLength, scoreResponse} from './heuristics.js'
 export {createJudge} from './judge.js'
 export {judgeItems, judgeKey} from './judge-items.js'
+export {judgeViaBatch, type JudgeBatchOptions, type JudgeBatchOutcome, type JudgeBatchProgress} from './judge-batch.js'
 export {formatJudgeSummary, judgeSummary, runIsJudged, type JudgePass, type JudgeSummary} from './judge-summary.js'
 export {judgeFromFlags, judgeModelName} from './judge-target.js'
 export type {JudgeItem, JudgeOptions, JudgeRecord} from './judge-types.js'

@@ -35,8 +35,27 @@ export class JudgeMeter {
     return this.maxCost !== null || this.tpm !== null
   }
 
-  private cost(usage: CallResult['usage']): number | null {
-    return estimateCost(this.client.target.model, usage, this.pricing)
+  private cost(usage: CallResult['usage'], batch = false): number | null {
+    return estimateCost(this.client.target.model, usage, this.pricing, {batch})
+  }
+
+  /** A call through the Batch API, estimated at the batch price: its USD, or false when it would pass the budget. */
+  reserveBatched(input: number): number | false {
+    const est = this.cost({input_tokens: input, output_tokens: OUTPUT_TOKENS_ESTIMATE, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: input + OUTPUT_TOKENS_ESTIMATE}, true) ?? 0
+    if (this.maxCost !== null && this.spent + this.reserved + est > this.maxCost) return false
+    this.reserved += est
+    return est
+  }
+
+  /** Books a batched answer at the batch price and releases its reservation `est`. */
+  settleBatched(usage: CallResult['usage'] | null, est: number): void {
+    this.reserved -= est
+    if (!usage) return
+    this.calls++
+    const usd = this.cost(usage, true)
+    if (usd === null) {
+      if (usage.input_tokens !== null || usage.output_tokens !== null) this.unpriced++
+    } else this.spent += usd
   }
 
   /**

@@ -75,6 +75,8 @@ export interface JudgePass {
   over_budget: number
   /** Calls whose cost could not be priced (they count 0 against max_cost). */
   unpriced: number
+  /** With --judge-via batch: asks sent through the Batch API, answers it gave that were taken, and its batches. */
+  batch?: {sent: number; answered: number; batch_ids: string[]}
 }
 
 /** Judge error rate above which judge-based comparisons should not be trusted (docs/scoring-and-gates.md §1). */
@@ -165,6 +167,9 @@ export function formatJudgeSummary(s: JudgeSummary & Partial<JudgePass>): string
   }
   if (s.unpriced && s.max_cost != null) {
     budget.push(`  warning: ${s.unpriced} judge calls could not be priced (their model is not in the price table; add it under pricing:), so they did not count against the budget`)
+  }
+  if (s.batch) {
+    budget.push(`  batch: ${s.batch.sent} asks through the Batch API (${s.batch.batch_ids.join(', ') || 'none'}), ${s.batch.answered} answered well; the rest were asked live`)
   }
   if (!s.model) return ['judge: no judge results in this run', ...budget]
   const lines = [`judge ${s.model} (${s.rubric}):`, ...budget]

@@ -1,7 +1,7 @@
 // Which model judges, and where its verdicts are cached: the --judge flags checked before anything is sent.
 import {basename, dirname, join, resolve} from 'node:path'
 import {resolveTarget, type KtConfig} from '../config/index.js'
-import {createClient, type TargetSpec} from '../providers/index.js'
+import {BATCH_PROVIDERS, createClient, type TargetSpec} from '../providers/index.js'
 import {KtError} from '../util/index.js'
 import type {JudgeOptions} from './judge-types.js'
 
@@ -43,9 +43,10 @@ export function checkJudgeTarget(target: TargetSpec, flag = 'judge'): void {
  * `pricing:`), checked up front: a bad target, a missing key or a bad budget is a usage error before anything is
  * sent. undefined without --judge.
  */
-export function judgeFromFlags(ref: string | undefined, pairwise: boolean | undefined, config: KtConfig, maxCost?: string): JudgeOptions | undefined {
+export function judgeFromFlags(ref: string | undefined, pairwise: boolean | undefined, config: KtConfig, maxCost?: string, via?: string): JudgeOptions | undefined {
   if (!ref) {
     if (pairwise) throw new KtError('--judge-pairwise needs --judge TARGET (the model that compares the answers)', 2)
+    if (via === 'batch') throw new KtError('--judge-via batch needs --judge TARGET (the model whose Batch API grades the answers)', 2)
     if (maxCost !== undefined) throw new KtError('--judge-max-cost needs --judge TARGET (the model whose calls it caps)', 2)
     return undefined
   }
@@ -53,5 +54,6 @@ export function judgeFromFlags(ref: string | undefined, pairwise: boolean | unde
   if (budget !== null && !(maxCost!.trim() !== '' && Number.isFinite(budget) && budget >= 0)) throw new KtError(`--judge-max-cost "${maxCost}": expected a number of USD >= 0`, 2)
   const target = resolveTarget(ref, config, 'judge')
   checkJudgeTarget(target)
-  return {target, pairwise: Boolean(pairwise), pricing: config.pricing, ...(budget !== null ? {maxCost: budget} : {})}
+  if (via === 'batch' && !BATCH_PROVIDERS.includes(target.provider)) throw new KtError(`--judge-via batch: the judge target "${target.id}" (${target.provider}) has no Batch API; use one of ${BATCH_PROVIDERS.join(', ')}`, 2)
+  return {target, pairwise: Boolean(pairwise), pricing: config.pricing, ...(budget !== null ? {maxCost: budget} : {}), ...(via === 'batch' ? {via: 'batch' as const} : {})}
 }

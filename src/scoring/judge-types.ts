@@ -18,6 +18,12 @@ export interface JudgeOptions {
    * judges them (what was already judged comes from the cache, free). Unset: no cap.
    */
   maxCost?: number | null
+  /** `batch`: first ask everything not cached through the judge target's Batch API (half price, within 24 hours),
+   *  then live only what it did not answer well. Default `live`. */
+  via?: 'live' | 'batch'
+  /** With `via: batch`: ends the wait for the batch (Ctrl-C, SIGTERM), and reports its progress. */
+  stop?: AbortSignal
+  onBatchProgress?: (p: {batches: number; requests: number; completed: number; failed: number; elapsedMs: number}) => void
   pricing?: PriceOverrides
 }
 

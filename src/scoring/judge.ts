@@ -8,7 +8,7 @@
 // (judge-budget.ts), the cache (judge-cache.ts), judging a run (judge-items.ts) and reading results back
 // (judge-summary.ts) live next to it.
 import type {z} from 'zod'
-import {createClient, estimateRequestTokens, type ProviderClient} from '../providers/index.js'
+import {createClient, estimateRequestTokens, type CallResult, type ProviderClient, type TargetSpec} from '../providers/index.js'
 import {scrubSecrets, scrubText, sha256, stableStringify} from '../records/index.js'
 import {describeFailure, judgeBody, repairTurn, unsupportedKnob, type BodySpec, type Dropped, type RepairTurn} from './judge-body.js'
 import {JudgeMeter} from './judge-budget.js'
@@ -41,6 +41,15 @@ const MAX_BACKOFF_MS = 20_000
 /** `budget`: not asked, because the call could have passed the judge's maxCost. */
 export type Outcome<T> = {ok: true; value: T; cached: boolean; prompt_sha256: string} | {ok: false; reason: string; prompt_sha256: string; budget?: true}
 
+/** An ask held back for the Batch API (judge-batch.ts): its body, and how to take its answer into the cache. */
+export interface PendingAsk {
+  cacheKey: string
+  body: Record<string, unknown>
+  api: 'openai.chat' | 'anthropic.messages'
+  /** Parses an answer and caches it; false when it is not a well-formed verdict (asked live again later). */
+  accept(result: CallResult): boolean
+}
+
 interface AskSpec<T> extends BodySpec {
   parse: (payload: string | null, text: string | null) => Parsed<T>
   validator: z.ZodType<T>
@@ -59,6 +68,8 @@ export class Judge {
   private readonly cache: JudgeCache
   private readonly meter: JudgeMeter
   private readonly retryBaseMs: number
+  /** While set, asks not in the cache are held here instead of sent (a Batch API pass collects them). */
+  collecting: PendingAsk[] | null = null
 
   constructor(opts: JudgeOptions, cacheDir: string | null) {
     checkJudgeTarget(opts.target)
@@ -88,6 +99,16 @@ export class Judge {
   /** USD this pass may spend; null without a cap. */
   get budget(): number | null {
     return this.meter.maxCost
+  }
+
+  /** The judge target (a Batch API pass sends to it). */
+  get target(): TargetSpec {
+    return this.client.target
+  }
+
+  /** The judge's spending, for a Batch API pass to reserve and book against the same budget. */
+  get budgetMeter(): JudgeMeter {
+    return this.meter
   }
 
   /** The target's own cap on calls in flight (none: unbounded). */
@@ -132,6 +153,11 @@ export class Judge {
       this.cacheHits++
       return {ok: true, value: hit, cached: true, prompt_sha256: promptSha}
     }
+    if (this.collecting) {
+      this.collecting.push(this.pending(spec, promptSha))
+      // No record for now: the live pass after the batch judges it (from the cache, when the batch answered well).
+      return {ok: false, budget: true, reason: 'held for the Batch API', prompt_sha256: promptSha}
+    }
     const turns: RepairTurn[] = []
     const dropped = new Set<Dropped>()
     let transportRetries = 0
@@ -174,6 +200,22 @@ export class Judge {
         return {ok: false, reason: scrubText(`malformed judge answer after ${turns.length + 1} attempts: ${parsed.problem}`), prompt_sha256: promptSha}
       }
       turns.push(repairTurn(call, text, parsed.problem))
+    }
+  }
+
+  private pending<T>(spec: AskSpec<T>, promptSha: string): PendingAsk {
+    return {
+      cacheKey: spec.cacheKey,
+      body: judgeBody(this.api, this.client.target.model, spec, [], new Set()),
+      api: this.api,
+      accept: (r) => {
+        if (r.status !== 'ok' || !r.response) return false
+        const call = r.response.tool_calls.find((t) => t.name === spec.tool) ?? null
+        const parsed = spec.parse(call?.arguments ?? null, r.response.text)
+        if (!parsed.ok) return false
+        this.cache.write(spec.cacheKey, spec.kind, scrubSecrets(parsed.value), promptSha)
+        return true
+      },
     }
   }
 }

@@ -27,6 +27,9 @@ export interface FakeBatchOptions {
   /** Refuse a batch above these (to check kt splits under them). */
   maxRequests?: number
   maxBytes?: number
+  /** A scripted answer text (or tool arguments, when the request forces a tool) for a request body, as the fake
+   *  upstream's `answer` option: an LLM judge's verdict, say. Undefined: the usual echo answer. */
+  answer?: (body: Json) => string | undefined
 }
 
 interface Line {
@@ -109,8 +112,8 @@ async function streamLines(res: ServerResponse, lines: Iterable<string>): Promis
   return bytes
 }
 
-function openaiAnswerBody(endpoint: string, body: Json): Json {
-  const a = answerFor(body, 'openai', 'unknown')
+function openaiAnswerBody(endpoint: string, body: Json, scripted?: string): Json {
+  const a = answerFor(body, 'openai', 'unknown', scripted)
   return endpoint.endsWith('/responses') ? responsesObject(a) : openaiCompletion(a)
 }
 
@@ -227,7 +230,7 @@ export async function startFakeBatch(options: FakeBatchOptions = {}): Promise<Fa
       if (which === 'out') {
         if (d !== 'ok') continue
         const body = obj(obj(JSON.parse(b.lines[i]!.text)).body)
-        yield JSON.stringify({id: `batch_req_${i}`, custom_id: id, response: {status_code: 200, request_id: `req_${b.id}_${i}`, body: openaiAnswerBody(b.endpoint, body)}, error: null})
+        yield JSON.stringify({id: `batch_req_${i}`, custom_id: id, response: {status_code: 200, request_id: `req_${b.id}_${i}`, body: openaiAnswerBody(b.endpoint, body, options.answer?.(body))}, error: null})
       } else if (d === 'unfinished') {
         if (b.state === 'expired') yield JSON.stringify({id: `batch_req_${i}`, custom_id: id, response: null, error: {code: 'batch_expired', message: 'This request could not be executed before the completion window expired.'}})
       } else if (typeof d === 'object' && 'status' in d) {
@@ -245,7 +248,7 @@ export async function startFakeBatch(options: FakeBatchOptions = {}): Promise<Fa
       if (d === 'missing') continue
       if (d === 'ok') {
         const params = obj(obj(JSON.parse(b.lines[i]!.text)).params)
-        yield JSON.stringify({custom_id: id, result: {type: 'succeeded', message: anthropicMessage(answerFor(params, 'anthropic', 'unknown'))}})
+        yield JSON.stringify({custom_id: id, result: {type: 'succeeded', message: anthropicMessage(answerFor(params, 'anthropic', 'unknown', options.answer?.(params)))}})
       } else if (d === 'unfinished') yield JSON.stringify({custom_id: id, result: {type: b.cancelRequested ? 'canceled' : 'expired'}})
       else {
         const status = 'status' in d ? d.status : 500

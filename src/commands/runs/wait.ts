@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {waitRun} from '../../app/runs-wait.js'
 import {KtCommand, dbFlag} from '../../cli/base.js'
 import {policyConfigFlag} from '../../cli/config-flag.js'
-import {judgeFlags} from '../../cli/judge-flags.js'
+import {judgeBatchProgress, judgeFlags} from '../../cli/judge-flags.js'
 import {batchProgress, liveProgress, renderRunOutcome, runOutcomeJson} from '../../cli/run-output.js'
 import {loadConfigFromFlag} from '../../config/index.js'
 import {parseGates} from '../../gate/index.js'
@@ -41,7 +41,8 @@ batched arm mostly failed, 130 when the wait was stopped; with --gate, the gate'
     const {args, flags} = await this.parse(RunsWait)
     const config = loadConfigFromFlag(flags['policy-config'])
     if (flags.gate) parseGates(flags.gate)
-    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config)
+    const judge = judgeFromFlags(flags.judge, flags['judge-pairwise'], config, undefined, flags['judge-via'])
+    if (judge?.via === 'batch') judge.onBatchProgress = judgeBatchProgress((line) => this.note(line))
     const {db, path} = this.openStore(flags.db, {mustExist: true})
     try {
       const outcome = await waitRun(

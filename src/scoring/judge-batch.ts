@@ -1,0 +1,171 @@
+// `--judge-via batch`: the judge's asks go through its target's Batch API first (half price, outside the live rate
+// limits, answered within 24 hours). The asks are found by running the judging pass with the judge collecting
+// instead of calling (judge.ts), so exactly the asks a live pass would make go out, and nothing already cached. The
+// answers are parsed and cached as a live answer would be; the live pass that follows then reads them from the
+// cache, and asks live only what the batch did not answer well (an error, a malformed verdict: the live pass repairs
+// it). The wait ends on Ctrl-C or SIGTERM; the batch keeps running at the provider, and what it answered is lost to
+// this pass (a later pass asks again).
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createBatchApi, estimateRequestTokens, prepareRequest, type BatchApi, type BatchInfo, type PreparedRequest, type WireApi} from '../providers/index.js'
+import {errorMessage, KtError, sleep} from '../util/index.js'
+import type {Judge, PendingAsk} from './judge.js'
+import {judgeItems, type JudgeItemsOptions} from './judge-items.js'
+import type {JudgeItem} from './judge-types.js'
+
+export interface JudgeBatchProgress {
+  batches: number
+  requests: number
+  completed: number
+  failed: number
+  elapsedMs: number
+}
+
+export interface JudgeBatchOutcome {
+  /** Asks sent through the Batch API. */
+  sent: number
+  /** Answers taken into the cache (the live pass reads them). */
+  answered: number
+  /** Asks the batch did not answer well: the live pass asks them. */
+  unanswered: number
+  /** Asks left out because their batch estimate would have passed the judge's budget. */
+  overBudget: number
+  batchIds: string[]
+}
+
+export interface JudgeBatchOptions extends JudgeItemsOptions {
+  stop?: AbortSignal
+  onProgress?: (p: JudgeBatchProgress) => void
+}
+
+/** Consecutive failed polls before the wait gives up (the live pass then asks everything). */
+const MAX_POLL_FAILURES = 8
+/** The provider expires a batch after its 24 h window: waiting longer cannot help. */
+const MAX_WAIT_MS = 25 * 3600_000
+
+function pollIntervals(): {first: number; max: number} {
+  const read = (name: string, fallback: number) => {
+    const v = Number(process.env[name])
+    return Number.isFinite(v) && v > 0 ? v : fallback
+  }
+  const first = read('KT_BATCH_POLL_MS', 5000)
+  return {first, max: Math.max(first, read('KT_BATCH_POLL_MAX_MS', 60_000))}
+}
+
+interface Line {
+  ask: PendingAsk
+  prepared: PreparedRequest
+  text: string
+  est: number
+}
+
+/** The asks a live pass would make for these items, not cached, each once. */
+async function collectAsks(judge: Judge, items: readonly JudgeItem[], opts: JudgeItemsOptions): Promise<PendingAsk[]> {
+  judge.collecting = []
+  try {
+    await judgeItems(items, judge, opts)
+    const seen = new Set<string>()
+    return judge.collecting.filter((a) => !seen.has(a.cacheKey) && Boolean(seen.add(a.cacheKey)))
+  } finally {
+    judge.collecting = null
+  }
+}
+
+/** Parts of at most the API's requests and bytes per batch. */
+function split(api: BatchApi, lines: Line[]): Line[][] {
+  const {requests, bytes} = api.limits
+  const fixed = Buffer.byteLength(api.format.head) + Buffer.byteLength(api.format.tail)
+  const parts: Line[][] = []
+  let part: Line[] = []
+  let size = fixed
+  for (const l of lines) {
+    const n = Buffer.byteLength(l.text) + Buffer.byteLength(api.format.sep)
+    if (part.length > 0 && (part.length >= requests || size + n > bytes)) {
+      parts.push(part)
+      part = []
+      size = fixed
+    }
+    part.push(l)
+    size += n
+  }
+  if (part.length) parts.push(part)
+  return parts
+}
+
+async function submit(api: BatchApi, part: Line[], dir: string, index: number): Promise<BatchInfo> {
+  const path = join(dir, `judge-${index}.jsonl`)
+  writeFileSync(path, api.format.head + part.map((l) => l.text).join(api.format.sep) + api.format.tail)
+  const fileId = await api.upload(path, `kt-judge-${index}.jsonl`)
+  return api.create({path, fileId, wire: part[0]!.prepared.wire, window: '24h', metadata: {kt: 'judge'}})
+}
+
+/** Polls until every batch is terminal (or the wait is stopped), with backoff. */
+async function waitAll(api: BatchApi, infos: BatchInfo[], opts: JudgeBatchOptions, started: number): Promise<BatchInfo[]> {
+  const {first, max} = pollIntervals()
+  let interval = first
+  let failures = 0
+  for (;;) {
+    const total = infos.reduce((s, b) => s + (b.total ?? 0), 0)
+    opts.onProgress?.({batches: infos.length, requests: total, completed: infos.reduce((s, b) => s + b.completed, 0), failed: infos.reduce((s, b) => s + b.failed, 0), elapsedMs: Date.now() - started})
+    if (infos.every((b) => b.terminal) || opts.stop?.aborted) return infos
+    if (Date.now() - started > MAX_WAIT_MS) throw new KtError(`judge batches ${infos.map((b) => b.id).join(', ')} are still running after 25 hours`)
+    await sleep(interval, opts.stop)
+    interval = Math.min(max, interval * 2)
+    try {
+      infos = await Promise.all(infos.map((b) => (b.terminal ? b : api.retrieve(b.id))))
+      failures = 0
+    } catch (error) {
+      if (++failures >= MAX_POLL_FAILURES) throw new KtError(`${failures} polls of the judge's batches failed in a row (last: ${errorMessage(error)})`)
+    }
+  }
+}
+
+/**
+ * Asks the judge's uncached asks for `items` through the Batch API and caches the well-formed answers. Call it
+ * before the live judging pass over the same items.
+ */
+export async function judgeViaBatch(judge: Judge, items: readonly JudgeItem[], opts: JudgeBatchOptions = {}): Promise<JudgeBatchOutcome> {
+  const asks = await collectAsks(judge, items, opts)
+  const out: JudgeBatchOutcome = {sent: 0, answered: 0, unanswered: 0, overBudget: 0, batchIds: []}
+  if (asks.length === 0) return out
+  const api = createBatchApi(judge.target)
+  await api.ready()
+  const meter = judge.budgetMeter
+  const lines: Line[] = []
+  for (const ask of asks) {
+    const est = meter.reserveBatched(meter.maxCost === null ? 0 : estimateRequestTokens(ask.body))
+    if (est === false) {
+      out.overBudget++
+      continue
+    }
+    const prepared = prepareRequest(judge.target, {api: ask.api, body: ask.body, stream: false})!
+    lines.push({ask, prepared, est, text: api.format.line(`j${lines.length}`, prepared)})
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kt-judge-batch-'))
+  const started = Date.now()
+  const settled = new Set<Line>()
+  try {
+    const parts = split(api, lines)
+    let infos: BatchInfo[] = []
+    for (let i = 0; i < parts.length; i++) infos.push(await submit(api, parts[i]!, dir, i))
+    out.sent = lines.length
+    out.batchIds = infos.map((b) => b.id)
+    infos = await waitAll(api, infos, opts, started)
+    const byId = new Map(lines.map((l, i) => [`j${i}`, l]))
+    for (const info of infos.filter((b) => b.terminal)) {
+      for await (const o of api.results(info, lines[0]!.prepared.wire as WireApi)) {
+        const line = o.custom_id === null ? undefined : byId.get(o.custom_id)
+        if (!line || settled.has(line)) continue
+        settled.add(line)
+        meter.settleBatched(o.kind === 'result' ? o.result.usage : null, line.est)
+        if (o.kind === 'result' && line.ask.accept(o.result)) out.answered++
+      }
+    }
+  } finally {
+    for (const l of lines) if (!settled.has(l)) meter.settleBatched(null, l.est)
+    rmSync(dir, {recursive: true, force: true})
+  }
+  out.unanswered = out.sent - out.answered
+  return out
+}
