@@ -19,11 +19,11 @@ export function anthropicBaseUrl(url: string | undefined): string | undefined {
 }
 
 /** The builder of the SDK client (loaded on first use); anything its constructor throws becomes a KtError. */
-export function anthropicSdkBuilder(target: TargetSpec, apiKey: string, opts: {timeoutMs: number; maxRetries: number}): () => Promise<Anthropic> {
+export function anthropicSdkBuilder(target: TargetSpec, apiKey: string, opts: {timeoutMs: number; maxRetries: number; fetch?: typeof nodeFetch}): () => Promise<Anthropic> {
   return async (): Promise<Anthropic> => {
     const sdk = await loadAnthropic()
     try {
-      return new sdk.Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: nodeFetch})
+      return new sdk.Anthropic({apiKey, baseURL: anthropicBaseUrl(target.base_url), maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: opts.fetch ?? nodeFetch})
     } catch (err) {
       throw new KtError(`target "${target.id}": ${err instanceof Error ? err.message : String(err)}`)
     }

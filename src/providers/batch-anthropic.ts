@@ -9,6 +9,7 @@ import {batchLimits} from './batch-limits.js'
 import {errorResult, resultOfBody} from './batch-results.js'
 import type {BatchApi, BatchInfo, BatchInputFormat, BatchOutcome} from './batch.js'
 import type {TargetSpec} from './types.js'
+import {batchFileFetch} from './transport.js'
 
 type MessageBatch = Awaited<ReturnType<Anthropic['messages']['batches']['retrieve']>>
 type Individual = {custom_id: string; result: {type: string; message?: unknown; error?: unknown}}
@@ -54,7 +55,7 @@ export function anthropicOutcome(r: Individual): BatchOutcome {
 }
 
 export function createAnthropicBatchApi(target: TargetSpec, apiKey: string): BatchApi {
-  const build = anthropicSdkBuilder(target, apiKey, {timeoutMs: FILE_TIMEOUT_MS, maxRetries: 2})
+  const build = anthropicSdkBuilder(target, apiKey, {timeoutMs: FILE_TIMEOUT_MS, maxRetries: 2, fetch: batchFileFetch})
   let built: Promise<Anthropic> | null = null
   const client = () => (built ??= build())
   return {

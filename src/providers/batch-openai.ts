@@ -11,6 +11,7 @@ import {openaiSdkBuilder} from './openai.js'
 import type {WireApi} from './runner.js'
 import {loadOpenAI} from './sdk.js'
 import type {TargetSpec} from './types.js'
+import {batchFileFetch} from './transport.js'
 
 type BatchObject = Awaited<ReturnType<OpenAI['batches']['retrieve']>>
 type Endpoint = Parameters<OpenAI['batches']['create']>[0]['endpoint']
@@ -106,7 +107,7 @@ export function openaiOutcome(text: string, wire: WireApi): BatchOutcome {
 }
 
 export function createOpenAIBatchApi(target: TargetSpec, apiKey: string | null): BatchApi {
-  const build = openaiSdkBuilder(target, apiKey, {timeoutMs: FILE_TIMEOUT_MS, maxRetries: 2, deployment: false})
+  const build = openaiSdkBuilder(target, apiKey, {timeoutMs: FILE_TIMEOUT_MS, maxRetries: 2, deployment: false, fetch: batchFileFetch})
   let built: Promise<OpenAI> | null = null
   const client = () => (built ??= build())
   return {

@@ -29,6 +29,8 @@ export interface OpenAISdkOptions {
    * `/openai/files` and `/openai/batches`, so they are built without it.
    */
   deployment: boolean
+  /** The fetch the SDK uses [default: nodeFetch, answers capped by KT_MAX_ANSWER_BYTES]. */
+  fetch?: typeof nodeFetch
 }
 
 /**
@@ -36,7 +38,7 @@ export interface OpenAISdkOptions {
  * returns the builder of the SDK client; build() turns anything else they throw into a KtError too.
  */
 export function openaiSdkBuilder(target: TargetSpec, apiKey: string | null, opts: OpenAISdkOptions): () => Promise<OpenAI> {
-  const common = {maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: nodeFetch}
+  const common = {maxRetries: opts.maxRetries, timeout: Math.ceil(opts.timeoutMs), defaultHeaders: target.headers, fetch: opts.fetch ?? nodeFetch}
   const compatibleBaseURL = target.provider === 'openai-compatible' ? target.base_url ?? process.env.OPENAI_BASE_URL : undefined
   if (target.provider === 'openai-compatible' && !compatibleBaseURL) throw new KtError(`target "${target.id}": openai-compatible needs base_url (e.g. http://127.0.0.1:11434/v1)`)
   // A config may leave an Azure target's endpoint and API version to the SDK's own variables; they are read here,

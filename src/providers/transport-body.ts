@@ -47,7 +47,6 @@ export class NodeBody {
   private ended = false
   /** Bytes read so far (decoded), against the answer size cap. */
   private seen = 0
-  private readonly limit = maxAnswerBytes()
   private settleBuffer: {resolve: (b: Buffer) => void; reject: (e: unknown) => void} | null = null
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null
   private stream: ReadableStream<Uint8Array> | null = null
@@ -57,6 +56,8 @@ export class NodeBody {
     /** `res`, or the decompressor it is piped through. */
     private readonly source: Readable,
     private readonly onDone: () => void,
+    /** Bytes read (decoded) before the body fails as too large. */
+    private readonly limit: number = maxAnswerBytes(),
   ) {
     // Listened to at once: an 'error' without a listener would crash the process.
     const onError = (err: unknown) => this.fail(new TypeError('terminated', {cause: err}))

@@ -11,7 +11,7 @@
 import {Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 import {Readable} from 'node:stream'
-import {abortReason, NodeBody} from './transport-body.js'
+import {abortReason, maxAnswerBytes, NodeBody} from './transport-body.js'
 import {decodedBody} from './transport-decode.js'
 import {NodeResponse} from './transport-response.js'
 
@@ -82,6 +82,8 @@ interface Attempt {
   redirectsLeft: number
   /** performance.now() when the first request of the chain was handed to its socket (0 until then). */
   sentAt: number
+  /** The largest body read (decoded) before the response fails as too large. */
+  maxBytes: number
 }
 
 /** A redirect to follow as the fetch standard says, or the reason it cannot be followed. */
@@ -118,7 +120,7 @@ function responseOf(a: Attempt, res: IncomingMessage, done: () => void): {respon
     Object.defineProperty(response, 'url', {value: a.url.href})
     return {response, body: null}
   }
-  const body = new NodeBody(res, decodedBody(res, res.headers['content-encoding']), done)
+  const body = new NodeBody(res, decodedBody(res, res.headers['content-encoding']), done, a.maxBytes)
   return {response: new NodeResponse(body, a.url.href, a.sentAt, init), body}
 }
 
@@ -184,8 +186,23 @@ function send(a: Attempt): Promise<Response> {
   })
 }
 
-/** A `fetch` on node:http(s) keep-alive sockets; request kinds it does not handle go to the built-in fetch. */
+/**
+ * A `fetch` on node:http(s) keep-alive sockets; request kinds it does not handle go to the built-in fetch. An answer
+ * past KT_MAX_ANSWER_BYTES fails as too large.
+ */
 export function nodeFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return cappedFetch(input, init, maxAnswerBytes())
+}
+
+/**
+ * The same fetch for a Batch API's files, which are no answer: an output file of 50,000 answers is far past the
+ * answer cap, and kt streams it line by line, never holding it whole. Their size is bounded by the provider's limits.
+ */
+export function batchFileFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  return cappedFetch(input, init, Number.POSITIVE_INFINITY)
+}
+
+function cappedFetch(input: string | URL | Request, init: RequestInit | undefined, maxBytes: number): Promise<Response> {
   if (!(typeof input === 'string' || input instanceof URL)) return builtinFetch(input, init)
   const body = toSendBody(init?.body)
   if (body === undefined) return builtinFetch(input, init)
@@ -206,5 +223,5 @@ export function nodeFetch(input: string | URL | Request, init?: RequestInit): Pr
   // As the built-in fetch asks; compressed answers are decoded above.
   if (headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate'
   const method = (init?.method ?? 'GET').toUpperCase()
-  return send({url, method, headers, body, signal, redirect: init?.redirect ?? 'follow', redirectsLeft: MAX_REDIRECTS, sentAt: 0})
+  return send({url, method, headers, body, signal, redirect: init?.redirect ?? 'follow', redirectsLeft: MAX_REDIRECTS, sentAt: 0, maxBytes})
 }

@@ -141,6 +141,17 @@ describe('replay --via batch against fake Batch APIs, through the official SDKs'
     db.close()
   })
 
+  test('an output file past the answer cap is read whole: KT_MAX_ANSWER_BYTES caps one answer, not a Batch API file', async () => {
+    await restart()
+    const db = await seed(Array.from({length: 40}, (_, i) => openaiLine(i)))
+    const planned = createReplayRun(db, {primary: 'recorded', candidate: {id: 'c', provider: 'openai', model: 'gpt-4o-mini', base_url: `${fake.url}/v1`}, settings: settings()})
+    await withEnv({...ENV, KT_MAX_ANSWER_BYTES: '4K'}, () => replayBatched(db, planned))
+    const rows = candidateOf(db, planned.runId)
+    assert.equal(rows.length, 40)
+    assert.ok(rows.every((r) => r.status === 'ok'), rows.find((r) => r.status !== 'ok')?.error_message ?? '')
+    db.close()
+  })
+
   test('partial failure: an HTTP error, an error without a response, and a request missing from both files are error results saying so', async () => {
     await restart({polls: {validating: 2, in_progress: 3, finalizing: 2}, fate: (id) => (id === 'r1-candidate' ? {status: 400, message: 'Invalid max_tokens'} : id === 'r2-candidate' ? {error: 'server_error', message: 'The server had an error'} : id === 'r3-candidate' ? 'missing' : 'ok')})
     const db = await seed(Array.from({length: 6}, (_, i) => openaiLine(i)))
