@@ -1,8 +1,9 @@
 // The doctor's checks called directly, for what the CLI cannot vary (the Node version) and the text layout.
 import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {checkDatabase, checkGateway, checkKey, checkNode, doctorExitCode, formatDoctorText, type DoctorCheck} from '../../src/app/doctor/index.js'
+import {checkConfig, checkDatabase, checkGateway, checkKey, checkNode, checkTelemetry, doctorExitCode, formatDoctorText, type DoctorCheck} from '../../src/app/doctor/index.js'
 import {tempDir} from '../support/cli.js'
 
 describe('doctor checks', () => {
@@ -24,6 +25,21 @@ describe('doctor checks', () => {
     assert.equal(custom.status, 'fail')
     assert.equal(custom.detail, 'MY_KEY is not set')
     assert.equal(checkKey({id: 's', provider: 'simulated', model: 'simulated-terse'}, {}).status, 'ok')
+  })
+
+  test('telemetry: each OTLP header variable is checked by name, its value never shown', () => {
+    const dir = tempDir()
+    const file = join(dir, 'policy-config.yaml')
+    writeFileSync(file, 'providers:\n  targets:\n    - {id: main, provider: openai}\ntelemetry:\n  otlp:\n    endpoint: http://127.0.0.1:4318/v1/traces\n    headers:\n      Authorization: {secret_key_ref: {env: KT_TEST_OTLP_AUTH}}\n')
+    const {config} = checkConfig(file, {}, dir)
+    assert.ok(config)
+    const missing = checkTelemetry(config, {})!
+    assert.equal(missing.status, 'fail')
+    assert.match(missing.detail, /KT_TEST_OTLP_AUTH \(header Authorization\) not set/)
+    assert.match(missing.fix ?? '', /export KT_TEST_OTLP_AUTH=/)
+    const set = checkTelemetry(config, {KT_TEST_OTLP_AUTH: 'Bearer otlp-secret-0123456789'})!
+    assert.equal(set.status, 'ok')
+    assert.ok(!JSON.stringify(set).includes('otlp-secret'))
   })
 
   test('database: a path under a file cannot work; a directory is not a database', () => {

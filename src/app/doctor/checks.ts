@@ -1,7 +1,7 @@
 // The individual `kt doctor` checks. None throws: whatever goes wrong becomes a failed check with a fix.
 import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
-import {formatIssue, lintConfigFile, resolveConfigPath, type ResolvedConfigPath} from '../../config/index.js'
+import {formatIssue, lintConfigFile, resolveConfigPath, type KtConfig, type ResolvedConfigPath} from '../../config/index.js'
 import {keyEnvFor, type TargetSpec} from '../../providers/index.js'
 import {targetFromConfig} from '../../config/index.js'
 import {findGateways} from '../../gateway/index.js'
@@ -107,7 +107,7 @@ function configSource(r: ResolvedConfigPath): string {
 }
 
 /** Lints the config; its targets (only when the file is valid) feed the key and reachability checks. */
-export function checkConfig(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): {check: DoctorCheck; targets: TargetSpec[]} {
+export function checkConfig(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): {check: DoctorCheck; targets: TargetSpec[]; config?: KtConfig} {
   const name = 'config'
   const resolved = resolveConfigPath(flag, env, cwd)
   if (!resolved.explicit && !existsSync(resolved.path)) {
@@ -134,9 +134,24 @@ export function checkConfig(flag: string | undefined, env: NodeJS.ProcessEnv, cw
   const summary = `${resolved.path}${where}: valid, ${targets.length} target${targets.length === 1 ? '' : 's'}`
   const w = lint.warnings.length
   if (w > 0) {
-    return {check: warn(name, `${summary}, ${w} warning${w === 1 ? '' : 's'}: ${formatIssue(lint.warnings[0]!)}`, `kt policy lint --file ${resolved.path} shows every warning`), targets}
+    return {check: warn(name, `${summary}, ${w} warning${w === 1 ? '' : 's'}: ${formatIssue(lint.warnings[0]!)}`, `kt policy lint --file ${resolved.path} shows every warning`), targets, config: lint.config}
   }
-  return {check: ok(name, summary), targets}
+  return {check: ok(name, summary), targets, config: lint.config}
+}
+
+/** `telemetry.otlp`: every header's variable is set (the gateway refuses to start otherwise); null without the block. */
+export function checkTelemetry(config: KtConfig, env: NodeJS.ProcessEnv): DoctorCheck | null {
+  const o = config.telemetry.otlp
+  if (!o) return null
+  const name = 'telemetry'
+  if (!o.enabled) return ok(name, 'telemetry.otlp is disabled')
+  const missing = o.headers.filter((h) => !env[h.env]?.trim())
+  if (missing.length) {
+    const vars = missing.map((h) => `${h.env} (header ${h.name})`).join(', ')
+    return fail(name, `OTLP export to ${o.endpoint}: ${vars} not set`, `export ${missing.map((h) => `${h.env}=…`).join(' ')} before kt gateway run (the gateway refuses to start without it)`)
+  }
+  const headers = o.headers.length ? `, headers from ${o.headers.map((h) => h.env).join(', ')} set` : ''
+  return ok(name, `OTLP export to ${o.endpoint}${headers}`)
 }
 
 // ---------------------------------------------------------------------------------------------

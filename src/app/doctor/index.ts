@@ -1,22 +1,24 @@
 // `kt doctor` without oclif: run every check, render them, decide the exit status.
-import {checkConfig, checkDatabase, checkGateway, checkKey, checkNode, checkReach} from './checks.js'
+import {checkConfig, checkDatabase, checkGateway, checkKey, checkNode, checkReach, checkTelemetry} from './checks.js'
 import type {CheckStatus, DoctorCheck, DoctorOptions} from './types.js'
 
-export {checkConfig, checkDatabase, checkGateway, checkKey, checkNode, checkReach} from './checks.js'
+export {checkConfig, checkDatabase, checkGateway, checkKey, checkNode, checkReach, checkTelemetry} from './checks.js'
 export {DEFAULT_DOCTOR_TIMEOUT_MS, DEFAULT_GATEWAY_URL, GATEWAY_ENV, MIN_NODE_MAJOR, type CheckStatus, type DoctorCheck, type DoctorOptions} from './types.js'
 
 /**
  * Runs every check. Local checks first (Node, database, config), then the network probes all at once, so the
  * whole run takes about one timeout at worst. Order of the result: node, database, config, then per target
- * key and reach, then gateway.
+ * key and reach, then telemetry (with a telemetry.otlp block), then gateway.
  */
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   const env = opts.env ?? process.env
   const checks: DoctorCheck[] = [checkNode(opts.nodeVersion), checkDatabase(opts.dbPath, opts.busyTimeoutMs)]
-  const {check: config, targets} = checkConfig(opts.configFlag, env, opts.cwd ?? process.cwd())
+  const {check: config, targets, config: parsed} = checkConfig(opts.configFlag, env, opts.cwd ?? process.cwd())
   checks.push(config)
   const [reach, gateway] = await Promise.all([Promise.all(targets.map((t) => checkReach(t, env, opts.timeoutMs))), checkGateway(env, opts.timeoutMs, opts.dbPath)])
   targets.forEach((t, i) => checks.push(checkKey(t, env), reach[i]!))
+  const telemetry = parsed ? checkTelemetry(parsed, env) : null
+  if (telemetry) checks.push(telemetry)
   checks.push(gateway)
   return checks
 }

@@ -3,7 +3,7 @@
 export type CheckStatus = 'ok' | 'fail' | 'warn'
 
 export interface DoctorCheck {
-  /** Stable name: node, database, config, key:<target id>, reach:<target id>, gateway. */
+  /** Stable name: node, database, config, key:<target id>, reach:<target id>, telemetry, gateway. */
   check: string
   status: CheckStatus
   /** What was found (never a secret: keys are named by their variable only). */
