@@ -97,8 +97,10 @@ export async function replay(db: DB, dbPath: string, input: ReplayInput, io: Rep
     io.note(`run ${runId}: another process took the run over (this one stopped renewing its lease in time); stopping`)
     stop.abort()
   })
+  // Ctrl-C or SIGTERM also ends a wait for the judge's batch (--judge-via batch).
+  const judged = input.judge ? {...input, judge: {...input.judge, stop: stop.signal}} : input
   try {
-    return await replayLeased(db, planned, input, io, stop)
+    return await replayLeased(db, planned, judged, io, stop)
   } finally {
     release()
   }

@@ -3,8 +3,8 @@
 // instead of calling (judge.ts), so exactly the asks a live pass would make go out, and nothing already cached. The
 // answers are parsed and cached as a live answer would be; the live pass that follows then reads them from the
 // cache, and asks live only what the batch did not answer well (an error, a malformed verdict: the live pass repairs
-// it). The wait ends on Ctrl-C or SIGTERM; the batch keeps running at the provider, and what it answered is lost to
-// this pass (a later pass asks again).
+// it). A stopped wait (Ctrl-C or SIGTERM, where the command passes its signal) ends the pass with an error; the batch
+// keeps running at the provider, and what it answered is lost to this pass (a later pass asks again).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -152,6 +152,8 @@ export async function judgeViaBatch(judge: Judge, items: readonly JudgeItem[], o
     out.sent = lines.length
     out.batchIds = infos.map((b) => b.id)
     infos = await waitAll(api, infos, opts, started)
+    // Stopped: no live pass either (it would ask everything the batch still holds, at full price).
+    if (opts.stop?.aborted) throw new KtError(`stopped waiting for the judge's batches (${out.batchIds.join(', ')}); they keep running at the provider, and a later --judge pass asks again`)
     const byId = new Map(lines.map((l, i) => [`j${i}`, l]))
     for (const info of infos.filter((b) => b.terminal)) {
       for await (const o of api.results(info, lines[0]!.prepared.wire as WireApi)) {
