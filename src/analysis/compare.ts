@@ -37,7 +37,7 @@ export interface CompareModel {
   a: CompareSide
   b: CompareSide
   /** Requests in both runs (by event id): the only ones compared. */
-  shared: number
+  in_both: number
   only_a: number
   only_b: number
   seed: number
@@ -145,7 +145,7 @@ export function compareRuns(a: RunData, b: RunData, opts: CompareOptions = {}): 
   }
   if (a.run.status !== 'completed' || b.run.status !== 'completed') warnings.push('at least one run did not complete')
   return {
-    schema: 'kt.compare/v1', a: side(a), b: side(b), shared: shared.length, only_a: a.requests.length - shared.length, only_b: onlyB,
+    schema: 'kt.compare/v1', a: side(a), b: side(b), in_both: shared.length, only_a: a.requests.length - shared.length, only_b: onlyB,
     seed, bootstrap_B: B, level, rows: rows(both, {seed, B, level}), warnings,
   }
 }

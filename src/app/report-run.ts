@@ -51,7 +51,7 @@ export async function reportRun(db: DB, dbPath: string, input: ReportInput, note
     const dataB = await scoredRunData(db, dbPath, input.compare, {policy: input.policy, judge: input.judge, note, purpose: 'reporting'})
     if (dataA.run.id === dataB.run.id) throw new KtError(`--compare ${input.compare}: that is run ${dataA.run.id} itself; give another run`, 2)
     const cmp = compareRuns(dataA, dataB, {seed: input.seed, level})
-    if (cmp.shared === 0) throw new KtError(`runs ${dataA.run.id} and ${dataB.run.id} share no requests: there is nothing to pair`, 2)
+    if (cmp.in_both === 0) throw new KtError(`runs ${dataA.run.id} and ${dataB.run.id} share no requests: there is nothing to pair`, 2)
     const text = input.format === 'json' ? renderCompareJson(cmp) : input.format === 'markdown' ? renderCompareMarkdown(cmp) : renderCompareTable(cmp, {color: input.color})
     return {text, warnings: []}
   }

@@ -95,9 +95,9 @@ describe('kt report', () => {
     assert.match(r.stdout, /paired on 60 shared requests \(A only: 0, B only: 20\)/)
     assert.match(r.stdout, /│ Overall quality \(mean\) +│ +0\.\d{3} │ +0\.\d{3} │ \+0\.\d{3} \[\+0\.\d{3}, \+0\.\d{3}\] │ \d+ │ ▲ better/)
     const j = run(['report', 'terse', '--compare', 'verbose', '--format', 'json'])
-    const m = JSON.parse(j.stdout) as {schema: string; shared: number; only_b: number; rows: {metric: string; n: number}[]}
+    const m = JSON.parse(j.stdout) as {schema: string; in_both: number; only_b: number; rows: {metric: string; n: number}[]}
     assert.equal(m.schema, 'kt.compare/v1')
-    assert.equal(m.shared, 60)
+    assert.equal(m.in_both, 60)
     assert.equal(m.only_b, 20)
     assert.equal(m.rows.find((x) => x.metric === 'error_rate')!.n, 60)
   })

@@ -17,7 +17,7 @@ export function renderCompareTable(model: CompareModel, opts: {color?: boolean} 
   const out: string[] = []
   out.push(`A  ${excerpt(label(model.a), 300)}`)
   out.push(`B  ${excerpt(label(model.b), 300)}`)
-  out.push(`paired on ${model.shared} shared requests (A only: ${model.only_a}, B only: ${model.only_b}); candidates compared, B against A`)
+  out.push(`paired on ${model.in_both} shared requests (A only: ${model.only_a}, B only: ${model.only_b}); candidates compared, B against A`)
   const table = new Table({
     head: ['metric', 'A', 'B', comparisonHead(model.level), 'n', 'B vs A'],
     style: {head: colour ? ['cyan'] : [], border: colour ? ['grey'] : []},
@@ -37,7 +37,7 @@ export function renderCompareMarkdown(model: CompareModel): string {
   out.push('')
   out.push(`**A** ${mdText(excerpt(label(model.a), 300))}  `)
   out.push(`**B** ${mdText(excerpt(label(model.b), 300))}  `)
-  out.push(`Paired on **${model.shared}** shared requests (A only: ${model.only_a}, B only: ${model.only_b}).`)
+  out.push(`Paired on **${model.in_both}** shared requests (A only: ${model.only_a}, B only: ${model.only_b}).`)
   out.push('')
   out.push(`| metric | A | B | ${comparisonHead(model.level)} | n | B vs A |`)
   out.push('| :--- | ---: | ---: | ---: | ---: | :--- |')
