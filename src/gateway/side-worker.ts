@@ -35,6 +35,7 @@ export type SideOut =
 export interface SideInit {
   dbPath: string
   config: SideConfig
+  /** The config the side thread builds its own plan from (to send shadows). */
   kt: KtConfig
   generation: number
   maxShadows: number

@@ -6,24 +6,18 @@ import type {KtConfig} from '../config/index.js'
 import type {Exchange, ShadowStart, SideConfig} from './exchange.js'
 import type {ShadowCounts} from './mirror.js'
 import type {SideIn, SideInit, SideItem, SideOut} from './side-worker.js'
-import type {OtlpCounts, OtlpSettings} from './telemetry.js'
+import type {OtlpCounts} from './telemetry.js'
 
 /** About 2–3 KB each: the bound keeps a store that cannot keep up to a few tens of MB. */
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
 
-export interface SideOptions {
-  dbPath: string
-  config: SideConfig
-  /** The config the side thread builds its own plan from (to send shadows). */
-  kt: KtConfig
-  generation: number
-  maxShadows: number
-  shadowTimeoutMs: number
+/** What the side thread starts with (SideInit: its config, the plan's config, OTLP settings), and this side's own. */
+export interface SideOptions extends Omit<SideInit, 'otlp'> {
   /** The environment the side thread reads keys from. */
   env: NodeJS.ProcessEnv
   maxPending?: number
   /** The OTLP exporter's settings, or null without telemetry.otlp. */
-  otlp?: OtlpSettings | null
+  otlp?: SideInit['otlp']
   onQuality?: (key: string, overall: number) => void
   onLog?: (level: 'WARN' | 'ERROR', line: string) => void
 }
