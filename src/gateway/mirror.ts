@@ -3,14 +3,13 @@
 // bound on shadows in flight (past it a shadow is dropped and counted, never queued), each with a deadline. Nothing
 // here touches the caller's response, and no thread that answers callers waits for a shadow. Shadow calls go straight
 // to their upstream, never through routing, so a shadow can never trigger another shadow.
-import type {ClientRequest} from 'node:http'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
 import {eventId} from './ids.js'
 import type {CallerApi, ShadowOrder, ShadowRecord, ShadowStart} from './exchange.js'
 import type {Plan, PlanTarget} from './plan.js'
 import type {Route} from './route.js'
-import {sendUpstream, type UpstreamPools} from './upstream.js'
+import {sendUpstream, type UpstreamCall, type UpstreamPools} from './upstream.js'
 
 export const DEFAULT_MAX_SHADOWS = 128
 export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000
@@ -64,7 +63,7 @@ const bump = (m: Record<string, number>, k: string) => {
 export class Mirror {
   inFlight = 0
   readonly counts: ShadowCounts = {sent: {}, dropped: {}, failed: {}, inFlight: 0}
-  private readonly live = new Map<ClientRequest, (status: ShadowRecord['status'], error: string) => void>()
+  private readonly live = new Map<UpstreamCall, (status: ShadowRecord['status'], error: string) => void>()
 
   constructor(
     private readonly pools: UpstreamPools,
@@ -114,7 +113,7 @@ export class Mirror {
         if (done) return
         done = true
         clearTimeout(timer)
-        this.live.delete(call.req)
+        this.live.delete(call)
         this.inFlight--
         this.counts.inFlight = this.inFlight
         if (status !== 'success') bump(this.counts.failed, target.id)
@@ -132,7 +131,7 @@ export class Mirror {
       const limit = Math.min(this.opts.timeoutMs, target.timeoutMs)
       const timer = setTimeout(() => {
         finish('timeout', `no complete answer within ${limit} ms`)
-        call.req.destroy()
+        call.abort()
       }, limit)
       const call = sendUpstream({
         target,
@@ -155,9 +154,9 @@ export class Mirror {
         onError: (err) => finish('error', err.message),
       })
       sentAt = call.sentAt
-      this.live.set(call.req, (status, error) => {
+      this.live.set(call, (status, error) => {
         finish(status, error)
-        call.req.destroy()
+        call.abort()
       })
     })
   }

@@ -4,7 +4,7 @@
 // the YAML path, so a bad reload keeps the old plan serving.
 import type {KtConfig, ModelGroup, Policy, ProviderKind, QualityPolicy, TargetConfig} from '../config/index.js'
 import {percent, qualityPolicyFrom, targetFromConfig} from '../config/index.js'
-import {keyEnvFor} from '../providers/index.js'
+import {createClient, keyEnvFor, type ProviderClient} from '../providers/index.js'
 import {KtError} from '../util/index.js'
 import {mirrorSpecs} from './config-view.js'
 import type {CallerApi} from './exchange.js'
@@ -27,6 +27,8 @@ export interface PlanTarget {
   timeoutMs: number
   /** YAML path, for messages. */
   path: string
+  /** provider: simulated: answered in-process by this offline client (simulated.ts), never over the network. */
+  simulated?: ProviderClient
 }
 
 export interface ShadowRule {
@@ -72,8 +74,20 @@ function eventProvider(kind: ProviderKind): string {
   return kind === 'azure-openai' ? 'azure_openai' : kind
 }
 
+/** A simulated target speaks Chat Completions (Anthropic-format callers are translated, as for any OpenAI target). */
+function simulatedTarget(t: TargetConfig, path: string): PlanTarget {
+  const spec = targetFromConfig(t)
+  // The gateway waits the drawn latency itself (simulated.ts), so the client only draws it.
+  const client = createClient({...spec, simulation: {...spec.simulation, sleep: false}})
+  const url = new URL(`simulated://${encodeURIComponent(t.id)}/v1/chat/completions`)
+  const target: PlanTarget = {id: t.id, kind: t.provider, provider: 'simulated', api: 'openai.chat', url: () => url, headers: {}, secrets: [], timeoutMs: t.timeout_ms ?? DEFAULT_TIMEOUT_MS, path, simulated: client}
+  if (t.model !== undefined) target.model = t.model
+  return target
+}
+
 function buildTarget(t: TargetConfig, index: number, env: NodeJS.ProcessEnv): PlanTarget {
   const path = `providers.targets[${index}]`
+  if (t.provider === 'simulated') return simulatedTarget(t, path)
   const spec = targetFromConfig(t)
   const keyEnv = keyEnvFor(spec)
   let key: string | null = null
@@ -131,17 +145,15 @@ export function buildPlan(config: KtConfig, env: NodeJS.ProcessEnv = process.env
   const byModel = new Map<string, PlanTarget>()
   const openTargets: Plan['openTargets'] = {openai: [], anthropic: []}
   const warnings: string[] = []
-  config.targets.forEach((t, i) => {
-    if (t.provider === 'simulated') {
-      warnings.push(`providers.targets[${i}] (target "${t.id}"): simulated targets answer replays offline; the gateway leaves them out`)
-      return
-    }
-    const target = buildTarget(t, i, env)
-    targets.set(t.id, target)
+  config.targets.forEach((t, i) => targets.set(t.id, buildTarget(t, i, env)))
+  // A model's name finds a real target before a simulated one: a config shared with replays (where simulated
+  // targets are candidates) must not send live traffic to a simulation unless it is named (id, group, mirror).
+  const ordered = [...targets.values()].sort((a, b) => Number(a.simulated !== undefined) - Number(b.simulated !== undefined))
+  for (const target of ordered) {
     if (target.model !== undefined) {
       if (!byModel.has(target.model)) byModel.set(target.model, target)
     } else openTargets[target.api === 'anthropic.messages' ? 'anthropic' : 'openai'].push(target)
-  })
+  }
   const groups = new Map<string, ModelGroup>()
   for (const g of config.model_groups) groups.set(g.name, g)
   const plan: Plan = {
@@ -173,7 +185,7 @@ function shadowRules(config: KtConfig, plan: Plan): ShadowRule[] {
   for (const spec of mirrorSpecs(config)) {
     const shadow = shadowTarget(plan, spec.shadow)
     const model = spec.model
-    if (!shadow) throw new KtError(`${spec.path}: "${spec.shadow}" is not a target the gateway can call (simulated targets are left out)`, 2)
+    if (!shadow) throw new KtError(`${spec.path}: "${spec.shadow}" is not a target id or provider kind of providers.targets`, 2)
     rules.push({source: spec.source, primary: spec.primary, shadow, mapping: spec.mapping, model, sampleRate: spec.sampleRate, logResponse: spec.logResponse, compare: spec.compare})
   }
   return rules

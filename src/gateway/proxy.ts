@@ -239,11 +239,11 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
   })
   const timer = setTimeout(() => {
     timedOut = true
-    call.req.destroy(new Error('timeout'))
+    call.abort(new Error('timeout'))
   }, target.timeoutMs)
   res.on('close', () => {
     if (res.writableFinished) return
     clientGone = true
-    call.req.destroy()
+    call.abort()
   })
 }

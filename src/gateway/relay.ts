@@ -3,12 +3,13 @@
 // beside them for the side path. Other API: each SSE event is translated as it completes (wire/translate-stream),
 // a whole body once it has arrived. Errors are passed through with their status in the caller's error shape, with
 // any key the upstream echoed scrubbed out.
-import type {IncomingMessage, OutgoingHttpHeaders, ServerResponse} from 'node:http'
+import type {OutgoingHttpHeaders, ServerResponse} from 'node:http'
 import {AnthropicToOpenAIStream, OpenAIToAnthropicStream, SseSplitter, anthropicMessageToOpenAIChat, openaiChatToAnthropicMessage, readErrorBody, translateErrorBody, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
 import {errorBody} from './errors.js'
 import type {CallerApi} from './exchange.js'
 import type {PlanTarget} from './plan.js'
+import type {UpstreamAnswer} from './upstream.js'
 import {maskKnown} from '../records/index.js'
 
 /** Upstream headers worth passing to the caller. Never cookies, account ids or hop-by-hop headers. */
@@ -27,7 +28,7 @@ export interface RelayResult {
 
 export interface RelayOptions {
   res: ServerResponse
-  upstream: IncomingMessage
+  upstream: UpstreamAnswer
   callerApi: CallerApi
   target: PlanTarget
   stream: boolean
@@ -39,7 +40,7 @@ export interface RelayOptions {
   onDone: (r: RelayResult) => void
 }
 
-function passedHeaders(upstream: IncomingMessage, extra: Record<string, string>): OutgoingHttpHeaders {
+function passedHeaders(upstream: UpstreamAnswer, extra: Record<string, string>): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
   for (const h of PASSED) {
     const v = upstream.headers[h]

@@ -2,9 +2,11 @@
 // smaller one for shadows, so shadows that hang can never take a socket a caller needs. bench/gateway.ts measured
 // this against the official SDKs (their request building, Response objects and stream readers): the SDK path costs
 // several times the CPU per call, and the gateway needs the raw bytes anyway to stream them through.
-import {Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders} from 'node:http'
+import {Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
+import type {Readable} from 'node:stream'
 import type {PlanTarget} from './plan.js'
+import {simulatedCall} from './simulated.js'
 
 const IDLE_SOCKET_MS = 4000
 
@@ -34,10 +36,14 @@ export function createPools(maxShadows: number): UpstreamPools {
 /** Caller headers worth passing on (API versions and betas); never credentials. */
 const FORWARDED = ['anthropic-version', 'anthropic-beta', 'openai-beta']
 
+/** An upstream's answer as it arrives: an http.IncomingMessage, or the stream a simulated target plays. */
+export type UpstreamAnswer = Readable & {statusCode?: number; headers: IncomingHttpHeaders}
+
 export interface UpstreamCall {
-  req: ClientRequest
   /** performance.now() when the request was handed to the socket layer. */
   sentAt: number
+  /** Ends the call: before an answer, onError gets `err` (or a hang-up); mid-answer, the answer emits 'aborted'. */
+  abort(err?: Error): void
 }
 
 export interface SendOptions {
@@ -49,7 +55,7 @@ export interface SendOptions {
   callerHeaders?: Record<string, string | string[] | undefined>
   pool: {http: HttpAgent; https: HttpsAgent}
   shadow?: boolean
-  onResponse: (res: IncomingMessage) => void
+  onResponse: (res: UpstreamAnswer) => void
   onError: (err: Error) => void
 }
 
@@ -74,6 +80,7 @@ function where(url: URL): Where {
 
 /** Sends one request upstream. The target's own headers and key go out; the caller's Authorization never does. */
 export function sendUpstream(o: SendOptions): UpstreamCall {
+  if (o.target.simulated) return simulatedCall(o, o.target.simulated)
   const url = o.target.url(o.model)
   const headers: OutgoingHttpHeaders = {
     'content-type': 'application/json',
@@ -98,6 +105,6 @@ export function sendUpstream(o: SendOptions): UpstreamCall {
   req.on('error', o.onError)
   const sentAt = performance.now()
   req.end(o.body)
-  return {req, sentAt}
+  return {sentAt, abort: (err) => req.destroy(err)}
 }
 
