@@ -7,7 +7,7 @@
 import {Readable} from 'node:stream'
 import type {CallResult, ProviderClient} from '../providers/index.js'
 import {anthropicErrorBody, anthropicSse, openaiChatSse, openaiErrorBody, type Json} from '../wire/index.js'
-import type {SendOptions, UpstreamAnswer, UpstreamCall} from './upstream.js'
+import type {SendOptions, UpstreamAnswer, UpstreamCall} from './upstream-types.js'
 
 interface Played {
   status: number

@@ -2,11 +2,12 @@
 // smaller one for shadows, so shadows that hang can never take a socket a caller needs. bench/gateway.ts measured
 // this against the official SDKs (their request building, Response objects and stream readers): the SDK path costs
 // several times the CPU per call, and the gateway needs the raw bytes anyway to stream them through.
-import {Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders} from 'node:http'
+import {Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
-import type {Readable} from 'node:stream'
-import type {PlanTarget} from './plan.js'
 import {simulatedCall} from './simulated.js'
+import type {SendOptions, UpstreamCall} from './upstream-types.js'
+
+export type {SendOptions, UpstreamAnswer, UpstreamCall} from './upstream-types.js'
 
 const IDLE_SOCKET_MS = 4000
 
@@ -35,29 +36,6 @@ export function createPools(maxShadows: number): UpstreamPools {
 
 /** Caller headers worth passing on (API versions and betas); never credentials. */
 const FORWARDED = ['anthropic-version', 'anthropic-beta', 'openai-beta']
-
-/** An upstream's answer as it arrives: an http.IncomingMessage, or the stream a simulated target plays. */
-export type UpstreamAnswer = Readable & {statusCode?: number; headers: IncomingHttpHeaders}
-
-export interface UpstreamCall {
-  /** performance.now() when the request was handed to the socket layer. */
-  sentAt: number
-  /** Ends the call: before an answer, onError gets `err` (or a hang-up); mid-answer, the answer emits 'aborted'. */
-  abort(err?: Error): void
-}
-
-export interface SendOptions {
-  target: PlanTarget
-  model: string
-  body: Buffer
-  stream: boolean
-  /** Headers of the caller's request (only FORWARDED ones are passed on). */
-  callerHeaders?: Record<string, string | string[] | undefined>
-  pool: {http: HttpAgent; https: HttpsAgent}
-  shadow?: boolean
-  onResponse: (res: UpstreamAnswer) => void
-  onError: (err: Error) => void
-}
 
 interface Where {
   https: boolean
