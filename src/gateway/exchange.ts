@@ -106,4 +106,6 @@ export interface SideConfig {
   } | null
   /** Score every answer (a highest_quality group needs the scores) even without a quality-scorer policy. */
   scoreAll: boolean
+  /** A cost_limit policy has a day or month budget: keep the spend totals (spend.ts). */
+  trackSpend: boolean
 }

@@ -56,6 +56,7 @@ function sideConfig(plan: Plan): SideConfig {
     pricing: plan.config.pricing,
     quality: plan.quality && scorer ? {name: scorer.name, policy: plan.quality} : null,
     scoreAll: plan.scoreAll,
+    trackSpend: plan.policies.some((p) => p.type === 'cost_limit' && (p.max_usd_per_day !== undefined || p.max_usd_per_month !== undefined)),
   }
 }
 
@@ -118,6 +119,7 @@ export class Gateway {
       maxPending: opts.maxPendingEvents,
       otlp: gw.otlp,
       onQuality: (key, overall) => gw.obs.observeQuality(key, overall),
+      onSpend: (totals) => (gw.obs.spend = totals),
       onLog: (level, line) => gw.log(level, line),
     })
     gw.server = createServer({keepAliveTimeout: 65_000, requestTimeout: REQUEST_TIMEOUT_MS}, (req, res) => dispatch(gw.context(), req, res))

@@ -4,14 +4,15 @@
 // proxy.ts), routing (route.ts, routing.ts, plan.ts, config-view.ts), streaming passthrough and translation
 // (relay.ts), mirroring (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts,
 // side-worker.ts, events.ts, answer.ts), the OTLP export of those events as GenAI spans (telemetry.ts, spans.ts),
-// metrics, reload (gateway.ts) and the state file other commands find it by. May import providers/, config/, store/,
-// scoring/, wire/, records/, stats/ and util/.
+// the spend cost_limit budgets read (spend.ts), metrics, reload (gateway.ts) and the state file other commands find
+// it by. May import providers/, config/, store/, scoring/, wire/, records/, stats/ and util/.
 export {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, type CloseSummary, type GatewayOptions, type LogLevel} from './gateway.js'
 export {DEFAULT_MAX_SHADOWS, DEFAULT_SHADOW_TIMEOUT_MS} from './mirror.js'
 export {DEFAULT_MAX_BODY_BYTES} from './proxy.js'
 export {buildPlan, planLines, resolveModelName, type Plan, type PlanTarget} from './plan.js'
 export {routeRequest, type Route, type RouteResult} from './route.js'
 export {drawFor, Observations, pickByShare, stickyUnit} from './routing.js'
+export {SPEND_REREAD_MS, SpendTracker, type SpendReader, type SpendTotals} from './spend.js'
 export type {ReloadOutcome} from './server.js'
 export {findGateways, removeStateFile, stateFilePath, writeStateFile, type GatewayState} from './state-file.js'
 export {eventsQuery} from './events-api.js'

@@ -166,10 +166,12 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
     const routed = routeRequest(ctx.plan(), body, ex.userKey, ctx.obs)
     ex.policies = routed.ok ? routed.route.policies : routed.policies
     if (!routed.ok) {
-      ex.decision = routed.status === 403 ? 'deny' : 'allow'
+      // 403: a policy refused the request; 429: a cost_limit budget is spent.
+      const denied = routed.status === 403 || routed.status === 429
+      ex.decision = denied ? 'deny' : 'allow'
       ex.policyId = routed.policyId
       ex.reason = routed.message
-      return refuse(routed.status, routed.message, routed.code, routed.status === 403 ? 'blocked' : 'error')
+      return refuse(routed.status, routed.message, routed.code, denied ? 'blocked' : 'error')
     }
     forward(ctx, req, res, api, body, r.body, routed.route, ex, finish)
   })

@@ -1,13 +1,14 @@
 // One request's route through the plan: policies that change the model (a model_filter's conditional redirect, a
 // traffic_split's variant, a cost_limit downgrade) in chain order, then the name resolved (model group, target id,
-// model), then the model_filter and content_filter checks that may refuse it. Pure apart from the draw and the
-// observations it reads: the same request, user key and plan give the same route.
+// model), then the model_filter and content_filter checks that may refuse it. Pure apart from the draw, the clock
+// and the observations it reads (latency, quality, spend): the same request, user key and plan give the same route.
 import type {ContentFilterPolicy, CostLimitPolicy, ModelFilterPolicy, TrafficSplitPolicy} from '../config/index.js'
 import {estimateCost, estimateRequestTokens} from '../providers/index.js'
 import type {PolicyTrigger} from '../records/index.js'
 import type {Json} from '../wire/index.js'
 import {familyOf, resolveModelName, targetForMember, type Plan, type PlanTarget} from './plan.js'
 import {drawFor, Observations, pickByShare, pickCostOptimized, pickHighestQuality, pickLowestLatency, type Candidate} from './routing.js'
+import type {SpendTotals} from './spend.js'
 
 export interface Route {
   requestedModel: string
@@ -26,7 +27,7 @@ export interface Route {
 
 export type RouteResult =
   | {ok: true; route: Route}
-  | {ok: false; status: 400 | 403 | 404; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
+  | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
 
 function maxTokensOf(body: Json): number | undefined {
   const v = body.max_completion_tokens ?? body.max_tokens
@@ -97,6 +98,8 @@ interface Ctx {
   userKey: string | null
   obs: Observations
   random: () => number
+  /** Milliseconds since the epoch (which UTC day and month the spend totals must be for). */
+  now: () => number
   policies: PolicyTrigger[]
   reason: string | null
   policyId: string | null
@@ -118,15 +121,36 @@ function split(ctx: Ctx, p: TrafficSplitPolicy): string {
   return v.model
 }
 
-function costLimit(ctx: Ctx, p: CostLimitPolicy, model: string): {model: string} | {refuse: string} {
+/**
+ * A day or month budget already spent: the spend totals the side thread last posted (spend.ts: approximate, they
+ * trail the answers by the time it takes to price and write them), if they are for the current UTC day or month.
+ */
+function budgetOver(p: CostLimitPolicy, spend: SpendTotals | null, now: number): string | null {
+  if (!spend || (p.max_usd_per_day === undefined && p.max_usd_per_month === undefined)) return null
+  const day = new Date(now).toISOString().slice(0, 10)
+  if (p.max_usd_per_day !== undefined && spend.day === day && spend.dayUsd >= p.max_usd_per_day) return `spent $${spend.dayUsd.toFixed(4)} today (UTC), budget $${p.max_usd_per_day}`
+  if (p.max_usd_per_month !== undefined && spend.month === day.slice(0, 7) && spend.monthUsd >= p.max_usd_per_month) return `spent $${spend.monthUsd.toFixed(4)} this month (UTC), budget $${p.max_usd_per_month}`
+  return null
+}
+
+/** A limit a request would pass: its max_tokens, its estimated cost. */
+function requestOver(ctx: Ctx, p: CostLimitPolicy, model: string): string | null {
   const max = maxTokensOf(ctx.body)
-  let over: string | null = null
-  if (p.max_tokens_per_request !== undefined && max !== undefined && max > p.max_tokens_per_request) over = `max_tokens ${max} > ${p.max_tokens_per_request}`
-  if (!over && p.max_usd_per_request !== undefined) {
+  if (p.max_tokens_per_request !== undefined && max !== undefined && max > p.max_tokens_per_request) return `max_tokens ${max} > ${p.max_tokens_per_request}`
+  if (p.max_usd_per_request !== undefined) {
     const input = estimateRequestTokens(ctx.body)
     const usd = estimateCost(model, {input_tokens: input, output_tokens: max ?? 1024, cached_input_tokens: null, cache_write_tokens: null, reasoning_tokens: null, total_tokens: null}, ctx.plan.config.pricing)
-    if (usd !== null && usd > p.max_usd_per_request) over = `estimated $${usd.toFixed(4)} > $${p.max_usd_per_request}`
+    if (usd !== null && usd > p.max_usd_per_request) return `estimated $${usd.toFixed(4)} > $${p.max_usd_per_request}`
   }
+  return null
+}
+
+/** A refusal: a spent budget is 429 (the caller may try again later), a request over a per-request limit 403. */
+type CostRefusal = {refuse: string; status: 403 | 429; code: string}
+
+function costLimit(ctx: Ctx, p: CostLimitPolicy, model: string): {model: string} | CostRefusal {
+  const perRequest = requestOver(ctx, p, model)
+  const over = perRequest ?? budgetOver(p, ctx.obs.spend, ctx.now())
   if (!over) return {model}
   if (p.action === 'downgrade' && p.fallback_model) {
     ctx.policies.push({name: p.name, type: p.type, action: 'downgrade', detail: `${over}: ${model} → ${p.fallback_model}`})
@@ -140,7 +164,8 @@ function costLimit(ctx: Ctx, p: CostLimitPolicy, model: string): {model: string}
     return {model}
   }
   ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: over})
-  return {refuse: `request refused by policy "${p.name}" (cost_limit): ${over}`}
+  const refuse = `request refused by policy "${p.name}" (cost_limit): ${over}`
+  return perRequest ? {refuse, status: 403, code: 'policy_blocked'} : {refuse, status: 429, code: 'budget_exceeded'}
 }
 
 /** A model group member (or a routed group's pick) → target and model. */
@@ -199,11 +224,11 @@ function unknownModel(ctx: Ctx, requested: string, name: string): RouteResult {
   }
 }
 
-/** Routes one parsed request. `random` is the draw for requests without a user key. */
-export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs: Observations, random: () => number = Math.random): RouteResult {
+/** Routes one parsed request. `random` is the draw for requests without a user key; `now` the clock budgets read. */
+export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs: Observations, random: () => number = Math.random, now: () => number = Date.now): RouteResult {
   const requested = typeof body.model === 'string' && body.model.trim() !== '' ? body.model : null
   if (requested === null) return {ok: false, status: 400, code: 'invalid_request_error', message: 'model: a string naming a model, model group or target is required', policyId: null, policies: [], requestedModel: null}
-  const ctx: Ctx = {plan, body, userKey, obs, random, policies: [], reason: null, policyId: null, abTag: null, decision: 'allow', provider: null}
+  const ctx: Ctx = {plan, body, userKey, obs, random, now, policies: [], reason: null, policyId: null, abTag: null, decision: 'allow', provider: null}
   let current = requested
   let outBody: Json | null = null
   for (const p of plan.policies) {
@@ -216,7 +241,7 @@ export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs
     } else if (p.type === 'traffic_split') current = split(ctx, p)
     else if (p.type === 'cost_limit') {
       const r = costLimit(ctx, p, current)
-      if ('refuse' in r) return {ok: false, status: 403, code: 'policy_blocked', message: r.refuse, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+      if ('refuse' in r) return {ok: false, status: r.status, code: r.code, message: r.refuse, policyId: p.name, policies: ctx.policies, requestedModel: requested}
       current = r.model
     } else if (p.type === 'content_filter' && p.apply_to !== 'response') {
       const hits = contentMatches(p, requestText(outBody ?? body))

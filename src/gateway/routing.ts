@@ -5,6 +5,7 @@
 // gateway observed and the price table, and say which rule decided.
 import {createHash} from 'node:crypto'
 import {estimateCost, type PriceOverrides} from '../providers/index.js'
+import type {SpendTotals} from './spend.js'
 
 /** A number in [0, 1) fixed by `scope` and `key`: the same on every machine and after every restart. */
 export function stickyUnit(scope: string, key: string): number {
@@ -42,12 +43,14 @@ export const MIN_OBSERVATIONS = 3
 /** Every Nth pick of a routed group re-measures its least recently measured member. */
 export const REPROBE_EVERY = 20
 
-/** What the gateway has seen per `target|model`: exponentially weighted latency and quality score. */
+/** What the gateway has seen: per `target|model` exponentially weighted latency and quality score; its spend. */
 export class Observations {
   private readonly latency = new Map<string, Stat>()
   private readonly quality = new Map<string, Stat>()
   private picks = 0
   private readonly groupPicks = new Map<string, number>()
+  /** The spend this UTC day and month as the side thread last posted it; null while it tracks none (no budget). */
+  spend: SpendTotals | null = null
 
   observeLatency(key: string, ms: number): void {
     this.update(this.latency, key, ms, LATENCY_ALPHA)

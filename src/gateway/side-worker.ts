@@ -3,15 +3,17 @@
 // hands them to the OTLP exporter (telemetry.ts), so that neither shadow calls, parsing, SQLite nor span export ever
 // hold up the thread that answers callers.
 // Messages in: batch (shadow orders and finished exchanges, in the order they happened), config, flush, close.
-// Out: ready, progress (counts), quality (scores), log lines, flushed, closed.
+// Out: ready, progress (counts; spend totals with a cost_limit day or month budget), quality (scores), log lines,
+// flushed, closed.
 import {parentPort, workerData} from 'node:worker_threads'
 import type {KtConfig} from '../config/index.js'
 import {recordToValues} from '../records/index.js'
-import {EventWriter, inTransaction, openDb, type DB} from '../store/index.js'
+import {EventWriter, gatewaySpend, inTransaction, openDb, type DB} from '../store/index.js'
 import {buildEvents} from './events.js'
 import type {Exchange, ShadowRecord, ShadowStart, SideConfig} from './exchange.js'
 import {Mirror, type ShadowCounts} from './mirror.js'
 import {buildPlan, type Plan} from './plan.js'
+import {SPEND_REREAD_MS, SpendTracker, type SpendTotals} from './spend.js'
 import {OtlpExport, type OtlpCounts, type OtlpSettings} from './telemetry.js'
 import {createPools} from './upstream.js'
 
@@ -24,9 +26,9 @@ export type SideIn =
   | {type: 'close'}
 
 export type SideOut =
-  | {type: 'ready'}
+  | {type: 'ready'; spend: SpendTotals | null}
   | {type: 'failed'; message: string}
-  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts; otlp: OtlpCounts | null}
+  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts; otlp: OtlpCounts | null; spend: SpendTotals | null}
   | {type: 'quality'; updates: {key: string; overall: number}[]}
   | {type: 'log'; level: 'WARN' | 'ERROR'; line: string}
   | {type: 'flushed'; id: number}
@@ -86,9 +88,26 @@ let processed = 0
 let written = 0
 let failed = 0
 let timer: NodeJS.Timeout | null = null
+/** Kept only while a cost_limit policy has a day or month budget. */
+let spend = config.trackSpend ? new SpendTracker(readSpend) : null
+// Other gateways on the same database write spend too: read it every minute, with or without traffic here.
+const spendTimer = setInterval(() => {
+  if (!spend) return
+  spend.reread()
+  postProgress()
+}, SPEND_REREAD_MS)
+
+function readSpend(from: string, to: string): number | null {
+  try {
+    return gatewaySpend(db, from, to)
+  } catch (err) {
+    post({type: 'log', level: 'ERROR', line: `cannot read the spend since ${from} for cost_limit budgets: ${(err as Error).message}`})
+    return null
+  }
+}
 
 function postProgress(): void {
-  post({type: 'progress', processed, written, failed, shadows: mirror.counts, otlp: otlp?.counts ?? null})
+  post({type: 'progress', processed, written, failed, shadows: mirror.counts, otlp: otlp?.counts ?? null, spend: spend?.totals() ?? null})
 }
 
 function flush(): void {
@@ -117,7 +136,10 @@ function build(ex: Exchange): void {
   processed++
   try {
     const built = buildEvents(ex, config)
-    for (const {record, requestHash} of built.records) rows.push(recordToValues(record, {dataset: 'gateway', kind: 'request', request_hash: requestHash}))
+    for (const {record, requestHash} of built.records) {
+      rows.push(recordToValues(record, {dataset: 'gateway', kind: 'request', request_hash: requestHash}))
+      spend?.add(record.timestamp, record.cost_usd)
+    }
     quality.push(...built.quality)
     for (const line of built.escalations) post({type: 'log', level: 'WARN', line})
     if (otlp) exportSpans(ex.id, built.records.map((b) => b.record))
@@ -179,6 +201,9 @@ port.on('message', (m: SideIn) => {
       break
     case 'config':
       config = m.config
+      // A budget added by a reload starts from the store's sums; one removed stops the reads.
+      spend = config.trackSpend ? (spend ?? new SpendTracker(readSpend)) : null
+      queueProgress()
       try {
         plan = buildPlan(m.kt, process.env, m.generation)
       } catch (err) {
@@ -197,6 +222,7 @@ port.on('message', (m: SideIn) => {
         })
       break
     case 'close':
+      clearInterval(spendTimer)
       flush()
       db.close()
       pools.destroy()
@@ -206,4 +232,4 @@ port.on('message', (m: SideIn) => {
   }
 })
 
-post({type: 'ready'})
+post({type: 'ready', spend: spend?.totals() ?? null})

@@ -6,6 +6,7 @@ import type {KtConfig} from '../config/index.js'
 import type {Exchange, ShadowStart, SideConfig} from './exchange.js'
 import type {ShadowCounts} from './mirror.js'
 import type {SideIn, SideInit, SideItem, SideOut} from './side-worker.js'
+import type {SpendTotals} from './spend.js'
 import type {OtlpCounts} from './telemetry.js'
 
 /** About 2–3 KB each: the bound keeps a store that cannot keep up to a few tens of MB. */
@@ -19,6 +20,8 @@ export interface SideOptions extends Omit<SideInit, 'otlp'> {
   /** The OTLP exporter's settings, or null without telemetry.otlp. */
   otlp?: SideInit['otlp']
   onQuality?: (key: string, overall: number) => void
+  /** The spend totals (with a day or month budget): on start, then with progress (batched, never per request). */
+  onSpend?: (totals: SpendTotals | null) => void
   onLog?: (level: 'WARN' | 'ERROR', line: string) => void
 }
 
@@ -56,6 +59,7 @@ export class SideThread {
     return new Promise((resolve, reject) => {
       const onFirst = (m: SideOut) => {
         if (m.type === 'ready') {
+          opts.onSpend?.(m.spend)
           worker.on('message', (x: SideOut) => side.receive(x))
           resolve(side)
         } else if (m.type === 'failed') reject(new Error(m.message))
@@ -85,6 +89,7 @@ export class SideThread {
         this.failed = m.failed
         this.shadows = m.shadows
         this.otlp = m.otlp
+        this.opts.onSpend?.(m.spend)
         break
       case 'quality':
         for (const u of m.updates) this.opts.onQuality?.(u.key, u.overall)

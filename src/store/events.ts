@@ -241,6 +241,22 @@ export function countEvents(db: DB, q: EventQuery): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${sourceOf(q)} ${where}`).get(...params) as {n: number}).n
 }
 
+/**
+ * What the gateway spent in `[from, to)` (ISO UTC times as the gateway writes them): the sum of `cost_usd` of the
+ * events it wrote itself (primaries, refusals and shadows; not events imported into dataset `gateway`). The range
+ * on `timestamp` after `dataset =` is served by the (dataset, timestamp) index; each row in it is still read for
+ * its cost, so callers keep the range short (cost_limit's budgets read one day at a time, see gateway/spend.ts).
+ */
+export function gatewaySpend(db: DB, from: string, to: string): number {
+  const r = db
+    .prepare(
+      `SELECT total(cost_usd) AS usd FROM events
+       WHERE dataset = 'gateway' AND timestamp >= ? AND timestamp < ? AND import_id IS NULL AND source_format = 'kt-gateway'`,
+    )
+    .get(from, to) as {usd: number}
+  return r.usd
+}
+
 /** Highest rowid so far (0 for an empty table): where `--follow` starts. */
 /**
  * The rowid up to which every event is final (`--follow` starts there): the highest one, or, while an import is
