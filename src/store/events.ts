@@ -257,7 +257,6 @@ export function gatewaySpend(db: DB, from: string, to: string): number {
   return r.usd
 }
 
-/** Highest rowid so far (0 for an empty table): where `--follow` starts. */
 /**
  * The rowid up to which every event is final (`--follow` starts there): the highest one, or, while an import is
  * loading, the last one before its first row, so that its rows are shown once it completes, not skipped.
