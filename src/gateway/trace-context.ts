@@ -12,7 +12,7 @@ const ZERO_SPAN = '0'.repeat(16)
 const V00_LENGTH = 55
 
 /** tracestate's own limit: longer ones may be dropped whole, which is what kt does. */
-export const MAX_TRACESTATE = 512
+const MAX_TRACESTATE = 512
 // list-members `key=value` (key: lowercase, digits, _-*/ and an optional @system; value: printable ASCII without , or =,
 // not ending in a space) separated by commas with optional spaces; empty members are allowed.
 const KEY = '[a-z0-9][a-z0-9_*/-]{0,255}(?:@[a-z][a-z0-9_*/-]{0,13})?'
