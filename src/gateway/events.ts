@@ -1,14 +1,15 @@
 // Exchange → events, on the side path. One primary event per request (dataset `gateway`, kind `request`, role
 // `primary`, the caller's body with the routed model as request_json so `kt replay --dataset gateway` can send it
 // again), one `shadow` event per shadow that was sent, the `traffic_mirror` block of seed 002 on the primary, priced
-// costs (never null), and quality-scorer verdicts with their on_fail on both primary and shadow answers.
+// costs (never null), quality-scorer verdicts with their on_fail on both primary and shadow answers, and on both the
+// caller's trace context when it sent one (trace_id, metadata.trace_context: what the OTLP spans continue).
 import {estimateCost, estimateRequestTokens, type PriceOverrides} from '../providers/index.js'
-import type {CanonicalRecord, CanonicalRequest, PolicyTrigger, Status, Usage} from '../records/index.js'
-import {sha256} from '../records/index.js'
+import type {CanonicalRecord, CanonicalRequest, PolicyTrigger, Status, TraceContextMeta, Usage} from '../records/index.js'
+import {sha256, TRACE_CONTEXT_KEY} from '../records/index.js'
 import {applyPolicy, buildIdf, DEFAULT_QUALITY_POLICY, HEURISTIC_SCORER, promptFromRequest, responseLength, scoreResponse, similarity} from '../scoring/index.js'
 import {buildRecord, requestFromBody, requestHash, type Json} from '../wire/index.js'
 import {inCallerApi, parseAnswer, type Answer} from './answer.js'
-import type {CallerApi, Exchange, ShadowRecord, SideConfig} from './exchange.js'
+import type {CallerApi, CallerTrace, Exchange, ShadowRecord, SideConfig} from './exchange.js'
 
 /**
  * The request as a record needs it. The events table keeps the raw body and the stream flag only, so the canonical
@@ -89,6 +90,11 @@ function score(cfg: SideConfig, api: CallerApi, request: Json | null, answer: An
   return {metadata, trigger, overall: v.overall}
 }
 
+/** A continued caller trace on an event: its trace id goes in trace_id, the rest here (the primary's parent is the caller's span). */
+function traceContextMeta(t: CallerTrace, primary: boolean): TraceContextMeta {
+  return {parent_span_id: primary ? t.parentSpanId : null, sampled: t.sampled, tracestate: t.tracestate}
+}
+
 function statusOf(outcome: string): Status {
   return outcome === 'ok' ? 'ok' : outcome === 'blocked' ? 'blocked' : outcome === 'timeout' ? 'timeout' : 'error'
 }
@@ -166,6 +172,7 @@ function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, a
   let reason = ex.reason
   const metadata: Record<string, unknown> = {requested_model: ex.requestedModel, gateway_ms: round(ex.gatewayMs, 2)}
   if (ex.abTag) metadata.ab_tag = ex.abTag
+  if (ex.trace) metadata[TRACE_CONTEXT_KEY] = traceContextMeta(ex.trace, true)
   if (ex.losses.length) metadata.translation_losses = ex.losses
   if (ex.truncated) metadata.answer_truncated = true
   if (answer?.streamError) metadata.stream_error = answer.streamError
@@ -210,6 +217,7 @@ function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, a
       replayable: requestBody !== null && ex.target !== null,
       event: {
         traffic_role: 'primary',
+        trace_id: ex.trace?.traceId ?? null,
         user_id_hash: ex.userKey ? sha256(ex.userKey).slice(0, 32) : null,
         route: ex.route,
         decision,
@@ -238,6 +246,7 @@ function shadowEvent(ex: Exchange, s: ShadowRecord, answer: Answer | null, statu
   const usage = answer ? usageOf(answer, request) : null
   const metadata: Record<string, unknown> = {role: 'shadow', mirror_source: s.source, requested_model: ex.requestedModel}
   if (s.source === 'silent_model') metadata.is_silent_experiment = true
+  if (ex.trace) metadata[TRACE_CONTEXT_KEY] = traceContextMeta(ex.trace, false)
   if (usage?.estimated) metadata.usage_estimated = true
   if (answer?.streamError) metadata.stream_error = answer.streamError
   let decision: string | null = null
@@ -281,6 +290,7 @@ function shadowEvent(ex: Exchange, s: ShadowRecord, answer: Answer | null, statu
       replayable: false,
       event: {
         traffic_role: 'shadow',
+        trace_id: ex.trace?.traceId ?? null,
         route: ex.route,
         decision,
         policy_id: policyId,

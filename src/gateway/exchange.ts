@@ -56,12 +56,25 @@ export interface ShadowStart {
   orders: ShadowOrder[]
 }
 
+/** The caller's W3C trace context (a valid `traceparent`, its `tracestate` if that looked valid): the request's spans continue it. */
+export interface CallerTrace {
+  traceId: string
+  /** The caller's span: the parent of the request's primary span. */
+  parentSpanId: string
+  /** The traceparent's sampled flag: false means no span is exported for the request (OpenTelemetry's parent-based rule). */
+  sampled: boolean
+  /** As the caller sent it; null when absent, over 512 characters or not a tracestate list. */
+  tracestate: string | null
+}
+
 export interface Exchange {
   id: string
   /** ISO time the request arrived. */
   ts: string
   route: string
   callerApi: CallerApi
+  /** The caller's trace context; null for none or an invalid one (the request starts its own trace). */
+  trace: CallerTrace | null
   stream: boolean
   /** The body as the caller sent it; null when it could not be read (too large, not JSON). */
   request: Uint8Array | null

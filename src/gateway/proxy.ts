@@ -7,13 +7,14 @@ import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/i
 import {ownBytes} from './capture.js'
 import {eventId} from './ids.js'
 import {sendError} from './errors.js'
-import type {CallerApi, Exchange, ShadowStart} from './exchange.js'
+import type {CallerApi, CallerTrace, Exchange, ShadowStart} from './exchange.js'
 import type {Metrics} from './metrics.js'
 import {pickShadows} from './mirror.js'
 import type {Plan} from './plan.js'
 import {relayAnswer, type RelayResult} from './relay.js'
 import {routeRequest, type Route} from './route.js'
 import type {Observations} from './routing.js'
+import {traceContextOf} from './trace-context.js'
 import {sendUpstream, type UpstreamPools} from './upstream.js'
 import {maskKnown} from '../records/index.js'
 
@@ -64,12 +65,13 @@ function readBody(req: IncomingMessage, limit: number, cb: (r: BodyRead) => void
   })
 }
 
-function newExchange(id: string, route: string, api: CallerApi): Exchange {
+function newExchange(id: string, route: string, api: CallerApi, trace: CallerTrace | null): Exchange {
   return {
     id,
     ts: new Date().toISOString(),
     route,
     callerApi: api,
+    trace,
     stream: false,
     request: null,
     requestedModel: null,
@@ -119,7 +121,7 @@ function upstreamBody(api: CallerApi, raw: Buffer, body: Json, route: Route): {b
 
 export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, path: string): void {
   const t0 = performance.now()
-  const ex = newExchange(eventId(), path, api)
+  const ex = newExchange(eventId(), path, api, traceContextOf(req.headers))
   // Headers go with writeHead (cheaper than setHeader); every answer below carries x-kt-event-id.
   if (ctx.draining()) res.setHeader('connection', 'close')
   ctx.track(1)

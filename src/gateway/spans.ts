@@ -2,9 +2,11 @@
 // `kt import` (formats/otel/) reads the span back as the same event: span name `chat {model}`, start at the event's
 // timestamp and end after its upstream latency, the GenAI semantic conventions' attributes (provider, models, usage,
 // finish reasons, request parameters, the prompt and answer as gen_ai.input.messages / gen_ai.output.messages in
-// their `{role, parts}` shape) and kt's own (records/span-attributes.ts). A request and its shadows share one trace
-// whose ids derive from the request's event id (the same on every export), the shadows as children of the primary.
-import {GENAI_REQUEST_PARAMS, GENAI_SPAN, KT_MIRROR_PREFIX, KT_SPAN, sha256, type CanonicalRecord, type CanonicalRequest, type Message, type Part} from '../records/index.js'
+// their `{role, parts}` shape) and kt's own (records/span-attributes.ts). A request and its shadows share one trace,
+// the shadows as children of the primary: the caller's trace when the request continued one (the event keeps its
+// trace context, so the primary's parent is the caller's span and its tracestate goes along), else one whose ids
+// derive from the request's event id. Either way every export of an event gives the same span.
+import {GENAI_REQUEST_PARAMS, GENAI_SPAN, KT_MIRROR_PREFIX, KT_SPAN, ktSpanIdOf, ktTraceIdOf, TRACE_CONTEXT_KEY, type CanonicalRecord, type CanonicalRequest, type Message, type Part, type TraceContextMeta} from '../records/index.js'
 import {requestFromBody} from '../wire/index.js'
 
 export type AttrValue = string | number | boolean | string[]
@@ -17,6 +19,10 @@ export interface SpanSpec {
   traceId: string
   spanId: string
   parentSpanId: string | null
+  /** The parent is the caller's span (from its traceparent header), not one of kt's. */
+  remoteParent: boolean
+  /** The caller's tracestate, as it sent it; null for none. */
+  traceState: string | null
   start: HrTime
   end: HrTime
   attributes: Record<string, AttrValue>
@@ -29,8 +35,32 @@ export function requestKey(r: CanonicalRecord): string {
   return r.event.primary_event_id ?? r.id
 }
 
-export const traceIdOf = (requestId: string): string => sha256(`kt trace\n${requestId}`).slice(0, 32)
-export const spanIdOf = (eventId: string): string => sha256(`kt span\n${eventId}`).slice(0, 16)
+/** A caller's trace an event continues. */
+export interface ContinuedTrace {
+  traceId: string
+  /** The caller's span (a primary's parent); null on a shadow. */
+  parentSpanId: string | null
+  sampled: boolean
+  traceState: string | null
+}
+
+const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/
+const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/
+
+/**
+ * The caller's trace an event continues: its trace_id with metadata.trace_context (gateway/events.ts writes them, the
+ * OTel importer reads them back); null when the request started its own trace or the stored context is unusable.
+ */
+export function continuedTrace(r: CanonicalRecord): ContinuedTrace | null {
+  const meta = r.metadata[TRACE_CONTEXT_KEY]
+  const traceId = r.event.trace_id
+  if (meta === null || typeof meta !== 'object' || traceId === null || !TRACE_ID.test(traceId)) return null
+  const t = meta as Partial<TraceContextMeta>
+  const parentSpanId = typeof t.parent_span_id === 'string' && SPAN_ID.test(t.parent_span_id) ? t.parent_span_id : null
+  // A primary continues the caller's span or nothing.
+  if (parentSpanId === null && requestKey(r) === r.id) return null
+  return {traceId, parentSpanId, sampled: t.sampled !== false, traceState: typeof t.tracestate === 'string' && t.tracestate !== '' ? t.tracestate : null}
+}
 
 /** The GenAI conventions' provider names where they differ from the ones kt's events use. */
 const PROVIDER_NAMES: Record<string, string> = {azure_openai: 'azure.ai.openai', bedrock: 'aws.bedrock', vertex: 'gcp.vertex_ai', google: 'gcp.gemini'}
@@ -180,11 +210,15 @@ export function spanFor(r: CanonicalRecord, withContent: boolean): SpanSpec {
   const startMs = Date.parse(r.timestamp)
   const latencyNs = r.latency_ms !== null && r.latency_ms > 0 ? Math.round(r.latency_ms * 1_000_000) : 0
   const key = requestKey(r)
+  const primary = key === r.id
+  const caller = continuedTrace(r)
   return {
     name: r.model ? `chat ${r.model}` : 'chat',
-    traceId: traceIdOf(key),
-    spanId: spanIdOf(r.id),
-    parentSpanId: key === r.id ? null : spanIdOf(key),
+    traceId: caller?.traceId ?? ktTraceIdOf(key),
+    spanId: ktSpanIdOf(r.id),
+    parentSpanId: primary ? (caller?.parentSpanId ?? null) : ktSpanIdOf(key),
+    remoteParent: primary && caller !== null,
+    traceState: caller?.traceState ?? null,
     start: hrTimeAt(startMs),
     end: hrTimeAt(startMs, latencyNs),
     attributes: a,

@@ -2,9 +2,11 @@
 // handed to the OpenTelemetry SDK's BatchSpanProcessor and sent by its OTLP/HTTP JSON exporter. Nothing waits for it:
 // spans wait in a bounded queue (max_queue_size counts the spans waiting and those being sent; past it new spans are
 // dropped and counted), go out in batches, each request with a deadline, and the drain flushes what is left within a
-// bound. A request and its shadows are sampled together, by a hash of the request's event id (the same decision on
-// every gateway). Header values come from the environment variables the config names and are never logged.
-import {ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Tracer} from '@opentelemetry/api'
+// bound. A request and its shadows are sampled together, by OpenTelemetry's parent-based rule: a request that
+// continued a caller's trace follows the caller's sampled flag, one that started its own is sampled by sample_rate on
+// a hash of its event id (the same decision on every gateway). Header values come from the environment variables the
+// config names and are never logged.
+import {ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type TraceState, type Tracer} from '@opentelemetry/api'
 import {ExportResultCode, type ExportResult} from '@opentelemetry/core'
 import {OTLPTraceExporter} from '@opentelemetry/exporter-trace-otlp-http'
 import {resourceFromAttributes} from '@opentelemetry/resources'
@@ -14,7 +16,7 @@ import {formatIssue, percent, type KtConfig} from '../config/index.js'
 import {maskKnown, type CanonicalRecord} from '../records/index.js'
 import {KtError, errorMessage} from '../util/index.js'
 import {stickyUnit} from './routing.js'
-import {requestKey, spanFor, type SpanSpec} from './spans.js'
+import {continuedTrace, requestKey, spanFor, type SpanSpec} from './spans.js'
 
 export interface OtlpSettings {
   endpoint: string
@@ -95,6 +97,23 @@ class GivenIds implements IdGenerator {
   }
   generateSpanId(): string {
     return this.spanId
+  }
+}
+
+/** The caller's tracestate exactly as it sent it (the SDK only serializes it; a sampler or propagator would parse it). */
+class KeptTraceState implements TraceState {
+  constructor(private readonly raw: string) {}
+  get(key: string): string | undefined {
+    return createTraceState(this.raw).get(key)
+  }
+  set(key: string, value: string): TraceState {
+    return createTraceState(this.raw).set(key, value)
+  }
+  unset(key: string): TraceState {
+    return createTraceState(this.raw).unset(key)
+  }
+  serialize(): string {
+    return this.raw
   }
 }
 
@@ -185,8 +204,7 @@ export class OtlpExport {
   /** One request's events (its shadows and its primary): sampled together, dropped one by one once the queue is full. */
   exportEvents(records: readonly CanonicalRecord[]): void {
     const last = records[records.length - 1]
-    if (!last) return
-    if (this.s.sampleRate < 1 && stickyUnit('otlp', requestKey(last)) >= this.s.sampleRate) return
+    if (!last || !this.sampled(last)) return
     let dropped = false
     for (const r of records) {
       if (this.queued >= this.s.maxQueueSize) {
@@ -200,10 +218,19 @@ export class OtlpExport {
     if (dropped) this.hooks.onChange()
   }
 
+  /** ParentBased(sample_rate): a caller's sampled flag decides for its request; sample_rate only for requests that start a trace. */
+  private sampled(primary: CanonicalRecord): boolean {
+    const caller = continuedTrace(primary)
+    if (caller) return caller.sampled
+    return this.s.sampleRate >= 1 || stickyUnit('otlp', requestKey(primary)) < this.s.sampleRate
+  }
+
   private emit(spec: SpanSpec): void {
     this.ids.traceId = spec.traceId
     this.ids.spanId = spec.spanId
-    const parent = spec.parentSpanId ? trace.setSpanContext(ROOT_CONTEXT, {traceId: spec.traceId, spanId: spec.parentSpanId, traceFlags: TraceFlags.SAMPLED}) : ROOT_CONTEXT
+    // The SDK takes a child's trace id and tracestate from its parent's context (and marks a remote parent in OTLP's flags).
+    const traceState = spec.traceState === null ? undefined : new KeptTraceState(spec.traceState)
+    const parent = spec.parentSpanId ? trace.setSpanContext(ROOT_CONTEXT, {traceId: spec.traceId, spanId: spec.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: spec.remoteParent, traceState}) : ROOT_CONTEXT
     const span = this.tracer.startSpan(spec.name, {kind: SpanKind.CLIENT, startTime: spec.start, attributes: spec.attributes}, parent)
     if (spec.error !== null) span.setStatus({code: SpanStatusCode.ERROR, message: spec.error})
     span.end(spec.end)

@@ -1,6 +1,8 @@
-// The span attributes of kt's event fields: the gateway writes them on the OpenTelemetry GenAI spans it exports and
-// the OTel importer reads them back, so an exported span imports as the event it came from. Kept here, below both,
-// so neither has to import the other. The GenAI names are the OpenTelemetry semantic conventions' (gen_ai.*).
+// The span attributes of kt's event fields, the span and trace ids derived from event ids, and where an event keeps
+// the caller's trace context: the gateway writes them on the OpenTelemetry GenAI spans it exports and the OTel
+// importer reads them back, so an exported span imports as the event it came from. Kept here, below both, so neither
+// has to import the other. The GenAI names are the OpenTelemetry semantic conventions' (gen_ai.*).
+import {sha256} from './hash.js'
 
 /** kt's own fields, on top of the GenAI conventions. */
 export const KT_SPAN = {
@@ -71,3 +73,23 @@ export const GENAI_REQUEST_PARAMS: readonly (readonly [string, string])[] = [
   ['presence_penalty', 'gen_ai.request.presence_penalty'],
   ['n', 'gen_ai.request.choice.count'],
 ]
+
+/** The trace of a request that did not continue a caller's: derived from its (primary) event id, the same on every export. */
+export const ktTraceIdOf = (requestId: string): string => sha256(`kt trace\n${requestId}`).slice(0, 32)
+/** An event's span id, derived from its event id. */
+export const ktSpanIdOf = (eventId: string): string => sha256(`kt span\n${eventId}`).slice(0, 16)
+
+/**
+ * The metadata key of the caller's W3C trace context a gateway request continued (its trace id is the event's
+ * `trace_id`): on the primary and on each shadow, so every export of an event gives the same span.
+ */
+export const TRACE_CONTEXT_KEY = 'trace_context'
+
+export interface TraceContextMeta {
+  /** The caller's span, the primary span's parent; null on a shadow (its parent is its primary's span). */
+  parent_span_id: string | null
+  /** The caller's sampled flag: an unsampled request's spans are never exported. */
+  sampled: boolean
+  /** The caller's tracestate as sent, carried on the spans; null for none. */
+  tracestate: string | null
+}

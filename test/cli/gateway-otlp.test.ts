@@ -2,7 +2,8 @@
 // Authorization header comes from a variable; requests through the official OpenAI SDK (plain and streamed); the test's
 // OTLP/HTTP receiver gets one GenAI span per event with the mirror comparison on the primaries; SIGTERM flushes the
 // exporter and reports its counts; the secret shows up nowhere but in that header (not the database, stdout or
-// stderr); and what the receiver got, imported with `kt import` into a fresh database, gives back the gateway's events.
+// stderr); and what the receiver got, imported with `kt import` into a fresh database, gives back the gateway's events,
+// including the trace context of a request whose caller sent a W3C traceparent (its spans continue the caller's trace).
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -47,6 +48,10 @@ after(async () => {
 })
 
 const PROMPTS = ['What is Kubernetes?', 'Explain CORS in simple terms.', 'What are the SOLID principles?', 'Describe SQL versus NoSQL.']
+/** The first request comes from a traced caller. */
+const TRACE = '5b8aa5a2d2c872e8321cf37308d69df2'
+const CALLER_SPAN = '051581bf3cb55c13'
+const TRACEPARENT = `00-${TRACE}-${CALLER_SPAN}-01`
 
 /** The text of every message of a chat body, in order. */
 function texts(body: unknown): string[] {
@@ -66,7 +71,7 @@ describe('gateway: OTLP export from kt gateway run', () => {
   test('requests through the OpenAI SDK: one span per event, the mirror comparison on the primaries, the header from its variable', async () => {
     const client = new OpenAI({baseURL: `http://127.0.0.1:${shell.port}/v1`, apiKey: 'not-checked', maxRetries: 0})
     for (const [i, p] of PROMPTS.entries()) {
-      const r = await client.chat.completions.create({model: 'gpt-4o-mini', messages: [{role: 'user', content: p}], user: `user-${i}`})
+      const r = await client.chat.completions.create({model: 'gpt-4o-mini', messages: [{role: 'user', content: p}], user: `user-${i}`}, i === 0 ? {headers: {traceparent: TRACEPARENT}} : {})
       assert.equal(r.model, 'gpt-4o-mini')
     }
     const stream = await client.chat.completions.create({model: 'gpt-4o', messages: [{role: 'user', content: 'Stream a haiku about tracing.'}], stream: true, stream_options: {include_usage: true}})
@@ -89,7 +94,13 @@ describe('gateway: OTLP export from kt gateway run', () => {
       assert.equal(s.attrs['kt.traffic_mirror.comparison.content_similarity'], m.comparison.content_similarity)
       assert.equal(s.attrs['kt.traffic_mirror.shadow.response'], m.shadow.response)
       assert.equal(spans.get(e.shadow_event_id!)!.parentSpanId, s.spanId)
+      assert.equal(spans.get(e.shadow_event_id!)!.traceId, s.traceId)
     }
+    const traced = events.filter((e) => e.trace_id === TRACE)
+    assert.deepEqual(traced.map((e) => e.traffic_role).sort(), ['primary', 'shadow'])
+    const tracedPrimary = spans.get(traced.find((e) => e.traffic_role === 'primary')!.id)!
+    assert.deepEqual([tracedPrimary.traceId, tracedPrimary.parentSpanId], [TRACE, CALLER_SPAN])
+    assert.equal(events.filter((e) => e.trace_id === null).length, 8, 'the other requests start their own trace')
     assert.ok(receiver.exports.length > 0)
     for (const x of receiver.exports) assert.equal(x.headers.authorization, SECRET)
   })
@@ -136,17 +147,20 @@ describe('gateway: OTLP export from kt gateway run', () => {
       policies_triggered: e.policies_triggered,
       traffic_mirror: e.traffic_mirror,
       user_id_hash: e.user_id_hash,
+      trace_context: e.metadata.trace_context,
     })
     for (const e of mine) {
       const b = back.get(e.id)
       assert.ok(b, `event ${e.id} imported`)
       assert.deepEqual(fields(b), fields(e), e.id)
       assert.equal(b.dataset, 'otlp')
+      if (e.trace_id !== null) assert.equal(b.trace_id, e.trace_id)
       // Request bodies come back as OpenAI chat bodies (a shadow's was sent in Anthropic's format): same model, same text.
       assert.deepEqual(texts(b.request), texts(e.request))
       assert.ok(texts(e.request).length > 0)
       assert.equal((b.request as {model: string}).model, (e.request as {model: string}).model)
     }
+    assert.equal(mine.filter((e) => e.metadata.trace_context !== undefined).length, 2)
     // Importing the same spans next to the gateway's own events adds nothing: they are the same events.
     const again = await ktAsync(['import', traces, '--db', shell.dbPath, '--format', 'otel'])
     assert.equal(again.code, 0, again.stderr)

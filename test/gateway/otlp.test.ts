@@ -2,15 +2,18 @@
 // one GenAI span with the header read from its variable; a receiver that never answers changes nothing for callers
 // (same answers and events as with telemetry off, counted by completion, never by time) while the queue stays bounded
 // and the rest is dropped and counted; a request and its shadows are sampled together; a failing collector is counted
-// and logged once; an unset header variable stops the start naming the YAML path; a reload says telemetry needs a restart.
+// and logged once; an unset header variable stops the start naming the YAML path; a reload says telemetry needs a
+// restart; a caller's W3C traceparent is continued (its sampled flag decides), and `kt import` reads it back.
 import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {parse, stringify} from 'yaml'
 import {stickyUnit} from '../../src/gateway/index.js'
 import {tempDir} from '../support/cli.js'
 import {startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
 import {chat, eventsWhen, get, KEYS, post, readEvents, seedConfig, startGateway, waitFor, type Reply, type TestGateway} from '../support/gateway.js'
+import {importRows} from '../support/import.js'
 import {startOtlpReceiver} from '../support/otlp-receiver.js'
 
 const SECRET = 'Bearer otlp-test-secret-5f1c0e9a77'
@@ -108,6 +111,61 @@ describe('gateway OTLP export', () => {
     } finally {
       await g.gw.close(2000)
       await receiver.close()
+    }
+  })
+
+  test("a caller's traceparent is continued: the primary under the caller's span, shadows under it, unsampled not exported, kt import keeps it", async () => {
+    const receiver = await startOtlpReceiver()
+    const dir = tempDir('kt-gw-otlp-trace-')
+    const g = await startGateway(seedConfig('traffic-mirror.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp(receiver.url)), `${dir}/kt.db`, {env: ENV})
+    const trace = '0af7651916cd43dd8448eb211c80319c'
+    const caller = 'b7ad6b7169203331'
+    const tracestate = 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7'
+    const path = '/v1/chat/completions'
+    let ids: Record<'sampled' | 'unsampled' | 'invalid' | 'refused', string>
+    try {
+      const replies = {
+        sampled: await post(g.url, path, chat('traced'), {traceparent: `00-${trace}-${caller}-01`, tracestate}),
+        unsampled: await post(g.url, path, chat('traced, not sampled'), {traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00`}),
+        invalid: await post(g.url, path, chat('bad traceparent'), {traceparent: `00-${trace.toUpperCase()}-${caller}-01`, tracestate}),
+        refused: await post(g.url, path, '{not json', {traceparent: `00-${trace}-${'3'.repeat(16)}-01`}),
+      }
+      assert.deepEqual(Object.values(replies).map((r) => r.status), [200, 200, 200, 400])
+      ids = Object.fromEntries(Object.entries(replies).map(([k, r]) => [k, r.headers['x-kt-event-id'] as string])) as typeof ids
+      await eventsWhen(g.dbPath, 7)
+    } finally {
+      await g.gw.close(2000)
+      await receiver.close()
+    }
+    const events = new Map(readEvents(g.dbPath).map((e) => [e.id, e]))
+    const shadowOf = (id: string) => events.get(events.get(id)!.shadow_event_id!)!
+    // Every request's events are written; the caller's trace context is on them.
+    assert.deepEqual([events.get(ids.sampled)!.trace_id, shadowOf(ids.sampled).trace_id, events.get(ids.refused)!.trace_id], [trace, trace, trace])
+    assert.deepEqual(events.get(ids.sampled)!.metadata.trace_context, {parent_span_id: caller, sampled: true, tracestate})
+    assert.deepEqual(shadowOf(ids.sampled).metadata.trace_context, {parent_span_id: null, sampled: true, tracestate})
+    assert.deepEqual(events.get(ids.unsampled)!.metadata.trace_context, {parent_span_id: '2'.repeat(16), sampled: false, tracestate: null})
+    assert.deepEqual([events.get(ids.invalid)!.trace_id, events.get(ids.invalid)!.metadata.trace_context, shadowOf(ids.invalid).trace_id], [null, undefined, null])
+    // Spans: none for the unsampled caller's request or its shadow.
+    const spans = new Map(receiver.spans().map((s) => [s.attrs['kt.event_id'] as string, s]))
+    const expected = [ids.sampled, shadowOf(ids.sampled).id, ids.invalid, shadowOf(ids.invalid).id, ids.refused]
+    assert.deepEqual([...spans.keys()].sort(), expected.sort())
+    const p = spans.get(ids.sampled)!
+    const sh = spans.get(shadowOf(ids.sampled).id)!
+    assert.deepEqual([p.traceId, p.parentSpanId, sh.traceId, sh.parentSpanId], [trace, caller, trace, p.spanId])
+    const sentState = (spanId: string) => receiver.exports.flatMap((e) => (e.body.resourceSpans as {scopeSpans: {spans: {spanId: string; traceState?: string}[]}[]}[]).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))).find((x) => x.spanId === spanId)!.traceState
+    assert.deepEqual([sentState(p.spanId), sentState(sh.spanId)], [tracestate, tracestate])
+    assert.deepEqual([spans.get(ids.refused)!.traceId, spans.get(ids.refused)!.parentSpanId], [trace, '3'.repeat(16)])
+    const own = spans.get(ids.invalid)!
+    assert.deepEqual([own.traceId === trace, own.parentSpanId, spans.get(shadowOf(ids.invalid).id)!.parentSpanId], [false, null, own.spanId])
+    // kt import of what the collector got: the same trace context on the same events.
+    const file = join(dir, 'traces.jsonl')
+    writeFileSync(file, receiver.exports.map((e) => e.text).join('\n') + '\n')
+    const {rows} = await importRows([file])
+    assert.equal(rows.length, 5)
+    for (const row of rows) {
+      const e = events.get(row.event_id)!
+      assert.deepEqual((JSON.parse(row.metadata_json) as Record<string, unknown>).trace_context, e.metadata.trace_context, row.event_id)
+      if (e.trace_id !== null) assert.equal(row.trace_id, e.trace_id)
     }
   })
 

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {OtlpExport, spanFor} from '../../src/gateway/index.js'
+import {OtlpExport, parseTraceContext, spanFor, type CallerTrace} from '../../src/gateway/index.js'
 import type {CanonicalRecord} from '../../src/records/index.js'
 import {buildRecord, parseAnthropicResponse, parseOpenAIChatResponse, requestFromBody, type RecordDraft} from '../../src/wire/index.js'
 import {tempDir} from '../support/cli.js'
-import {importRows} from '../support/import.js'
+import {importRows, recordsOf} from '../support/import.js'
 import {startOtlpReceiver} from '../support/otlp-receiver.js'
 import {waitFor} from '../support/gateway.js'
 
@@ -229,5 +229,116 @@ describe('event → GenAI span', () => {
     ])
     assert.equal(req.max_tokens, 300)
     assert.deepEqual(req.tools, [{type: 'function', function: {name: 'lookup', description: 'Look a thing up', parameters: {type: 'object', properties: {q: {type: 'string'}}}}}])
+  })
+})
+
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+const CALLER_SPAN = '00f067aa0ba902b7'
+const TRACESTATE = 'rojo=00f067aa0ba902b7, congo=t61rcWkgMzE'
+
+/** A request's events as the gateway writes them when the caller sent this trace context (gateway/events.ts). */
+function continued(records: CanonicalRecord[], t: CallerTrace): CanonicalRecord[] {
+  return records.map((r) => {
+    const c = structuredClone(r)
+    const primary = c.event.primary_event_id === null
+    c.id = `${r.id}_${t.traceId.slice(0, 4)}_${t.sampled ? 's' : 'u'}`
+    if (!primary) c.event.primary_event_id = `${r.event.primary_event_id}_${t.traceId.slice(0, 4)}_${t.sampled ? 's' : 'u'}`
+    c.event.trace_id = t.traceId
+    c.metadata.trace_context = {parent_span_id: primary ? t.parentSpanId : null, sampled: t.sampled, tracestate: t.tracestate}
+    return c
+  })
+}
+
+const exporterTo = (url: string, sampleRate = 1) =>
+  new OtlpExport({endpoint: url, headers: {}, sampleRate, maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMs: 10_000, scheduledDelayMs: 10, captureContent: true, serviceName: 'kt-gateway'}, {onChange: () => {}, onLog: () => {}})
+
+describe("a caller's W3C trace context", () => {
+  test('traceparent: version 00 read exactly, a later version by its first four fields, tracestate kept as sent', () => {
+    const tp = (flags: string) => `00-${CALLER_TRACE}-${CALLER_SPAN}-${flags}`
+    assert.deepEqual(parseTraceContext(tp('01'), TRACESTATE), {traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, sampled: true, tracestate: TRACESTATE})
+    assert.deepEqual(parseTraceContext(tp('00'), undefined), {traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, sampled: false, tracestate: null})
+    assert.equal(parseTraceContext(tp('03'), undefined)?.sampled, true, 'the sampled bit, whatever the other flags')
+    assert.equal(parseTraceContext(tp('02'), undefined)?.sampled, false)
+    assert.deepEqual(parseTraceContext(`cc-${CALLER_TRACE}-${CALLER_SPAN}-01-what-comes-next`, 'a=b'), {traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, sampled: true, tracestate: 'a=b'})
+    assert.equal(parseTraceContext(`01-${CALLER_TRACE}-${CALLER_SPAN}-01`, undefined)?.traceId, CALLER_TRACE)
+    for (const state of ['', '  ', 'a=b'.padEnd(513, 'c'), 'A=b', 'a=b=c', 'a', '=b', 'a=b,c', 'a=b ,;=x', 'a=\u00e9', 'a=b\n']) {
+      assert.equal(parseTraceContext(tp('01'), state)?.tracestate, null, JSON.stringify(state))
+    }
+    for (const state of ['a=b', 'a=b,,c=d', 'tenant@vendor=x y', `k=${'v'.repeat(255)}`, ` a=b ,\tc=d `]) assert.equal(parseTraceContext(tp('01'), state)?.tracestate, state, JSON.stringify(state))
+  })
+
+  test('an invalid traceparent is ignored (the request starts its own trace)', () => {
+    const bad: [string, unknown][] = [
+      ['absent', undefined],
+      ['not a string', [`00-${CALLER_TRACE}-${CALLER_SPAN}-01`]],
+      ['empty', ''],
+      ['upper-case hex', `00-${CALLER_TRACE.toUpperCase()}-${CALLER_SPAN}-01`],
+      ['version ff', `ff-${CALLER_TRACE}-${CALLER_SPAN}-01`],
+      ['version not hex', `0g-${CALLER_TRACE}-${CALLER_SPAN}-01`],
+      ['all-zero trace id', `00-${'0'.repeat(32)}-${CALLER_SPAN}-01`],
+      ['all-zero parent id', `00-${CALLER_TRACE}-${'0'.repeat(16)}-01`],
+      ['short trace id', `00-${CALLER_TRACE.slice(1)}-${CALLER_SPAN}-01`],
+      ['long parent id', `00-${CALLER_TRACE}-${CALLER_SPAN}0-01`],
+      ['flags not hex', `00-${CALLER_TRACE}-${CALLER_SPAN}-0x`],
+      ['one-digit flags', `00-${CALLER_TRACE}-${CALLER_SPAN}-1`],
+      ['version 00 with a fifth field', `00-${CALLER_TRACE}-${CALLER_SPAN}-01-extra`],
+      ['version 00 with a trailing character', `00-${CALLER_TRACE}-${CALLER_SPAN}-01x`],
+      ['a later version without a dash after the flags', `01-${CALLER_TRACE}-${CALLER_SPAN}-01x`],
+      ['missing parent id', `00-${CALLER_TRACE}-01`],
+      ['underscores', `00_${CALLER_TRACE}_${CALLER_SPAN}_01`],
+      ['leading space', ` 00-${CALLER_TRACE}-${CALLER_SPAN}-01`],
+      ['two headers joined', `00-${CALLER_TRACE}-${CALLER_SPAN}-01, 00-${CALLER_TRACE}-${CALLER_SPAN}-01`],
+    ]
+    for (const [why, header] of bad) assert.equal(parseTraceContext(header, TRACESTATE), null, why)
+  })
+
+  test('a continued trace: the primary is a child of the caller span, its shadows stay under the primary; without one nothing changes', () => {
+    const plain = openaiMirrored()
+    const [shadow, primary] = continued([plain.shadow, plain.primary], {traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, sampled: true, tracestate: TRACESTATE})
+    const p = spanFor(primary!, true)
+    const s = spanFor(shadow!, true)
+    assert.deepEqual([p.traceId, p.parentSpanId, p.remoteParent, p.traceState], [CALLER_TRACE, CALLER_SPAN, true, TRACESTATE])
+    assert.deepEqual([s.traceId, s.parentSpanId, s.remoteParent, s.traceState], [CALLER_TRACE, p.spanId, false, TRACESTATE])
+    assert.deepEqual(spanFor(primary!, true), p, 'the same span on every export')
+    assert.equal(p.attributes['kt.event_id'], primary!.id)
+    const q = spanFor(plain.primary, true)
+    const t = spanFor(plain.shadow, true)
+    assert.notEqual(q.traceId, CALLER_TRACE)
+    assert.deepEqual([q.parentSpanId, q.remoteParent, q.traceState, t.traceId, t.parentSpanId, t.traceState], [null, false, null, q.traceId, q.spanId, null])
+    // A stored context that is not one (a bad id) is no caller trace.
+    const broken = structuredClone(primary!)
+    broken.event.trace_id = 'not-a-trace-id'
+    assert.deepEqual([spanFor(broken, true).parentSpanId, spanFor(broken, true).traceState], [null, null])
+  })
+
+  test('parent-based sampling: an unsampled caller exports nothing, a sampled one is exported whatever sample_rate; kt import reads it back', async () => {
+    const receiver = await startOtlpReceiver()
+    const plain = openaiMirrored()
+    const sampled = continued([plain.shadow, plain.primary], {traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, sampled: true, tracestate: TRACESTATE})
+    const unsampled = continued([plain.shadow, plain.primary], {traceId: 'a'.repeat(32), parentSpanId: 'b'.repeat(16), sampled: false, tracestate: null})
+    // sample_rate 0: requests that start their own trace are never exported; a sampled caller's still are.
+    const exporter = exporterTo(receiver.url, 0)
+    for (const request of [unsampled, [plain.shadow, plain.primary], sampled]) exporter.exportEvents(request)
+    assert.equal(await exporter.flush(10_000), true)
+    await waitFor(() => receiver.spans().length === 2, 'two spans')
+    await receiver.close()
+    assert.deepEqual(receiver.spans().map((x) => x.attrs['kt.event_id']).sort(), sampled.map((r) => r.id).sort())
+    const sent = receiver.exports.flatMap((e) => (e.body.resourceSpans as {scopeSpans: {spans: {spanId: string; traceState?: string; flags: number}[]}[]}[]).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))
+    const primarySpan = spanFor(sampled[1]!, true)
+    const primaryOtlp = sent.find((x) => x.spanId === primarySpan.spanId)!
+    assert.equal(primaryOtlp.traceState, TRACESTATE, "OTLP JSON's traceState, as the caller sent it")
+    assert.equal(primaryOtlp.flags, 0x301, 'sampled, with a remote parent')
+    assert.equal(sent.find((x) => x.spanId !== primarySpan.spanId)!.flags, 0x101, "the shadow's parent is the primary, a local span")
+    const file = join(tempDir('kt-spans-trace-'), 'traces.jsonl')
+    writeFileSync(file, receiver.exports.map((e) => e.text).join('\n') + '\n')
+    const back = new Map((await recordsOf(file)).map((r) => [r.id, r]))
+    for (const r of sampled) {
+      const b = back.get(r.id)!
+      assert.equal(b.event.trace_id, CALLER_TRACE)
+      assert.deepEqual(b.metadata.trace_context, r.metadata.trace_context, r.id)
+      const again = spanFor(b, true)
+      const first = spanFor(r, true)
+      assert.deepEqual([again.traceId, again.spanId, again.parentSpanId, again.remoteParent, again.traceState], [first.traceId, first.spanId, first.parentSpanId, first.remoteParent, first.traceState], 're-exported: the same span')
+    }
   })
 })

@@ -1,10 +1,11 @@
 // kt's own span attributes (`kt.*`, named in records/span-attributes.ts), which the kt gateway writes on the GenAI
 // spans it exports: read back so an exported span imports as the event it came from, with its id, status, cost,
-// target, model group, policies, routing decision and traffic_mirror block.
-import {KT_MIRROR_PREFIX, KT_SPAN, num, type EventFields, type PolicyTrigger, type Status, type TrafficRole} from '../../records/index.js'
+// target, model group, policies, routing decision, traffic_mirror block and the caller's trace context it continued.
+import {KT_MIRROR_PREFIX, KT_SPAN, ktTraceIdOf, num, type EventFields, type PolicyTrigger, type Status, type TraceContextMeta, type TrafficRole} from '../../records/index.js'
 import {asArray, asObject, type Json} from '../../wire/index.js'
 import {decode, str} from '../common/values.js'
 import {unflatten} from './messages.js'
+import type {Span} from './otlp.js'
 
 export interface KtSpanFields {
   id: string | null
@@ -65,4 +66,17 @@ export function ktSpanFields(a: Json): KtSpanFields | null {
     event,
     metadata,
   }
+}
+
+/**
+ * The caller's trace context a gateway span continued (the gateway event's metadata.trace_context), or null. kt's
+ * primaries have no parent of their own, so a primary with one continued the caller's span; a shadow is a child of its
+ * primary, in the caller's trace when that is not the one kt derives from the primary's id. Every exported span was
+ * sampled: an unsampled caller's requests never leave the gateway.
+ */
+export function ktTraceContext(span: Span, event: Partial<EventFields>): TraceContextMeta | null {
+  if (!span.traceId) return null
+  const primaryId = event.primary_event_id
+  if (primaryId) return span.traceId === ktTraceIdOf(primaryId) ? null : {parent_span_id: null, sampled: true, tracestate: span.traceState}
+  return span.parentSpanId ? {parent_span_id: span.parentSpanId, sampled: true, tracestate: span.traceState} : null
 }

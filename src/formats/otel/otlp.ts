@@ -21,6 +21,8 @@ export interface Span {
   traceId: string | null
   spanId: string | null
   parentSpanId: string | null
+  /** The W3C tracestate the span carried, as written; null for none. */
+  traceState: string | null
   kind: string | null
   startMs: number | null
   endMs: number | null
@@ -135,6 +137,7 @@ export function spanFrom(sp: Json, resource: Json, scope: string | null): Span {
     traceId: otelId(sp.traceId ?? sp.trace_id ?? ctxObj.trace_id ?? ctxObj.traceId, 16),
     spanId: otelId(sp.spanId ?? sp.span_id ?? ctxObj.span_id ?? ctxObj.spanId ?? sp.id, 8),
     parentSpanId: otelId(sp.parentSpanId ?? sp.parent_span_id ?? sp.parentId ?? sp.parent_id, 8),
+    traceState: str(sp.traceState ?? sp.trace_state ?? ctxObj.trace_state ?? ctxObj.traceState) || null,
     kind: spanKind(sp.kind),
     startMs,
     endMs,

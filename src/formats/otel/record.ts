@@ -1,6 +1,6 @@
 // One OTel span → a record. When content was captured an OpenAI chat body is synthesised so the record is
 // replayable; otherwise it is metrics-only. A span with only Langfuse attributes goes to the Langfuse reader (§8).
-import {normalizeFinishReason, num} from '../../records/index.js'
+import {normalizeFinishReason, num, TRACE_CONTEXT_KEY} from '../../records/index.js'
 import type {Api} from '../../records/index.js'
 import {asObject, isObject, type Json} from '../../wire/index.js'
 import {buildRecord, requestFromBody, type RecordDraft} from '../../wire/index.js'
@@ -12,7 +12,7 @@ import {langfuseSpanOutcome} from '../langfuse/span.js'
 import type {FormatContext, Outcome} from '../types.js'
 import {finishReasons, first, paramsOf, providerOf, toolsOf, usageOf} from './attributes.js'
 import {classify} from './classify.js'
-import {ktSpanFields} from './kt.js'
+import {ktSpanFields, ktTraceContext} from './kt.js'
 import {content, unflatten, type Content} from './messages.js'
 import type {Span} from './otlp.js'
 
@@ -66,8 +66,8 @@ function applyError(draft: RecordDraft, span: Span, a: Json): void {
   }
 }
 
-/** A span the kt gateway exported: the event it came from (id, status, cost, routing and mirror fields). */
-function applyKtFields(draft: RecordDraft, a: Json): void {
+/** A span the kt gateway exported: the event it came from (id, status, cost, routing, mirror fields, caller's trace). */
+function applyKtFields(draft: RecordDraft, span: Span, a: Json): void {
   const kt = ktSpanFields(a)
   if (!kt) return
   if (kt.id) draft.id = kt.id
@@ -80,6 +80,9 @@ function applyKtFields(draft: RecordDraft, a: Json): void {
   }
   draft.event = {...draft.event, ...kt.event}
   draft.metadata = {...draft.metadata, ...kt.metadata}
+  // Its trace id is already the event's trace_id (every span's is).
+  const continued = ktTraceContext(span, kt.event)
+  if (continued) draft.metadata[TRACE_CONTEXT_KEY] = continued
 }
 
 /** Span identity, top_k, OpenInference metadata and OpenLLMetry association properties (minus PII). */
@@ -153,6 +156,6 @@ export function spanOutcome(span: Span, locator: string, ctx: FormatContext): Ou
     app: str(span.resource['service.name']),
     environment: str(span.resource['deployment.environment.name'] ?? span.resource['deployment.environment']),
   }
-  applyKtFields(draft, a)
+  applyKtFields(draft, span, a)
   return {kind: 'record', record: buildRecord(draft, ctx)}
 }
