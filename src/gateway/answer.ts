@@ -6,8 +6,10 @@ import {
   anthropicMessageToOpenAIChat,
   assembleAnthropicStream,
   assembleOpenAIChatStream,
+  assembleResponsesStream,
   isAnthropicContentEvent,
   isOpenAIContentEvent,
+  isResponsesContentEvent,
   openaiChatToAnthropicMessage,
   responseFromBody,
   SseSplitter,
@@ -38,7 +40,7 @@ function firstByte(bytes: Uint8Array): number {
 /** The SSE events of a stream, and the time (from the marks) of the chunk that carried the first content. */
 function readStream(api: CallerApi, bytes: Uint8Array, marks: readonly number[]): {events: SseEvent[]; ttftMs: number | null} {
   const splitter = new SseSplitter()
-  const isContent = api === 'anthropic.messages' ? isAnthropicContentEvent : isOpenAIContentEvent
+  const isContent = api === 'anthropic.messages' ? isAnthropicContentEvent : api === 'openai.responses' ? isResponsesContentEvent : isOpenAIContentEvent
   const events: SseEvent[] = []
   let ttftMs: number | null = null
   let from = 0
@@ -73,7 +75,7 @@ export function parseAnswer(api: CallerApi, bytes: Uint8Array | null, marks: rea
   } else {
     const read = readStream(api, bytes, marks)
     ttftMs = read.ttftMs
-    const assembled = api === 'anthropic.messages' ? assembleAnthropicStream(read.events) : assembleOpenAIChatStream(read.events)
+    const assembled = api === 'anthropic.messages' ? assembleAnthropicStream(read.events) : api === 'openai.responses' ? assembleResponsesStream(read.events) : assembleOpenAIChatStream(read.events)
     body = assembled.body
     if (assembled.error) streamError = `${assembled.error.type ?? 'error'}: ${assembled.error.message ?? 'error event in the stream'}`
     else if (!assembled.complete) streamError = 'the stream ended before its terminal event'
@@ -84,6 +86,7 @@ export function parseAnswer(api: CallerApi, bytes: Uint8Array | null, marks: rea
 
 /** The answer body in the caller's API (what a replay reads back from response_json). */
 export function inCallerApi(callerApi: CallerApi, targetApi: CallerApi, body: Json | null): Json | null {
-  if (!body || callerApi === targetApi) return body
+  // A Responses API request is only ever served in that API (proxy.ts), never translated.
+  if (!body || callerApi === targetApi || callerApi === 'openai.responses' || targetApi === 'openai.responses') return body
   return callerApi === 'openai.chat' ? anthropicMessageToOpenAIChat(body) : openaiChatToAnthropicMessage(body)
 }

@@ -3,7 +3,7 @@
 // writes happen on the side thread and never in front of an answer.
 import type {PolicyTrigger} from '../records/index.js'
 
-export type CallerApi = 'openai.chat' | 'anthropic.messages'
+export type CallerApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses'
 
 export interface TargetRef {
   id: string

@@ -81,9 +81,14 @@ export class Mirror {
       body = null
     }
     return s.orders.map((o) => {
-      const target = plan.targets.get(o.targetId)
-      const rec = record(o, target, s.stream)
-      if (!target || !body) return Promise.resolve({...rec, status: 'skipped' as const, error: target ? 'the request body is not JSON' : `target "${o.targetId}" is no longer configured`})
+      const configured = plan.targets.get(o.targetId)
+      // A Responses API request is mirrored only to targets that offer that API (it is never translated).
+      const target = s.callerApi === 'openai.responses' ? configured?.responses : configured
+      const rec = record(o, target ?? configured, s.stream)
+      if (!target || !body) {
+        const why = !configured ? `target "${o.targetId}" is no longer configured` : !target ? `target "${o.targetId}" cannot serve the Responses API` : 'the request body is not JSON'
+        return Promise.resolve({...rec, status: 'skipped' as const, error: why})
+      }
       return this.one(rec, target, o.model, s.callerApi, body, s.stream)
     })
   }

@@ -29,6 +29,8 @@ export interface PlanTarget {
   path: string
   /** provider: simulated: answered in-process by this offline client (simulated.ts), never over the network. */
   simulated?: ProviderClient
+  /** The same target called through the Responses API (`POST …/responses`), for targets that offer it. */
+  responses?: PlanTarget
 }
 
 export interface ShadowRule {
@@ -82,6 +84,7 @@ function simulatedTarget(t: TargetConfig, path: string): PlanTarget {
   const url = new URL(`simulated://${encodeURIComponent(t.id)}/v1/chat/completions`)
   const target: PlanTarget = {id: t.id, kind: t.provider, provider: 'simulated', api: 'openai.chat', url: () => url, headers: {}, secrets: [], timeoutMs: t.timeout_ms ?? DEFAULT_TIMEOUT_MS, path, simulated: client}
   if (t.model !== undefined) target.model = t.model
+  target.responses = {...target, api: 'openai.responses'}
   return target
 }
 
@@ -99,6 +102,7 @@ function buildTarget(t: TargetConfig, index: number, env: NodeJS.ProcessEnv): Pl
   const secrets = [...Object.values(t.headers)].filter((s) => s.length >= 6)
   if (key) secrets.push(key)
   let url: (model: string) => URL
+  let responsesUrl: ((model: string) => URL) | null = null
   let api: CallerApi = 'openai.chat'
   const fixed = (u: string) => {
     const parsed = new URL(u)
@@ -126,11 +130,15 @@ function buildTarget(t: TargetConfig, index: number, env: NodeJS.ProcessEnv): Pl
       const base = t.base_url ?? env.OPENAI_BASE_URL ?? (t.provider === 'openai' ? 'https://api.openai.com/v1' : undefined)
       if (!base) throw new KtError(`${path}.base_url: ${t.provider} targets need base_url`, 2)
       url = fixed(`${stripSlash(base)}/chat/completions`)
+      responsesUrl = fixed(`${stripSlash(base)}/responses`)
       if (key) headers.authorization = `Bearer ${key}`
     }
   }
   const target: PlanTarget = {id: t.id, kind: t.provider, provider: eventProvider(t.provider), api, url, headers, secrets, timeoutMs: t.timeout_ms ?? DEFAULT_TIMEOUT_MS, path}
   if (t.model !== undefined) target.model = t.model
+  // Azure names the deployment differently on its Responses route; kt sends /v1/responses only where the path is
+  // the same as OpenAI's.
+  if (responsesUrl) target.responses = {...target, api: 'openai.responses', url: responsesUrl}
   return target
 }
 

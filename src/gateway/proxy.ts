@@ -10,7 +10,7 @@ import {sendError} from './errors.js'
 import type {CallerApi, CallerTrace, Exchange, ShadowStart} from './exchange.js'
 import type {Metrics} from './metrics.js'
 import {pickShadows} from './mirror.js'
-import type {Plan} from './plan.js'
+import type {Plan, PlanTarget} from './plan.js'
 import {relayAnswer, type RelayResult} from './relay.js'
 import {routeRequest, type Route} from './route.js'
 import type {Observations} from './routing.js'
@@ -101,22 +101,36 @@ function newExchange(id: string, route: string, api: CallerApi, trace: CallerTra
 function userKeyOf(req: IncomingMessage, api: CallerApi, body: Json): string | null {
   const h = req.headers['x-kt-user']
   if (typeof h === 'string' && h.trim()) return h.trim()
-  if (api === 'openai.chat' && typeof body.user === 'string' && body.user) return body.user
+  if (api !== 'anthropic.messages' && typeof body.user === 'string' && body.user) return body.user
   const md = body.metadata
   if (md && typeof md === 'object' && typeof (md as Json).user_id === 'string') return (md as Json).user_id as string
   return null
 }
 
 /** The bytes the target gets: the caller's own bytes when nothing changes, else the body re-serialised or translated. */
-function upstreamBody(api: CallerApi, raw: Buffer, body: Json, route: Route): {bytes: Buffer; losses: string[]} {
+function upstreamBody(api: CallerApi, raw: Buffer, body: Json, route: Route, target: PlanTarget): {bytes: Buffer; losses: string[]} {
   const source = route.body ?? body
-  if (route.target.api === api) {
+  if (target.api === api) {
     if (!route.body && body.model === route.model) return {bytes: raw, losses: []}
     return {bytes: Buffer.from(JSON.stringify({...source, model: route.model})), losses: []}
   }
   const withModel = {...source, model: route.model}
-  const t = api === 'openai.chat' ? openaiChatToAnthropic(withModel) : anthropicToOpenAIChat(withModel, {maxTokensField: route.target.kind === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens'})
+  const t = api === 'openai.chat' ? openaiChatToAnthropic(withModel) : anthropicToOpenAIChat(withModel, {maxTokensField: target.kind === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens'})
   return {bytes: Buffer.from(JSON.stringify(t.body)), losses: t.losses}
+}
+
+/**
+ * The target as called for this API (a Responses API request goes to the target's /responses route, never
+ * translated: kt has no Responses ↔ Messages translation) and the bytes it gets; an error message when it cannot.
+ */
+function prepare(api: CallerApi, raw: Buffer, body: Json, route: Route): {target: PlanTarget; out: {bytes: Buffer; losses: string[]}} | {error: string} {
+  const target = api === 'openai.responses' ? route.target.responses : route.target
+  if (!target) return {error: `target ${route.target.id} (${route.target.provider}) cannot serve the Responses API: kt sends /v1/responses only to openai, openai-compatible and simulated targets`}
+  try {
+    return {target, out: upstreamBody(api, raw, body, route, target)}
+  } catch (err) {
+    return {error: `cannot translate the request for target ${target.id}: ${(err as Error).message}`}
+  }
 }
 
 export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, path: string): void {
@@ -180,18 +194,18 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
 }
 
 function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: () => void): void {
-  const {target} = route
-  Object.assign(ex, {model: route.model, target: {id: target.id, provider: target.provider, api: target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
+  Object.assign(ex, {model: route.model, target: {id: route.target.id, provider: route.target.provider, api: route.target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
   if (route.body) ex.request = ownBytes([Buffer.from(JSON.stringify(route.body))])
-  let out: {bytes: Buffer; losses: string[]}
-  try {
-    out = upstreamBody(api, raw, body, route)
-  } catch (err) {
-    sendError(res, api, 400, `cannot translate the request for target ${target.id}: ${(err as Error).message}`, null, {'x-kt-target': target.id, 'x-kt-event-id': ex.id})
+  const prepared = prepare(api, raw, body, route)
+  if ('error' in prepared) {
+    sendError(res, api, 400, prepared.error, null, {'x-kt-target': route.target.id, 'x-kt-event-id': ex.id})
     ex.httpStatus = 400
     ex.outcome = 'error'
+    ex.error = {type: 'invalid_request_error', code: null, message: prepared.error}
     return finish()
   }
+  const {target, out} = prepared
+  ex.target = {id: target.id, provider: target.provider, api: target.api}
   ex.losses = out.losses
   // A request that is itself a shadow (of another kt gateway) is never mirrored again.
   const orders = req.headers['x-kt-shadow'] === undefined ? pickShadows(ctx.plan(), route) : []

@@ -115,7 +115,7 @@ function passStream(o: RelayOptions, capture: Capture, done: Done): void {
 }
 
 function passBody(o: RelayOptions, capture: Capture, done: Done): void {
-  const provider = o.callerApi === 'openai.chat' ? Buffer.from(`"provider":${JSON.stringify(o.target.provider)}`) : null
+  const provider = o.callerApi !== 'anthropic.messages' ? Buffer.from(`"provider":${JSON.stringify(o.target.provider)}`) : null
   const length = o.upstream.headers['content-length']
   const encoded = o.upstream.headers['content-encoding'] !== undefined && o.upstream.headers['content-encoding'] !== 'identity'
   let started = false

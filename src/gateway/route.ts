@@ -30,7 +30,7 @@ export type RouteResult =
   | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
 
 function maxTokensOf(body: Json): number | undefined {
-  const v = body.max_completion_tokens ?? body.max_tokens
+  const v = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens
   return typeof v === 'number' ? v : undefined
 }
 
@@ -65,6 +65,9 @@ function requestText(body: Json): string {
   }
   walk(body.system)
   walk(body.messages)
+  // The Responses API's prompt.
+  walk(body.instructions)
+  walk(body.input)
   return out.join('\n')
 }
 
@@ -89,7 +92,9 @@ function redact(p: ContentFilterPolicy, body: Json): Json {
     }
     return v
   }
-  return {...body, ...(body.system !== undefined ? {system: walk(body.system)} : {}), messages: walk(body.messages)}
+  const out: Json = {...body}
+  for (const k of ['system', 'messages', 'instructions', 'input']) if (body[k] !== undefined) out[k] = walk(body[k])
+  return out
 }
 
 interface Ctx {

@@ -29,7 +29,7 @@ export interface ServerContext extends ProxyContext {
   health(): Record<string, unknown>
 }
 
-const LLM: Record<string, CallerApi> = {'/v1/chat/completions': 'openai.chat', '/chat/completions': 'openai.chat', '/v1/messages': 'anthropic.messages'}
+const LLM: Record<string, CallerApi> = {'/v1/chat/completions': 'openai.chat', '/chat/completions': 'openai.chat', '/v1/messages': 'anthropic.messages', '/v1/responses': 'openai.responses', '/responses': 'openai.responses'}
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -106,6 +106,6 @@ export function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     }
     default:
       req.resume()
-      return sendError(res, 'openai.chat', 404, `no route ${req.method} ${path}; the gateway serves POST /v1/chat/completions, POST /v1/messages, GET /v1/models, GET /v1/events, GET /healthz, GET /metrics`, 'not_found')
+      return sendError(res, 'openai.chat', 404, `no route ${req.method} ${path}; the gateway serves POST /v1/chat/completions, POST /v1/messages, POST /v1/responses, GET /v1/models, GET /v1/events, GET /healthz, GET /metrics`, 'not_found')
   }
 }

@@ -6,7 +6,7 @@
 // (the target's timeout_ms, or the shadow's) cuts it as it would a real upstream.
 import {Readable} from 'node:stream'
 import type {CallResult, ProviderClient} from '../providers/index.js'
-import {anthropicErrorBody, anthropicSse, openaiChatSse, openaiErrorBody, type Json} from '../wire/index.js'
+import {anthropicErrorBody, anthropicSse, openaiChatSse, openaiErrorBody, responsesSse, type Json} from '../wire/index.js'
 import type {SendOptions, UpstreamAnswer, UpstreamCall} from './upstream-types.js'
 
 interface Played {
@@ -30,9 +30,10 @@ function play(r: CallResult, o: SendOptions, includeUsage: boolean): Played | nu
   }
   const raw = r.response.raw as Json
   if (!o.stream) return {status: 200, contentType: 'application/json', first: [], rest: [JSON.stringify(raw)], ttftMs: r.latency_ms, latencyMs: r.latency_ms}
-  const events = anthropic ? anthropicSse(raw) : openaiChatSse(raw, includeUsage)
-  // message_start (or the role chunk) and the first content event come at the time to first token.
-  const cut = Math.min(events.length, anthropic ? 3 : 2)
+  const responses = o.target.api === 'openai.responses'
+  const events = anthropic ? anthropicSse(raw) : responses ? responsesSse(raw) : openaiChatSse(raw, includeUsage)
+  // The opening events and the first content event come at the time to first token.
+  const cut = Math.min(events.length, anthropic ? 3 : responses ? 5 : 2)
   return {status: 200, contentType: 'text/event-stream; charset=utf-8', first: events.slice(0, cut), rest: events.slice(cut), ttftMs: Math.min(r.ttft_ms ?? r.latency_ms, r.latency_ms), latencyMs: r.latency_ms}
 }
 

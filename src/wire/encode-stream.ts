@@ -1,7 +1,8 @@
 // A whole answer body re-told as the SSE events its API streams: OpenAI `chat.completion.chunk`s ending in
-// `data: [DONE]` (a usage chunk first when the request asked for `stream_options.include_usage`), or Anthropic's
-// message_start … message_stop. Used where kt itself plays an upstream (the gateway's simulated targets); the
-// events assemble back (assembleOpenAIChatStream / assembleAnthropicStream) to the same message.
+// `data: [DONE]` (a usage chunk first when the request asked for `stream_options.include_usage`), Anthropic's
+// message_start … message_stop, or the Responses API's response.created … response.completed. Used where kt itself
+// plays an upstream (the gateway's simulated targets); the events assemble back (the wire/ assemblers) to the same
+// message.
 import {asArray, asObject, asString, type Json} from './json.js'
 
 /** Text cut into about `n` pieces at word boundaries, so a stream carries several deltas. */
@@ -61,5 +62,39 @@ export function anthropicSse(body: Json): string[] {
   })
   out.push(named('message_delta', {delta: {stop_reason: body.stop_reason ?? 'end_turn', stop_sequence: body.stop_sequence ?? null}, usage: {output_tokens: usage.output_tokens ?? 0}}))
   out.push(named('message_stop', {}))
+  return out
+}
+
+/**
+ * A Responses API body as its stream: response.created, then per output item its added / delta / done events
+ * (text as output_text deltas, function calls as argument deltas), then response.completed carrying the whole body.
+ */
+export function responsesSse(body: Json): string[] {
+  let seq = 0
+  const ev = (type: string, v: Json): string => named(type, {...v, sequence_number: seq++})
+  const pending = {...body, status: 'in_progress', output: [], usage: null}
+  const out = [ev('response.created', {response: pending}), ev('response.in_progress', {response: pending})]
+  asArray(body.output).forEach((o, output_index) => {
+    const item = asObject(o)
+    const item_id = asString(item.id) ?? `item_${output_index}`
+    if (item.type === 'message') {
+      out.push(ev('response.output_item.added', {output_index, item: {...item, status: 'in_progress', content: []}}))
+      asArray(item.content).forEach((c, content_index) => {
+        const part = asObject(c)
+        const text = asString(part.text) ?? ''
+        out.push(ev('response.content_part.added', {item_id, output_index, content_index, part: {...part, text: ''}}))
+        for (const delta of textPieces(text)) out.push(ev('response.output_text.delta', {item_id, output_index, content_index, delta}))
+        out.push(ev('response.output_text.done', {item_id, output_index, content_index, text}))
+        out.push(ev('response.content_part.done', {item_id, output_index, content_index, part}))
+      })
+    } else if (item.type === 'function_call') {
+      const args = asString(item.arguments) ?? ''
+      out.push(ev('response.output_item.added', {output_index, item: {...item, status: 'in_progress', arguments: ''}}))
+      for (const delta of textPieces(args, 4)) out.push(ev('response.function_call_arguments.delta', {item_id, output_index, delta}))
+      out.push(ev('response.function_call_arguments.done', {item_id, output_index, arguments: args}))
+    } else out.push(ev('response.output_item.added', {output_index, item}))
+    out.push(ev('response.output_item.done', {output_index, item}))
+  })
+  out.push(ev(body.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {response: body}))
   return out
 }

@@ -1,8 +1,8 @@
 // A whole answer told as its stream assembles back to the same message: text, tool calls, finish reason and usage,
-// for Chat Completions (with and without the usage chunk) and Anthropic Messages.
+// for Chat Completions (with and without the usage chunk), Anthropic Messages and the Responses API.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {anthropicSse, assembleAnthropicStream, assembleOpenAIChatStream, openaiChatSse, parseAnthropicResponse, parseOpenAIChatResponse, parseSse, textPieces} from '../../src/wire/index.js'
+import {anthropicSse, assembleAnthropicStream, assembleOpenAIChatStream, assembleResponsesStream, openaiChatSse, parseAnthropicResponse, parseOpenAIChatResponse, parseResponsesResponse, parseSse, responsesSse, textPieces} from '../../src/wire/index.js'
 
 const TEXT = 'The principle of least privilege gives every account only the access it needs, and nothing more, for as long as it needs it.'
 
@@ -74,6 +74,33 @@ describe('anthropicSse', () => {
     assert.equal(s.response.text, whole.response.text)
     assert.equal(s.response.finish_reason, 'tool_calls')
     assert.deepEqual(s.response.tool_calls.map((t) => [t.name, JSON.parse(t.arguments)]), [['lookup', {city: 'Paris', days: 3}]])
+    assert.deepEqual([s.usage.input_tokens, s.usage.output_tokens], [12, 30])
+  })
+})
+
+describe('responsesSse', () => {
+  test('assembles back to the same output text, function call and usage; ends with response.completed', () => {
+    const body = {
+      id: 'resp_1',
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-4o-mini',
+      output: [
+        {type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{type: 'output_text', text: TEXT, annotations: []}]},
+        {type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'lookup', arguments: '{"city":"Paris"}', status: 'completed'},
+      ],
+      usage: {input_tokens: 12, output_tokens: 30, total_tokens: 42},
+    }
+    const events = responsesSse(body)
+    assert.match(events[0]!, /^event: response\.created\n/)
+    assert.match(events.at(-1)!, /^event: response\.completed\n/)
+    const deltas = parseSse(events.join('')).filter((e) => e.event === 'response.output_text.delta')
+    assert.ok(deltas.length > 3)
+    const a = assembleResponsesStream(parseSse(events.join('')))
+    assert.equal(a.complete, true)
+    const s = parseResponsesResponse(a.body)
+    assert.equal(s.response.text, TEXT)
+    assert.deepEqual(s.response.tool_calls.map((t) => [t.name, t.arguments]), [['lookup', '{"city":"Paris"}']])
     assert.deepEqual([s.usage.input_tokens, s.usage.output_tokens], [12, 30])
   })
 })
