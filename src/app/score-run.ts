@@ -57,6 +57,25 @@ export function runIsScored(db: DB, runId: string, policy: QualityPolicy = DEFAU
 }
 
 /**
+ * The judge records this pass scores with. Records from an earlier pass are kept (they were paid for) wherever this
+ * pass has none: without a judge, or for what its budget left unasked.
+ */
+async function judgePass(db: DB, runId: string, rows: ResultToScore[], opts: ScoreRunOptions, policy: QualityPolicy): Promise<{judged: Map<string, JudgeRecord | string>; pass: JudgePass}> {
+  const judged = new Map<string, JudgeRecord | string>()
+  for (const k of storedJudgeRecords(db, runId)) judged.set(judgeKey(k.event_id, k.arm), k.judge_json)
+  if (!opts.judge) return {judged, pass: NO_PASS}
+  const judge = createJudge(opts.judge, db.name)
+  const itemOpts = {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy}
+  // Through the Batch API first: its well-formed answers land in the judge's cache, so the live pass reads them.
+  const batched = opts.judge.via === 'batch' ? await judgeViaBatch(judge, rows, {...itemOpts, stop: opts.judge.stop, onProgress: opts.judge.onBatchProgress}) : null
+  const hitsBefore = batched ? judge.cacheHits : 0
+  for (const [key, record] of await judgeItems(rows, judge, itemOpts)) judged.set(key, record)
+  const pass: JudgePass = {calls: judge.calls, cache_hits: judge.cacheHits - hitsBefore, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
+  if (batched) pass.batch = {sent: batched.sent, answered: batched.answered, batch_ids: batched.batchIds}
+  return {judged, pass}
+}
+
+/**
  * Scores every result of a run in one transaction (deterministic: same run, same scores). With
  * `judge`, the judge calls run first (outside the transaction), then everything is written at once;
  * a run already scored is scored again only when it lacks usable results from that judge.
@@ -82,22 +101,7 @@ export async function scoreRun(db: DB, runId: string, opts: ScoreRunOptions = {}
   // IDF over all prompts of the run: a BM25-style weight that needs no outside corpus (docs/scoring-and-gates.md §2).
   const idf = buildIdf([...prompts.values()].map((p) => `${p.system ?? ''}\n${p.allUserText}`))
 
-  // Judge records for this pass. Records from an earlier pass are kept (they were paid for) wherever this pass
-  // has none: without a judge, or for what its budget left unasked.
-  const judged = new Map<string, JudgeRecord | string>()
-  for (const k of storedJudgeRecords(db, runId)) judged.set(judgeKey(k.event_id, k.arm), k.judge_json)
-  let pass: JudgePass = NO_PASS
-  if (opts.judge) {
-    const judge = createJudge(opts.judge, db.name)
-    const itemOpts = {pairwise: opts.judge.pairwise, concurrency: opts.judge.concurrency, policy}
-    // Through the Batch API first: its well-formed answers land in the judge's cache, so the live pass reads them.
-    const batched = opts.judge.via === 'batch' ? await judgeViaBatch(judge, rows, {...itemOpts, stop: opts.judge.stop, onProgress: opts.judge.onBatchProgress}) : null
-    const hitsBefore = batched ? judge.cacheHits : 0
-    for (const [key, record] of await judgeItems(rows, judge, itemOpts)) judged.set(key, record)
-    pass = {calls: judge.calls, cache_hits: judge.cacheHits - hitsBefore, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
-    if (batched) pass.batch = {sent: batched.sent, answered: batched.answered, batch_ids: batched.batchIds}
-  }
-
+  const {judged, pass} = await judgePass(db, runId, rows, opts, policy)
   const scores: ScoreRow[] = []
   const pairs: PairRow[] = []
   for (const [eventId, arms] of byEvent) {
