@@ -20,7 +20,7 @@ export interface ConfigSummary {
   pricing_models: string[]
   gates: string[]
   /** `telemetry.otlp`: header names and the variables they are read from, never their values. */
-  otlp: {enabled: boolean; endpoint: string; sample_rate: number; headers: {name: string; env: string}[]} | null
+  otlp: {enabled: boolean; endpoint: string; protocol: string; sample_rate: number; headers: {name: string; env: string}[]} | null
   /** One line per target, group and policy, and each optional section, as `formatLintText` prints them. */
   details: string[]
 }
@@ -54,7 +54,7 @@ export function summarizeConfig(config: KtConfig): ConfigSummary {
 
 function otlpSummary(config: KtConfig): ConfigSummary['otlp'] {
   const o = config.telemetry.otlp
-  return o ? {enabled: o.enabled, endpoint: o.endpoint, sample_rate: o.sample_rate, headers: o.headers.map((h) => ({name: h.name, env: h.env}))} : null
+  return o ? {enabled: o.enabled, endpoint: o.endpoint, protocol: o.protocol, sample_rate: o.sample_rate, headers: o.headers.map((h) => ({name: h.name, env: h.env}))} : null
 }
 
 /** The headline: one line per section the docs show, names only (details follow on their own lines). */
@@ -119,7 +119,7 @@ function detailLines(config: KtConfig): string[] {
   const o = config.telemetry.otlp
   if (o) {
     const headers = o.headers.length ? `, headers ${o.headers.map((h) => `${h.name} (from $${h.env})`).join(', ')}` : ''
-    lines.push(o.enabled ? `Telemetry: OTLP/HTTP traces to ${o.endpoint}, ${percent(o.sample_rate)} sampled${headers}` : 'Telemetry: OTLP disabled')
+    lines.push(o.enabled ? `Telemetry: OTLP/HTTP traces (${o.protocol === 'http/protobuf' ? 'protobuf' : 'JSON'}) to ${o.endpoint}, ${percent(o.sample_rate)} sampled${headers}` : 'Telemetry: OTLP disabled')
   }
   return lines
 }

@@ -281,14 +281,20 @@ export type Policy =
   | CostLimitPolicy
 
 /**
- * `telemetry.otlp`: the gateway exports every event it writes as an OpenTelemetry GenAI span over OTLP/HTTP (JSON).
+ * `telemetry.otlp`: the gateway exports every event it writes as an OpenTelemetry GenAI span over OTLP/HTTP (JSON or
+ * protobuf).
  * Header values are not in the file: each header names the environment variable holding its value.
  */
+export const OTLP_PROTOCOLS = ['http/json', 'http/protobuf'] as const
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number]
+
 export interface OtlpConfig {
   /** Default true when the block is written. */
   enabled: boolean
   /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
   endpoint: string
+  /** Default `http/json`: the OTLP/HTTP encoding (OTEL_EXPORTER_OTLP_PROTOCOL's names). */
+  protocol: OtlpProtocol
   /** Header name and the variable its value is read from (`{secret_key_ref: {env: NAME}}`), with where it was written. */
   headers: {name: string; env: string; source: SourceRef}[]
   /** 0..1, default 1: the share of requests exported (a request and its shadows together, by a hash of its event id). */

@@ -1,5 +1,5 @@
 // The OTLP export of the gateway's events, on the side thread: every event it writes becomes a GenAI span (spans.ts)
-// handed to the OpenTelemetry SDK's BatchSpanProcessor and sent by its OTLP/HTTP JSON exporter. Nothing waits for it:
+// handed to the OpenTelemetry SDK's BatchSpanProcessor and sent by its OTLP/HTTP exporter (JSON or protobuf). Nothing waits for it:
 // spans wait in a bounded queue (max_queue_size counts the spans waiting and those being sent; past it new spans are
 // dropped and counted), go out in batches, each request with a deadline, and the drain flushes what is left within a
 // bound. A request and its shadows are sampled together, by OpenTelemetry's parent-based rule: a request that
@@ -8,11 +8,12 @@
 // config names and are never logged.
 import {ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type TraceState, type Tracer} from '@opentelemetry/api'
 import {ExportResultCode, type ExportResult} from '@opentelemetry/core'
-import {OTLPTraceExporter} from '@opentelemetry/exporter-trace-otlp-http'
+import {OTLPTraceExporter as JsonExporter} from '@opentelemetry/exporter-trace-otlp-http'
+import {OTLPTraceExporter as ProtobufExporter} from '@opentelemetry/exporter-trace-otlp-proto'
 import {resourceFromAttributes} from '@opentelemetry/resources'
 import {AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type IdGenerator, type ReadableSpan, type SpanExporter} from '@opentelemetry/sdk-trace-base'
 import {ATTR_SERVICE_NAME} from '@opentelemetry/semantic-conventions'
-import {formatIssue, percent, type KtConfig} from '../config/index.js'
+import {formatIssue, percent, type KtConfig, type OtlpProtocol} from '../config/index.js'
 import {maskKnown, type CanonicalRecord} from '../records/index.js'
 import {KtError, errorMessage} from '../util/index.js'
 import {stickyUnit} from './routing.js'
@@ -20,6 +21,7 @@ import {continuedTrace, requestKey, spanFor, type SpanSpec} from './spans.js'
 
 export interface OtlpSettings {
   endpoint: string
+  protocol: OtlpProtocol
   /** Header name → value, read from the environment at start. */
   headers: Record<string, string>
   sampleRate: number
@@ -62,6 +64,7 @@ export function otlpSettings(config: KtConfig, env: NodeJS.ProcessEnv): OtlpSett
   }
   return {
     endpoint: o.endpoint,
+    protocol: o.protocol,
     headers,
     sampleRate: o.sample_rate,
     maxQueueSize: o.max_queue_size,
@@ -79,7 +82,7 @@ export function otlpLine(config: KtConfig): string | null {
   if (!o) return null
   if (!o.enabled) return 'Telemetry: OTLP export disabled (telemetry.otlp.enabled: false)'
   const headers = o.headers.length ? `, headers ${o.headers.map((h) => `${h.name} (from $${h.env})`).join(', ')}` : ''
-  return `Telemetry: OTLP/HTTP JSON spans to ${o.endpoint}, sample_rate=${percent(o.sample_rate)}, queue ${o.max_queue_size}, batch ${o.max_export_batch_size}${headers}`
+  return `Telemetry: OTLP/HTTP ${o.protocol === 'http/protobuf' ? 'protobuf' : 'JSON'} spans to ${o.endpoint}, sample_rate=${percent(o.sample_rate)}, queue ${o.max_queue_size}, batch ${o.max_export_batch_size}${headers}`
 }
 
 /** What a running exporter was started from: a reload that changes it needs a restart to take effect. */
@@ -174,7 +177,8 @@ export class OtlpExport {
     private readonly hooks: OtlpHooks,
   ) {
     this.secrets = Object.values(s.headers).filter((v) => v.length >= 6)
-    const exporter = new OTLPTraceExporter({url: s.endpoint, headers: s.headers, timeoutMillis: s.exportTimeoutMs})
+    const Exporter = s.protocol === 'http/protobuf' ? ProtobufExporter : JsonExporter
+    const exporter = new Exporter({url: s.endpoint, headers: s.headers, timeoutMillis: s.exportTimeoutMs})
     const counting = new CountingExporter(exporter, s.exportTimeoutMs + 5000, (spans, result) => this.settled(spans, result))
     this.processor = new BatchSpanProcessor(counting, {
       maxQueueSize: s.maxQueueSize,

@@ -62,7 +62,7 @@ describe('gateway: OTLP export from kt gateway run', () => {
   test('lint and start-up name the exporter and the variable, never the value', async () => {
     const lint = await shell.run('kt policy lint --file policy-config.yaml')
     assert.equal(lint.code, 0, lint.stderr)
-    assert.match(lint.stdout, /^Telemetry: OTLP\/HTTP traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, 100% sampled, headers Authorization \(from \$OTLP_AUTH\)$/m)
+    assert.match(lint.stdout, /^Telemetry: OTLP\/HTTP traces \(JSON\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, 100% sampled, headers Authorization \(from \$OTLP_AUTH\)$/m)
     gateway = daemon(process.execPath, [BIN, 'gateway', 'run', '--policy-config', 'policy-config.yaml', '--port', String(shell.port)], {env: shell.env, cwd: dir})
     await gateway.waitFor('Gateway ready')
     assert.match(gateway.stderr(), /^INFO kt::gateway Telemetry: OTLP\/HTTP JSON spans to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, sample_rate=100%, queue 2048, batch 512, headers Authorization \(from \$OTLP_AUTH\)$/m)

@@ -27,6 +27,7 @@ describe('telemetry.otlp', () => {
     assert.deepEqual({...o, headers: o.headers.map((h) => [h.name, h.env, h.source.path, h.source.line]), source: o.source.line}, {
       enabled: true,
       endpoint: 'http://collector:4318/v1/traces',
+      protocol: 'http/json',
       headers: [
         ['Authorization', 'OTLP_AUTH', 'telemetry.otlp.headers.Authorization.secret_key_ref.env', 5],
         ['x-tenant', 'OTLP_TENANT', 'telemetry.otlp.headers.x-tenant.secret_key_ref.env', 6],
@@ -40,6 +41,14 @@ describe('telemetry.otlp', () => {
       service_name: 'kt-gateway',
       source: 2,
     })
+  })
+
+  test('protocol: http/json (default) or http/protobuf; grpc is refused with what to use instead', () => {
+    assert.equal(parseConfigText('telemetry:\n  otlp: {endpoint: "http://c/v1/traces", protocol: http/protobuf}\n').config!.telemetry.otlp!.protocol, 'http/protobuf')
+    assert.deepEqual(issues('telemetry:\n  otlp: {endpoint: "http://c/v1/traces", protocol: grpc}\n'), [
+      'telemetry.otlp.protocol: grpc is not supported: use http/protobuf (the same messages over HTTP, port 4318) or http/json (line 2)',
+    ])
+    assert.deepEqual(issues('telemetry:\n  otlp: {endpoint: "http://c/v1/traces", protocol: thrift}\n'), ['telemetry.otlp.protocol: must be one of http/json, http/protobuf (line 2)'])
   })
 
   test('no block: null; enabled: false is kept', () => {
@@ -122,8 +131,8 @@ describe('telemetry.otlp', () => {
     writeFileSync(file, BLOCK)
     const r = lintConfigFile(file)
     assert.equal(r.valid, true)
-    assert.deepEqual(r.summary!.otlp, {enabled: true, endpoint: 'http://collector:4318/v1/traces', sample_rate: 0.25, headers: [{name: 'Authorization', env: 'OTLP_AUTH'}, {name: 'x-tenant', env: 'OTLP_TENANT'}]})
-    assert.ok(formatLintText(r).split('\n').includes('Telemetry: OTLP/HTTP traces to http://collector:4318/v1/traces, 25% sampled, headers Authorization (from $OTLP_AUTH), x-tenant (from $OTLP_TENANT)'))
+    assert.deepEqual(r.summary!.otlp, {enabled: true, endpoint: 'http://collector:4318/v1/traces', protocol: 'http/json', sample_rate: 0.25, headers: [{name: 'Authorization', env: 'OTLP_AUTH'}, {name: 'x-tenant', env: 'OTLP_TENANT'}]})
+    assert.ok(formatLintText(r).split('\n').includes('Telemetry: OTLP/HTTP traces (JSON) to http://collector:4318/v1/traces, 25% sampled, headers Authorization (from $OTLP_AUTH), x-tenant (from $OTLP_TENANT)'))
     writeFileSync(file, 'telemetry:\n  otlp: {endpoint: "http://c/v1/traces", enabled: false}\n')
     assert.ok(formatLintText(lintConfigFile(file)).split('\n').includes('Telemetry: OTLP disabled'))
   })

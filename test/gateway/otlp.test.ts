@@ -252,6 +252,29 @@ describe('gateway OTLP export', () => {
     }
   })
 
+  test('protocol: http/protobuf sends the same spans as OTLP protobuf (application/x-protobuf)', async () => {
+    const receiver = await startOtlpReceiver()
+    const dir = tempDir('kt-gw-otlp-proto-')
+    const file = seedConfig('traffic-mirror.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp(receiver.url, {protocol: 'http/protobuf'}))
+    const g = await startGateway(file, `${dir}/kt.db`, {env: ENV})
+    try {
+      const r = await post(g.url, '/v1/chat/completions', chat('protobuf please'))
+      assert.equal(r.status, 200)
+      const events = await eventsWhen(g.dbPath, 2)
+      await waitFor(() => receiver.exports.reduce((n, e) => n + events.filter((ev) => e.raw.includes(Buffer.from(ev.id))).length, 0) >= 2, 'both events in protobuf exports')
+      const e = receiver.exports[0]!
+      assert.equal(e.headers['content-type'], 'application/x-protobuf')
+      assert.equal(e.headers.authorization, SECRET)
+      // Protobuf strings are their UTF-8 bytes: the span name and the GenAI attribute keys are there as written.
+      const all = Buffer.concat(receiver.exports.map((x) => x.raw))
+      for (const s of [`chat ${events[0]!.model}`, 'gen_ai.request.model', 'kt.event_id']) assert.ok(all.includes(Buffer.from(s)), s)
+      assert.throws(() => JSON.parse(e.raw.toString('utf8')))
+    } finally {
+      await g.gw.close(2000)
+      await receiver.close()
+    }
+  })
+
   test('an unset header variable stops the start, naming the YAML path, its line and the variable', async () => {
     const dir = tempDir('kt-gw-otlp-env-')
     const file = seedConfig('weighted-ab.yaml', {openai: up.url, anthropic: up.url}, dir, withOtlp('http://127.0.0.1:1/v1/traces'))

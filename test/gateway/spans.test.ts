@@ -193,7 +193,7 @@ describe('event → GenAI span', () => {
     const receiver = await startOtlpReceiver()
     const {primary, shadow} = openaiMirrored()
     const blocked = anthropicBlocked()
-    const exporter = new OtlpExport({endpoint: receiver.url, headers: {}, sampleRate: 1, maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMs: 10_000, scheduledDelayMs: 10, captureContent: true, serviceName: 'kt-gateway'}, {onChange: () => {}, onLog: () => {}})
+    const exporter = new OtlpExport({endpoint: receiver.url, protocol: 'http/json', headers: {}, sampleRate: 1, maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMs: 10_000, scheduledDelayMs: 10, captureContent: true, serviceName: 'kt-gateway'}, {onChange: () => {}, onLog: () => {}})
     exporter.exportEvents([shadow, primary])
     exporter.exportEvents([blocked])
     assert.equal(await exporter.flush(10_000), true)
@@ -250,7 +250,7 @@ function continued(records: CanonicalRecord[], t: CallerTrace): CanonicalRecord[
 }
 
 const exporterTo = (url: string, sampleRate = 1) =>
-  new OtlpExport({endpoint: url, headers: {}, sampleRate, maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMs: 10_000, scheduledDelayMs: 10, captureContent: true, serviceName: 'kt-gateway'}, {onChange: () => {}, onLog: () => {}})
+  new OtlpExport({endpoint: url, protocol: 'http/json', headers: {}, sampleRate, maxQueueSize: 16, maxExportBatchSize: 16, exportTimeoutMs: 10_000, scheduledDelayMs: 10, captureContent: true, serviceName: 'kt-gateway'}, {onChange: () => {}, onLog: () => {}})
 
 describe("a caller's W3C trace context", () => {
   test('traceparent: version 00 read exactly, a later version by its first four fields, tracestate kept as sent', () => {

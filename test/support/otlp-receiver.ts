@@ -1,5 +1,5 @@
-// An OTLP/HTTP trace receiver for tests: a node:http server on 127.0.0.1 taking POST /v1/traces in OTLP JSON, keeping
-// every request's headers and body. It can answer at once, fail every export, or hang (read the request and never
+// An OTLP/HTTP trace receiver for tests: a node:http server on 127.0.0.1 taking POST /v1/traces in OTLP JSON (or
+// protobuf, kept as raw bytes), keeping every request's headers and body. It can answer at once, fail every export, or hang (read the request and never
 // answer) to stand in for a collector that cannot keep up.
 import {createServer, type IncomingHttpHeaders, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -9,9 +9,11 @@ export type ReceiverMode = 'ok' | 'fail' | 'hang'
 
 export interface ReceivedExport {
   headers: IncomingHttpHeaders
-  /** The OTLP JSON envelope as sent (`{resourceSpans: [...]}`). */
+  /** The OTLP JSON envelope as sent (`{resourceSpans: [...]}`); empty for a protobuf export. */
   body: Record<string, unknown>
   text: string
+  /** The bytes as sent (a protobuf export is only kept this way). */
+  raw: Buffer
 }
 
 /** One span of an envelope with its attributes as a plain map (OTLP AnyValues unwrapped). */
@@ -106,8 +108,15 @@ export async function startOtlpReceiver(mode: ReceiverMode = 'ok'): Promise<Otlp
         res.writeHead(400, {'content-type': 'application/json'}).end('{"code":3,"message":"rejected by the test receiver"}')
         return
       }
-      const text = Buffer.concat(chunks).toString('utf8')
-      r.exports.push({headers: req.headers, body: JSON.parse(text) as Record<string, unknown>, text})
+      const raw = Buffer.concat(chunks)
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        r.exports.push({headers: req.headers, body: {}, text: '', raw})
+        // An empty ExportTraceServiceResponse.
+        res.writeHead(200, {'content-type': 'application/x-protobuf'}).end()
+        return
+      }
+      const text = raw.toString('utf8')
+      r.exports.push({headers: req.headers, body: JSON.parse(text) as Record<string, unknown>, text, raw})
       res.writeHead(200, {'content-type': 'application/json'}).end('{}')
     })
   })

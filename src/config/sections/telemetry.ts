@@ -1,11 +1,11 @@
-// `telemetry.otlp`: where the gateway exports its events as OpenTelemetry GenAI spans (OTLP/HTTP JSON), and how
+// `telemetry.otlp`: where the gateway exports its events as OpenTelemetry GenAI spans (OTLP/HTTP, JSON or protobuf), and how
 // much it may queue. Header values are never written in the file: each names the environment variable holding it
 // (`{secret_key_ref: {env: NAME}}`, as targets' keys do), read when the gateway starts. Messages about a header never
 // repeat what was written there, since a value written by mistake is likely the secret itself.
 import {z} from 'zod'
 import type {PathSeg} from '../issues.js'
 import {check, describeValue, posInt, rate, str} from '../schema.js'
-import type {OtlpConfig} from '../types.js'
+import {OTLP_PROTOCOLS, type OtlpConfig} from '../types.js'
 import {isObj, src, type Ctx} from './context.js'
 import {ENV_NAME, isHttpUrl} from './targets.js'
 
@@ -32,6 +32,7 @@ const HeaderValue = z.strictObject(
 
 const OtlpRaw = z.strictObject({
   endpoint: str(),
+  protocol: z.enum(OTLP_PROTOCOLS, {error: (iss) => (iss.input === 'grpc' ? 'grpc is not supported: use http/protobuf (the same messages over HTTP, port 4318) or http/json' : `must be one of ${OTLP_PROTOCOLS.join(', ')}`)}).optional(),
   headers: z.record(z.string(), HeaderValue, {error: 'must be a mapping of header name to {secret_key_ref: {env: NAME}}'}).optional(),
   sample_rate: rate().optional(),
   enabled: z.boolean().optional(),
@@ -102,6 +103,7 @@ export function telemetry(ctx: Ctx): {otlp: OtlpConfig | null} {
     otlp: {
       enabled: o.enabled ?? true,
       endpoint,
+      protocol: o.protocol ?? 'http/json',
       headers,
       sample_rate: o.sample_rate ?? 1,
       max_queue_size: maxQueue,
