@@ -54,6 +54,8 @@ export interface ShadowStart {
   /** The body the shadows are made from: the caller's, or as a content filter redacted it. */
   body: Uint8Array
   orders: ShadowOrder[]
+  /** The caller's trace context: each shadow call carries it on to its upstream. */
+  trace: CallerTrace | null
 }
 
 /** The caller's W3C trace context (a valid `traceparent`, its `tracestate` if that looked valid): the request's spans continue it. */

@@ -3,12 +3,14 @@
 // bound on shadows in flight (past it a shadow is dropped and counted, never queued), each with a deadline. Nothing
 // here touches the caller's response, and no thread that answers callers waits for a shadow. Shadow calls go straight
 // to their upstream, never through routing, so a shadow can never trigger another shadow.
+import {ktSpanIdOf} from '../records/index.js'
 import {anthropicToOpenAIChat, openaiChatToAnthropic, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
 import {eventId} from './ids.js'
 import type {CallerApi, ShadowOrder, ShadowRecord, ShadowStart} from './exchange.js'
 import type {Plan, PlanTarget} from './plan.js'
 import type {Route} from './route.js'
+import {upstreamTraceHeaders} from './trace-context.js'
 import {sendUpstream, type UpstreamCall, type UpstreamPools} from './upstream.js'
 
 export const DEFAULT_MAX_SHADOWS = 128
@@ -89,11 +91,13 @@ export class Mirror {
         const why = !configured ? `target "${o.targetId}" is no longer configured` : !target ? `target "${o.targetId}" cannot serve the Responses API` : 'the request body is not JSON'
         return Promise.resolve({...rec, status: 'skipped' as const, error: why})
       }
-      return this.one(rec, target, o.model, s.callerApi, body, s.stream)
+      // The shadow's call continues the caller's trace under the shadow's own span (its id derives from the shadow's event id).
+      const trace = s.trace ? upstreamTraceHeaders(s.trace, ktSpanIdOf(o.id)) : undefined
+      return this.one(rec, target, o.model, s.callerApi, body, s.stream, trace)
     })
   }
 
-  private one(rec: ShadowRecord, target: PlanTarget, model: string, callerApi: CallerApi, body: Json, stream: boolean): Promise<ShadowRecord> {
+  private one(rec: ShadowRecord, target: PlanTarget, model: string, callerApi: CallerApi, body: Json, stream: boolean, trace?: Record<string, string>): Promise<ShadowRecord> {
     if (this.inFlight >= this.opts.maxInFlight) {
       bump(this.counts.dropped, target.id)
       this.onChange()
@@ -145,6 +149,7 @@ export class Mirror {
         stream,
         pool: this.pools.shadow,
         shadow: true,
+        trace,
         onResponse: (res) => {
           rec.httpStatus = res.statusCode ?? null
           capture = new Capture(sentAt, this.opts.captureBytes)

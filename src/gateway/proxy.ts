@@ -14,9 +14,9 @@ import type {Plan, PlanTarget} from './plan.js'
 import {relayAnswer, type RelayResult} from './relay.js'
 import {routeRequest, type Route} from './route.js'
 import type {Observations} from './routing.js'
-import {traceContextOf} from './trace-context.js'
+import {traceContextOf, upstreamTraceHeaders} from './trace-context.js'
 import {sendUpstream, type UpstreamPools} from './upstream.js'
-import {maskKnown} from '../records/index.js'
+import {ktSpanIdOf, maskKnown} from '../records/index.js'
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -209,7 +209,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
   ex.losses = out.losses
   // A request that is itself a shadow (of another kt gateway) is never mirrored again.
   const orders = req.headers['x-kt-shadow'] === undefined ? pickShadows(ctx.plan(), route) : []
-  if (orders.length) ctx.startShadows({exchangeId: ex.id, callerApi: api, stream: ex.stream, body: ex.request!, orders})
+  if (orders.length) ctx.startShadows({exchangeId: ex.id, callerApi: api, stream: ex.stream, body: ex.request!, orders, trace: ex.trace})
   const includeUsage = api === 'openai.chat' && (body.stream_options as Json | undefined)?.include_usage === true
   let clientGone = false
   let timedOut = false
@@ -242,6 +242,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     body: out.bytes,
     stream: ex.stream,
     callerHeaders: req.headers,
+    trace: ex.trace ? upstreamTraceHeaders(ex.trace, ktSpanIdOf(ex.id)) : undefined,
     pool: ctx.pools.primary,
     onResponse: (up) => {
       answered = true

@@ -32,6 +32,16 @@ export function parseTraceContext(traceparent: unknown, tracestate: unknown): Ca
   return {traceId, parentSpanId, sampled: (parseInt(flags, 16) & 1) === 1, tracestate: state}
 }
 
+/**
+ * The trace context an upstream call carries, so that the provider's own spans (or a model server's) join the
+ * caller's trace: the same trace id and sampled flag, with the kt span of that call (primary or shadow) as parent.
+ */
+export function upstreamTraceHeaders(trace: CallerTrace, spanId: string): Record<string, string> {
+  const headers: Record<string, string> = {traceparent: `00-${trace.traceId}-${spanId}-${trace.sampled ? '01' : '00'}`}
+  if (trace.tracestate !== null) headers.tracestate = trace.tracestate
+  return headers
+}
+
 /** The request's trace context from its headers (Node joins repeated headers with commas: a repeated traceparent is invalid). */
 export function traceContextOf(headers: IncomingHttpHeaders): CallerTrace | null {
   const parent = headers.traceparent

@@ -23,6 +23,8 @@ export interface SendOptions {
   callerHeaders?: Record<string, string | string[] | undefined>
   pool: {http: HttpAgent; https: HttpsAgent}
   shadow?: boolean
+  /** traceparent / tracestate continuing the caller's trace (trace-context.ts), when the caller sent one. */
+  trace?: Record<string, string>
   onResponse: (res: UpstreamAnswer) => void
   onError: (err: Error) => void
 }

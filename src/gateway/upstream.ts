@@ -76,6 +76,7 @@ export function sendUpstream(o: SendOptions): UpstreamCall {
   }
   if (o.target.api === 'anthropic.messages' && headers['anthropic-version'] === undefined) headers['anthropic-version'] = '2023-06-01'
   if (o.shadow) headers['x-kt-shadow'] = '1'
+  if (o.trace) Object.assign(headers, o.trace)
   Object.assign(headers, o.target.headers)
   const w = where(url)
   const req = (w.https ? httpsRequest : httpRequest)({protocol: w.https ? 'https:' : 'http:', hostname: w.hostname, port: w.port, path: w.path, method: 'POST', headers, agent: w.https ? o.pool.https : o.pool.http})

@@ -1,12 +1,13 @@
 // Shadows never change what the caller gets: with a shadow that answers after 2 s, one that fails every call and one
 // that never answers, the primary's answers are the same, complete before any shadow has answered (ordering, not
 // durations), and keep using one keep-alive connection. Shadows are bounded (dropped and counted past the bound),
-// never trigger further shadows, and streamed requests are mirrored too.
+// never trigger further shadows, and streamed requests are mirrored too. A caller's trace context goes on to both upstreams.
 import assert from 'node:assert/strict'
 import {createServer, type Server, type Socket} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 import {fakeDigest, startFakeUpstream, type FakeUpstream} from '../support/fake-upstream.js'
 import {chat, eventsWhen, get, post, readEvents, seedConfig, startGateway, waitFor, type TestGateway} from '../support/gateway.js'
+import {ktSpanIdOf} from '../../src/records/index.js'
 import {tempDir} from '../support/cli.js'
 
 const answer = (user: string) => `Fake answer ${fakeDigest(user)}. You wrote ${user.length} characters: ${user.slice(0, 80)}`
@@ -161,6 +162,33 @@ describe('gateway mirroring', () => {
       assert.equal(again.status, 200)
       await eventsWhen(g.dbPath, 3)
       assert.equal(shadow.callCount('/v1/messages'), 1)
+    } finally {
+      await g.gw.close(2000)
+      await shadow.close()
+    }
+  })
+})
+
+describe('trace context to the upstreams', () => {
+  test("a caller's traceparent goes on to the primary and the shadow, each under its own kt span; none without one", async () => {
+    const dir = tempDir('kt-gw-trace-up-')
+    const shadow = await startFakeUpstream()
+    const g = await startGateway(seedConfig('traffic-mirror.yaml', {openai: primary.url, anthropic: shadow.url}, dir), `${dir}/kt.db`)
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+      const r = await post(g.url, '/v1/chat/completions', chat('trace me onwards'), {traceparent: `00-${traceId}-00f067aa0ba902b7-01`, tracestate: 'vendor=abc'})
+      assert.equal(r.status, 200)
+      const id = String(r.headers['x-kt-event-id'])
+      const up = primary.calls.findLast((c) => JSON.stringify(c.body).includes('trace me onwards'))!
+      assert.equal(up.headers.traceparent, `00-${traceId}-${ktSpanIdOf(id)}-01`)
+      assert.equal(up.headers.tracestate, 'vendor=abc')
+      await waitFor(() => shadow.calls.length === 1, 'the shadow call')
+      const events = await eventsWhen(g.dbPath, 2)
+      const shadowEvent = events.find((e) => e.id !== id)!
+      assert.equal(shadow.calls[0]!.headers.traceparent, `00-${traceId}-${ktSpanIdOf(shadowEvent.id)}-01`)
+      const plain = await post(g.url, '/v1/chat/completions', chat('no trace here'))
+      assert.equal(plain.status, 200)
+      assert.equal(primary.calls.findLast((c) => JSON.stringify(c.body).includes('no trace here'))!.headers.traceparent, undefined)
     } finally {
       await g.gw.close(2000)
       await shadow.close()
