@@ -71,7 +71,7 @@ async function judgePass(db: DB, runId: string, rows: ResultToScore[], opts: Sco
   const hitsBefore = batched ? judge.cacheHits : 0
   for (const [key, record] of await judgeItems(rows, judge, itemOpts)) judged.set(key, record)
   const pass: JudgePass = {calls: judge.calls, cache_hits: judge.cacheHits - hitsBefore, spent_usd: judge.spent, max_cost: judge.budget, over_budget: judge.overBudget, unpriced: judge.unpriced}
-  if (batched) pass.batch = {sent: batched.sent, answered: batched.answered, batch_ids: batched.batchIds}
+  if (batched) pass.batch = {sent: batched.sent, answered: batched.answered, batch_ids: batched.batchIds, resumed_batch_ids: batched.resumedBatchIds}
   return {judged, pass}
 }
 

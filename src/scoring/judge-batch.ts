@@ -4,7 +4,9 @@
 // answers are parsed and cached as a live answer would be; the live pass that follows then reads them from the
 // cache, and asks live only what the batch did not answer well (an error, a malformed verdict: the live pass repairs
 // it). A stopped wait (Ctrl-C or SIGTERM, where the command passes its signal) ends the pass with an error; the batch
-// keeps running at the provider, and what it answered is lost to this pass (a later pass asks again).
+// keeps running at the provider and stays in the judge's ledger (judge-batch-ledger.ts): the next batch pass waits
+// for it and takes its answers (matched by their custom ids, which derive from the asks' cache keys) before
+// submitting only what is still unanswered.
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -13,6 +15,7 @@ import {errorMessage, KtError, sleep} from '../util/index.js'
 import type {Judge, PendingAsk} from './judge.js'
 import {judgeItems, type JudgeItemsOptions} from './judge-items.js'
 import type {JudgeItem} from './judge-types.js'
+import {JudgeBatchLedger} from './judge-batch-ledger.js'
 
 export interface JudgeBatchProgress {
   batches: number
@@ -32,6 +35,8 @@ export interface JudgeBatchOutcome {
   /** Asks left out because their batch estimate would have passed the judge's budget. */
   overBudget: number
   batchIds: string[]
+  /** Batches of an earlier, stopped pass that this pass waited for and collected. */
+  resumedBatchIds: string[]
 }
 
 export interface JudgeBatchOptions extends JudgeItemsOptions {
@@ -121,53 +126,118 @@ async function waitAll(api: BatchApi, infos: BatchInfo[], opts: JudgeBatchOption
   }
 }
 
+/** An ask's custom id: from its cache key, so a later pass recognises the answers of an earlier pass's batch. */
+const customId = (a: PendingAsk): string => `j_${a.cacheKey.slice(0, 62)}`
+
+/** A pending batch older than this is past its 24 h window at the provider: the ledger forgets it. */
+const LEDGER_MAX_AGE_MS = 48 * 3600_000
+
+function stopped(ids: string[]): KtError {
+  // No live pass either: it would ask everything the batches still hold, at full price.
+  return new KtError(`stopped waiting for the judge's batches (${ids.join(', ')}); they keep running at the provider, and the next --judge-via batch pass collects them`)
+}
+
+/**
+ * Takes a terminal batch's answers into the cache for the asks still waiting; every answer is booked (it was paid).
+ * An ask that got an answer leaves `waiting` even when the answer is no verdict: the live pass repairs it, rather
+ * than another day-long batch; an ask the batch never ran (expired, cancelled) stays.
+ */
+async function collect(api: BatchApi, info: BatchInfo, wire: string, waiting: Map<string, PendingAsk>, meter: Judge['budgetMeter'], est: (id: string) => number): Promise<number> {
+  let answered = 0
+  const seen = new Set<string>()
+  for await (const o of api.results(info, wire as WireApi)) {
+    if (o.custom_id === null || seen.has(o.custom_id)) continue
+    seen.add(o.custom_id)
+    meter.settleBatched(o.kind === 'result' ? o.result.usage : null, est(o.custom_id))
+    const ask = waiting.get(o.custom_id)
+    if (o.kind !== 'result' || !ask) continue
+    waiting.delete(o.custom_id)
+    if (ask.accept(o.result)) answered++
+  }
+  return answered
+}
+
+/** Waits for this judge's batches a stopped pass left behind, and takes their answers. */
+async function resumeEarlier(api: BatchApi, ledger: JudgeBatchLedger, judge: Judge, waiting: Map<string, PendingAsk>, out: JudgeBatchOutcome, opts: JudgeBatchOptions): Promise<void> {
+  const now = Date.now()
+  const earlier = ledger.forJudge(judge.model)
+  ledger.remove(earlier.filter((e) => !(now - Date.parse(e.created_at) < LEDGER_MAX_AGE_MS)).map((e) => e.batch_id))
+  let infos: BatchInfo[] = []
+  for (const e of earlier.filter((x) => now - Date.parse(x.created_at) < LEDGER_MAX_AGE_MS)) {
+    try {
+      infos.push(await api.retrieve(e.batch_id))
+    } catch {
+      // Unreachable now: it stays in the ledger for a later pass (until its window is over).
+    }
+  }
+  if (infos.length === 0) return
+  out.resumedBatchIds = infos.map((b) => b.id)
+  infos = await waitAll(api, infos, opts, now)
+  if (opts.stop?.aborted) throw stopped(out.resumedBatchIds)
+  for (const info of infos) {
+    out.answered += await collect(api, info, earlier.find((e) => e.batch_id === info.id)!.wire, waiting, judge.budgetMeter, () => 0)
+    ledger.remove([info.id])
+  }
+}
+
 /**
  * Asks the judge's uncached asks for `items` through the Batch API and caches the well-formed answers. Call it
  * before the live judging pass over the same items.
  */
 export async function judgeViaBatch(judge: Judge, items: readonly JudgeItem[], opts: JudgeBatchOptions = {}): Promise<JudgeBatchOutcome> {
   const asks = await collectAsks(judge, items, opts)
-  const out: JudgeBatchOutcome = {sent: 0, answered: 0, unanswered: 0, overBudget: 0, batchIds: []}
+  const out: JudgeBatchOutcome = {sent: 0, answered: 0, unanswered: 0, overBudget: 0, batchIds: [], resumedBatchIds: []}
   if (asks.length === 0) return out
   const api = createBatchApi(judge.target)
   await api.ready()
+  const ledger = new JudgeBatchLedger(judge.cacheDir)
+  const waiting = new Map(asks.map((a) => [customId(a), a]))
+  await resumeEarlier(api, ledger, judge, waiting, out, opts)
+  await submitAndCollect(api, ledger, judge, waiting, out, opts)
+  out.unanswered = asks.length - out.overBudget - out.answered
+  return out
+}
+
+/** The asks still waiting, as new batches: each is in the ledger from the moment the provider returns its id. */
+async function submitAndCollect(api: BatchApi, ledger: JudgeBatchLedger, judge: Judge, waiting: Map<string, PendingAsk>, out: JudgeBatchOutcome, opts: JudgeBatchOptions): Promise<void> {
   const meter = judge.budgetMeter
   const lines: Line[] = []
-  for (const ask of asks) {
+  for (const [id, ask] of waiting) {
     const est = meter.reserveBatched(meter.maxCost === null ? 0 : estimateRequestTokens(ask.body))
     if (est === false) {
       out.overBudget++
       continue
     }
     const prepared = prepareRequest(judge.target, {api: ask.api, body: ask.body, stream: false})!
-    lines.push({ask, prepared, est, text: api.format.line(`j${lines.length}`, prepared)})
+    lines.push({ask, prepared, est, text: api.format.line(id, prepared)})
   }
+  if (lines.length === 0) return
   const dir = mkdtempSync(join(tmpdir(), 'kt-judge-batch-'))
   const started = Date.now()
-  const settled = new Set<Line>()
+  const reserved = new Map(lines.map((l) => [customId(l.ask), l.est]))
+  const wire = lines[0]!.prepared.wire
   try {
-    const parts = split(api, lines)
     let infos: BatchInfo[] = []
-    for (let i = 0; i < parts.length; i++) infos.push(await submit(api, parts[i]!, dir, i))
+    const parts = split(api, lines)
+    for (let i = 0; i < parts.length; i++) {
+      const info = await submit(api, parts[i]!, dir, i)
+      ledger.add({batch_id: info.id, judge: judge.model, wire, created_at: new Date().toISOString()})
+      infos.push(info)
+    }
     out.sent = lines.length
     out.batchIds = infos.map((b) => b.id)
     infos = await waitAll(api, infos, opts, started)
-    // Stopped: no live pass either (it would ask everything the batch still holds, at full price).
-    if (opts.stop?.aborted) throw new KtError(`stopped waiting for the judge's batches (${out.batchIds.join(', ')}); they keep running at the provider, and a later --judge pass asks again`)
-    const byId = new Map(lines.map((l, i) => [`j${i}`, l]))
-    for (const info of infos.filter((b) => b.terminal)) {
-      for await (const o of api.results(info, lines[0]!.prepared.wire as WireApi)) {
-        const line = o.custom_id === null ? undefined : byId.get(o.custom_id)
-        if (!line || settled.has(line)) continue
-        settled.add(line)
-        meter.settleBatched(o.kind === 'result' ? o.result.usage : null, line.est)
-        if (o.kind === 'result' && line.ask.accept(o.result)) out.answered++
-      }
+    if (opts.stop?.aborted) throw stopped(out.batchIds)
+    for (const info of infos) {
+      out.answered += await collect(api, info, wire, waiting, meter, (id) => {
+        const est = reserved.get(id) ?? 0
+        reserved.delete(id)
+        return est
+      })
+      ledger.remove([info.id])
     }
   } finally {
-    for (const l of lines) if (!settled.has(l)) meter.settleBatched(null, l.est)
+    for (const est of reserved.values()) meter.settleBatched(null, est)
     rmSync(dir, {recursive: true, force: true})
   }
-  out.unanswered = out.sent - out.answered
-  return out
 }

@@ -76,7 +76,8 @@ export interface JudgePass {
   /** Calls whose cost could not be priced (they count 0 against max_cost). */
   unpriced: number
   /** With --judge-via batch: asks sent through the Batch API, answers it gave that were taken, and its batches. */
-  batch?: {sent: number; answered: number; batch_ids: string[]}
+  /** resumed_batch_ids: batches a stopped pass left, waited for and collected by this one. */
+  batch?: {sent: number; answered: number; batch_ids: string[]; resumed_batch_ids: string[]}
 }
 
 /** Judge error rate above which judge-based comparisons should not be trusted (docs/scoring-and-gates.md §1). */
@@ -169,7 +170,8 @@ export function formatJudgeSummary(s: JudgeSummary & Partial<JudgePass>): string
     budget.push(`  warning: ${s.unpriced} judge calls could not be priced (their model is not in the price table; add it under pricing:), so they did not count against the budget`)
   }
   if (s.batch) {
-    budget.push(`  batch: ${s.batch.sent} asks through the Batch API (${s.batch.batch_ids.join(', ') || 'none'}), ${s.batch.answered} answered well; the rest were asked live`)
+    const resumed = s.batch.resumed_batch_ids.length ? `, after collecting ${s.batch.resumed_batch_ids.join(', ')} left by a stopped pass` : ''
+    budget.push(`  batch: ${s.batch.sent} asks through the Batch API (${s.batch.batch_ids.join(', ') || 'none'})${resumed}, ${s.batch.answered} answered well; the rest were asked live`)
   }
   if (!s.model) return ['judge: no judge results in this run', ...budget]
   const lines = [`judge ${s.model} (${s.rubric}):`, ...budget]

@@ -71,7 +71,11 @@ export class Judge {
   /** While set, asks not in the cache are held here instead of sent (a Batch API pass collects them). */
   collecting: PendingAsk[] | null = null
 
-  constructor(opts: JudgeOptions, cacheDir: string | null) {
+  constructor(
+    opts: JudgeOptions,
+    /** Where the cache (and the ledger of batches not yet collected) lives; null: nowhere. */
+    readonly cacheDir: string | null,
+  ) {
     checkJudgeTarget(opts.target)
     this.client = createClient(opts.target)
     this.api = this.client.nativeApi === 'anthropic.messages' ? 'anthropic.messages' : 'openai.chat'

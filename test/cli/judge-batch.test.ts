@@ -25,8 +25,8 @@ describe('kt gate --judge-via batch', () => {
       env: {OPENAI_API_KEY: KEY, OPENAI_BASE_URL: undefined, KT_BATCH_POLL_MS: '5', KT_BATCH_POLL_MAX_MS: '20'},
     })
     assert.equal(r.code, 0, r.stderr)
-    const out = JSON.parse(r.stdout) as {judge: {batch: {sent: number; answered: number; batch_ids: string[]}; arms: Record<string, {error_rate: number}>}}
-    assert.deepEqual(out.judge.batch, {sent: 6, answered: 6, batch_ids: [fake.batches.at(-1)!.id]})
+    const out = JSON.parse(r.stdout) as {judge: {batch: {sent: number; answered: number; batch_ids: string[]; resumed_batch_ids: string[]}; arms: Record<string, {error_rate: number}>}}
+    assert.deepEqual(out.judge.batch, {sent: 6, answered: 6, batch_ids: [fake.batches.at(-1)!.id], resumed_batch_ids: []})
     assert.equal(out.judge.arms.candidate!.error_rate, 0)
     assert.match(r.stderr, /judge batch: \d+ of 6 answered/)
     assert.match(r.stderr, /batch: 6 asks through the Batch API/)

@@ -1,7 +1,8 @@
 // --judge-via batch: the judge's asks go through the judge target's Batch API (a local fake of the OpenAI Files +
 // Batches and Anthropic Message Batches endpoints, reached through the official SDKs); well-formed verdicts are
 // cached and become the records, what the batch did not answer well is asked live (a fake upstream), and a second
-// pass sends nothing.
+// pass sends nothing. A pass stopped while its batch runs leaves it in the ledger: the next pass collects it instead
+// of paying for the same asks again.
 import assert from 'node:assert/strict'
 import {createServer, request, type Server} from 'node:http'
 import {after, before, describe, test} from 'node:test'
@@ -63,7 +64,7 @@ describe('LLM judge through the Batch API (--judge-via batch)', () => {
       const out = await withEnv(ENV, () => scoreRun(db, runId, {judge: {target, via: 'batch', onBatchProgress: (p) => progress.push(p.completed)}}))
       const pass = out.judge!
       assert.equal(fake.batches.length - before, 1, 'one batch for the run')
-      assert.deepEqual(pass.batch, {sent: 12, answered: 11, batch_ids: [fake.batches.at(-1)!.id]})
+      assert.deepEqual(pass.batch, {sent: 12, answered: 11, batch_ids: [fake.batches.at(-1)!.id], resumed_batch_ids: []})
       assert.ok(progress.length >= 2, 'progress while the batch runs')
       // Only the malformed one went live; every answer has a good record.
       const liveJudge = live.calls.filter((c) => c.body && judgeKind(c.body) !== null)
@@ -77,10 +78,39 @@ describe('LLM judge through the Batch API (--judge-via batch)', () => {
       assert.ok(pass.calls === 13 && pass.cache_hits === 11, `calls ${pass.calls}, cache hits ${pass.cache_hits}`)
       // Everything is cached now: nothing is sent, by batch or live.
       const again = await withEnv(ENV, () => scoreRun(db, runId, {force: true, judge: {target, via: 'batch'}}))
-      assert.deepEqual(again.judge!.batch, {sent: 0, answered: 0, batch_ids: []})
+      assert.deepEqual(again.judge!.batch, {sent: 0, answered: 0, batch_ids: [], resumed_batch_ids: []})
       assert.equal(fake.batches.length - before, 1)
       assert.equal(live.calls.filter((c) => c.body && judgeKind(c.body) !== null).length, 1)
       db.close()
     })
   }
+
+  test('a pass stopped while its batch runs: the next pass waits for that batch and sends no new one', async () => {
+    const slow = await startFakeBatch({answer: verdict, polls: {validating: 1, in_progress: 10_000, finalizing: 1}})
+    const slowRoute = await router(slow.url, live.url)
+    try {
+      live.reset()
+      const dir = tempDir()
+      const {db, runId} = await seededRun(dir, 6)
+      const target: TargetSpec = {id: 'judge', provider: 'openai', model: 'gpt-judge', base_url: `${slowRoute.url}/v1`, api_key_env: 'KT_TEST_JUDGE_KEY'}
+      const stop = new AbortController()
+      const first = withEnv(ENV, () => scoreRun(db, runId, {judge: {target, via: 'batch', stop: stop.signal, onBatchProgress: () => slow.batches.length === 1 && stop.abort()}}))
+      await assert.rejects(first, /stopped waiting for the judge's batches \(batch_[^)]*\); .* the next --judge-via batch pass collects them/)
+      assert.equal(slow.batches.length, 1)
+      assert.equal(live.calls.filter((c) => c.body && judgeKind(c.body) !== null).length, 0, 'nothing asked live after a stop')
+      slow.finishAll()
+      const out = await withEnv(ENV, () => scoreRun(db, runId, {judge: {target, via: 'batch'}}))
+      assert.equal(slow.batches.length, 1, 'no new batch: the stopped one was collected')
+      assert.deepEqual(out.judge!.batch, {sent: 0, answered: 11, batch_ids: [], resumed_batch_ids: [slow.batches[0]!.id]})
+      assert.equal(live.calls.filter((c) => c.body && judgeKind(c.body) !== null).length, 1, 'only the malformed answer asked live')
+      assert.equal(judgeRows(db, runId).length, 12)
+      // Collected: a third pass has nothing to wait for and nothing to send.
+      const third = await withEnv(ENV, () => scoreRun(db, runId, {force: true, judge: {target, via: 'batch'}}))
+      assert.deepEqual(third.judge!.batch, {sent: 0, answered: 0, batch_ids: [], resumed_batch_ids: []})
+      db.close()
+    } finally {
+      slowRoute.server.close()
+      await slow.close()
+    }
+  })
 })
