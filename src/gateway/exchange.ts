@@ -122,3 +122,12 @@ export interface SideConfig {
   /** A cost_limit policy has a day or month budget: keep the spend totals (spend.ts). */
   trackSpend: boolean
 }
+
+/** A content_filter policy as answers are checked against it (answer-filter.ts), as plain data for either thread. */
+export interface ContentRule {
+  name: string
+  action: 'block' | 'redact' | 'flag'
+  terms: string[]
+  /** Regular expression sources (they compiled at load). */
+  patterns: string[]
+}
