@@ -179,6 +179,15 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   })
 }
 
+/** An answer's content_filter triggers join the request's; a blocked answer is the request's decision. */
+function answerPolicies(ex: Exchange, r: RelayResult): void {
+  ex.policies = [...ex.policies, ...r.policies!]
+  if (r.outcome !== 'blocked') return
+  ex.decision = 'deny'
+  ex.policyId = r.policies!.find((p) => p.action === 'block')?.name ?? null
+  ex.reason = r.error?.message ?? null
+}
+
 function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: () => void): void {
   const {target} = route
   Object.assign(ex, {model: route.model, target: {id: target.id, provider: target.provider, api: target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
@@ -209,6 +218,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     ex.outcome = clientGone ? 'error' : timedOut ? 'timeout' : r ? r.outcome : 'error'
     ex.error = clientGone ? {type: 'client_closed', code: null, message: 'the caller closed the connection before the answer was complete'} : timedOut ? {type: 'timeout', code: null, message: `no complete answer within ${target.timeoutMs} ms`} : r ? r.error : error
     if (clientGone) ex.httpStatus = 499
+    if (r?.policies?.length) answerPolicies(ex, r)
     if (r) {
       ex.bytes = r.capture.bytes()
       ex.marks = r.capture.marks
@@ -231,7 +241,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     pool: ctx.pools.primary,
     onResponse: (up) => {
       answered = true
-      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id, 'x-kt-event-id': ex.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, onDone: (r) => complete(r, null, r.httpStatus)})
+      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id, 'x-kt-event-id': ex.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, matcher: ctx.plan().answerFilter, onDone: (r) => complete(r, null, r.httpStatus)})
     },
     onError: (err) => {
       if (answered) return
