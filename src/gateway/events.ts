@@ -9,6 +9,7 @@ import {sha256, TRACE_CONTEXT_KEY} from '../records/index.js'
 import {applyPolicy, buildIdf, DEFAULT_QUALITY_POLICY, HEURISTIC_SCORER, promptFromRequest, responseLength, scoreResponse, similarity} from '../scoring/index.js'
 import {buildRecord, requestFromBody, requestHash, type Json} from '../wire/index.js'
 import {inCallerApi, parseAnswer, type Answer} from './answer.js'
+import {flagTriggers} from './answer-filter.js'
 import type {CallerApi, CallerTrace, Exchange, ShadowRecord, SideConfig} from './exchange.js'
 
 /**
@@ -168,7 +169,7 @@ export function buildEvents(ex: Exchange, cfg: SideConfig): BuiltEvents {
 }
 
 function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, answer: Answer | null, verdict: Verdict | null, usage: ReturnType<typeof usageOf> | null, mirror: Record<string, unknown> | null, out: BuiltEvents): BuiltEvents['records'][number] {
-  const policies = [...ex.policies]
+  const policies = [...ex.policies, ...flagTriggers(cfg.answerFlags, answer?.response?.text ?? null, answer?.response?.tool_calls.map((t) => t.arguments) ?? [])]
   let decision = ex.decision
   let policyId = ex.policyId
   let reason = ex.reason
