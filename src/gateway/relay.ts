@@ -2,7 +2,8 @@
 // OpenAI-format answer gets a `"provider"` field spliced in after its opening brace, no parse); a copy is kept
 // beside them for the side path. Other API: each SSE event is translated as it completes (wire/translate-stream),
 // a whole body once it has arrived. Errors are passed through with their status in the caller's error shape, with
-// any key the upstream echoed scrubbed out.
+// any key the upstream echoed scrubbed out. A content_filter that blocks or redacts answers hands every successful
+// answer to relay-filtered.ts instead.
 import type {OutgoingHttpHeaders, ServerResponse} from 'node:http'
 import {AnthropicToOpenAIStream, OpenAIToAnthropicStream, SseSplitter, anthropicMessageToOpenAIChat, openaiChatToAnthropicMessage, readErrorBody, translateErrorBody, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
@@ -12,7 +13,7 @@ import type {PlanTarget} from './plan.js'
 import type {UpstreamAnswer} from './upstream.js'
 import {maskKnown, type PolicyTrigger} from '../records/index.js'
 import type {ContentMatcher} from './answer-filter.js'
-import {relayFiltered} from './relay-filtered.js'
+import {relayFiltered, type FilteredRelay} from './relay-filtered.js'
 
 /** Upstream headers worth passing to the caller. Never cookies, account ids or hop-by-hop headers. */
 const PASSED = ['x-request-id', 'request-id', 'openai-processing-ms', 'retry-after', 'retry-after-ms', 'x-should-retry']
@@ -101,7 +102,7 @@ function sendWhole(o: RelayOptions, status: number, text: string, headers: Outgo
   o.res.end(text)
 }
 
-function filteredIo(o: RelayOptions, matcher: ContentMatcher, capture: Capture, done: Done): Parameters<typeof relayFiltered>[0] {
+function filteredIo(o: RelayOptions, matcher: ContentMatcher, capture: Capture, done: Done): FilteredRelay {
   return {
     upstream: o.upstream,
     callerApi: o.callerApi,
