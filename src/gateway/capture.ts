@@ -30,6 +30,19 @@ export class Capture {
     this.marks.push(this.size, now)
   }
 
+  /** Replaces what was captured with `bytes` (a held answer the gateway rewrote), keeping when it arrived. */
+  replace(bytes: Buffer): void {
+    const at = this.marks.length ? this.marks[this.marks.length - 1]! : (this.firstAt ?? 0)
+    this.chunks.length = 0
+    this.marks.length = 0
+    this.size = 0
+    this.truncated = bytes.length > this.max
+    if (this.truncated) return
+    this.chunks.push(bytes)
+    this.size = bytes.length
+    this.marks.push(this.size, at)
+  }
+
   /** The captured bytes in their own exact-size buffer (a view into a pooled one would post the whole pool). */
   bytes(): Uint8Array | null {
     return this.chunks.length === 0 ? null : ownBytes(this.chunks, this.size)

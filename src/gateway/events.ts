@@ -9,6 +9,7 @@ import {sha256, TRACE_CONTEXT_KEY} from '../records/index.js'
 import {applyPolicy, buildIdf, DEFAULT_QUALITY_POLICY, HEURISTIC_SCORER, promptFromRequest, responseLength, scoreResponse, similarity} from '../scoring/index.js'
 import {buildRecord, requestFromBody, requestHash, type Json} from '../wire/index.js'
 import {inCallerApi, parseAnswer, type Answer} from './answer.js'
+import {flagTriggers} from './answer-filter.js'
 import type {CallerApi, CallerTrace, Exchange, ShadowRecord, SideConfig} from './exchange.js'
 
 /**
@@ -136,11 +137,13 @@ export function buildEvents(ex: Exchange, cfg: SideConfig): BuiltEvents {
   const requestBody = parseJson(ex.request)
   if (requestBody && ex.model) requestBody.model = ex.model
   const targetApi = ex.target?.api ?? ex.callerApi
-  const answer = ex.outcome === 'ok' && ex.target ? parseAnswer(targetApi, ex.bytes, ex.marks, ex.ttfbMs) : null
+  // A content_filter that blocked an answer keeps it (matches redacted, or the part of a stream sent before the block).
+  const answered = ex.outcome === 'ok' || (ex.outcome === 'blocked' && ex.bytes !== null)
+  const answer = answered && ex.target ? parseAnswer(targetApi, ex.bytes, ex.marks, ex.ttfbMs) : null
   const primaryText = answer?.response?.text ?? null
   const shadowAnswers = ex.shadows.map((s) => (s.status === 'success' ? parseAnswer(s.target.api, s.bytes, s.marks, s.ttfbMs) : null))
   const firstOk = shadowAnswers.find((a) => a?.response)
-  const primaryVerdict = answer ? score(cfg, ex.callerApi, requestBody, answer, firstOk ? responseLength(firstOk.response!.text) : null) : null
+  const primaryVerdict = answer && ex.outcome === 'ok' ? score(cfg, ex.callerApi, requestBody, answer, firstOk ? responseLength(firstOk.response!.text) : null) : null
   const primaryUsage = answer ? usageOf(answer, requestBody) : null
   const primarySide: Side = {
     provider: ex.target?.provider ?? 'unknown',
@@ -166,7 +169,7 @@ export function buildEvents(ex: Exchange, cfg: SideConfig): BuiltEvents {
 }
 
 function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, answer: Answer | null, verdict: Verdict | null, usage: ReturnType<typeof usageOf> | null, mirror: Record<string, unknown> | null, out: BuiltEvents): BuiltEvents['records'][number] {
-  const policies = [...ex.policies]
+  const policies = [...ex.policies, ...flagTriggers(cfg.answerFlags, answer?.response?.text ?? null, answer?.response?.tool_calls.map((t) => t.arguments) ?? [])]
   let decision = ex.decision
   let policyId = ex.policyId
   let reason = ex.reason
@@ -175,7 +178,8 @@ function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, a
   if (ex.trace) metadata[TRACE_CONTEXT_KEY] = traceContextMeta(ex.trace, true)
   if (ex.losses.length) metadata.translation_losses = ex.losses
   if (ex.truncated) metadata.answer_truncated = true
-  if (answer?.streamError) metadata.stream_error = answer.streamError
+  const blocked = ex.outcome === 'blocked'
+  if (answer?.streamError && !blocked) metadata.stream_error = answer.streamError
   if (usage?.estimated) metadata.usage_estimated = true
   if (verdict) {
     metadata.quality_scorer = verdict.metadata
@@ -190,7 +194,7 @@ function primaryEvent(ex: Exchange, cfg: SideConfig, requestBody: Json | null, a
   }
   const api = ex.callerApi
   const responseBody = answer ? inCallerApi(api, ex.target?.api ?? api, answer.body) : null
-  const status: Status = answer?.streamError ? 'error' : statusOf(ex.outcome)
+  const status: Status = answer?.streamError && !blocked ? 'error' : statusOf(ex.outcome)
   const cost = usage ? costOf(ex.model, answer?.responseModel ?? null, usage.usage, cfg.pricing) : {usd: 0, priced: true}
   const first = ex.shadows.find((s) => s.status !== 'dropped' && s.status !== 'skipped')
   const record = buildRecord(

@@ -123,4 +123,15 @@ export interface SideConfig {
   scoreAll: boolean
   /** A cost_limit policy has a day or month budget: keep the spend totals (spend.ts). */
   trackSpend: boolean
+  /** content_filter policies that flag answers: the side thread checks each primary answer against them. */
+  answerFlags: ContentRule[]
+}
+
+/** A content_filter policy as answers are checked against it (answer-filter.ts), as plain data for either thread. */
+export interface ContentRule {
+  name: string
+  action: 'block' | 'redact' | 'flag'
+  terms: string[]
+  /** Regular expression sources (they compiled at load). */
+  patterns: string[]
 }

@@ -7,6 +7,7 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {ConfigError, formatIssue, loadConfig, type KtConfig} from '../config/index.js'
 import {errorMessage} from '../util/index.js'
+import {answerRules} from './answer-filter.js'
 import {EventsApi} from './events-api.js'
 import type {Exchange, SideConfig} from './exchange.js'
 import {Metrics} from './metrics.js'
@@ -57,6 +58,7 @@ function sideConfig(plan: Plan): SideConfig {
     quality: plan.quality && scorer ? {name: scorer.name, policy: plan.quality} : null,
     scoreAll: plan.scoreAll,
     trackSpend: plan.policies.some((p) => p.type === 'cost_limit' && (p.max_usd_per_day !== undefined || p.max_usd_per_month !== undefined)),
+    answerFlags: answerRules(plan.policies).filter((r) => r.action === 'flag'),
   }
 }
 

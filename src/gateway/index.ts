@@ -2,8 +2,9 @@
 // of traffic to shadows, splits traffic across weighted model groups, applies routing policies, and writes every
 // decision as an event into the store (ready for `kt replay --dataset gateway`). Owns the HTTP surface (server.ts,
 // proxy.ts), routing (route.ts, routing.ts, plan.ts, config-view.ts), streaming passthrough and translation
-// (relay.ts), mirroring (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts,
-// side-worker.ts, events.ts, answer.ts), the OTLP export of those events as GenAI spans that continue the caller's
+// (relay.ts), content_filter on answers (relay-filtered.ts, answer-filter.ts, answer-stream.ts), mirroring
+// (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts, side-worker.ts, events.ts,
+// answer.ts), the OTLP export of those events as GenAI spans that continue the caller's
 // W3C trace context (telemetry.ts, spans.ts, trace-context.ts), the spend cost_limit budgets read (spend.ts), the
 // simulated targets played in-process (simulated.ts), metrics, reload (gateway.ts) and the state file other commands
 // find it by. May import providers/, config/, store/, scoring/, wire/, records/, stats/ and util/.

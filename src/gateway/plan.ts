@@ -6,6 +6,7 @@ import type {KtConfig, ModelGroup, Policy, ProviderKind, QualityPolicy, TargetCo
 import {percent, qualityPolicyFrom, targetFromConfig} from '../config/index.js'
 import {createClient, keyEnvFor, type ProviderClient} from '../providers/index.js'
 import {KtError} from '../util/index.js'
+import {answerRules, ContentMatcher} from './answer-filter.js'
 import {mirrorSpecs} from './config-view.js'
 import type {CallerApi} from './exchange.js'
 
@@ -61,6 +62,8 @@ export interface Plan {
   quality: QualityPolicy | null
   /** Some group routes on quality: every answer is scored even without a quality-scorer policy. */
   scoreAll: boolean
+  /** content_filter rules that block or redact answers; null (none) keeps the relay's plain path, bytes as they come. */
+  answerFilter: ContentMatcher | null
   generation: number
   /** Start-up warnings (targets left out, settings read differently). */
   warnings: string[]
@@ -175,10 +178,13 @@ export function buildPlan(config: KtConfig, env: NodeJS.ProcessEnv = process.env
     shadows: [],
     quality: qualityPolicyFrom(config),
     scoreAll: config.model_groups.some((g) => g.strategy === 'highest_quality'),
+    answerFilter: null,
     generation,
     warnings,
   }
   plan.shadows = shadowRules(config, plan)
+  const held = answerRules(plan.policies).filter((r) => r.action !== 'flag')
+  plan.answerFilter = held.length ? new ContentMatcher(held) : null
   plan.warnings.push(...planWarnings(plan))
   return plan
 }

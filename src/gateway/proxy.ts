@@ -193,6 +193,15 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   })
 }
 
+/** An answer's content_filter triggers join the request's; a blocked answer is the request's decision. */
+function answerPolicies(ex: Exchange, r: RelayResult): void {
+  ex.policies = [...ex.policies, ...r.policies!]
+  if (r.outcome !== 'blocked') return
+  ex.decision = 'deny'
+  ex.policyId = r.policies!.find((p) => p.action === 'block')?.name ?? null
+  ex.reason = r.error?.message ?? null
+}
+
 function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, api: CallerApi, body: Json, raw: Buffer, route: Route, ex: Exchange, finish: () => void): void {
   Object.assign(ex, {model: route.model, target: {id: route.target.id, provider: route.target.provider, api: route.target.api}, group: route.group, decision: route.decision, policyId: route.policyId, reason: route.reason, abTag: route.abTag})
   if (route.body) ex.request = ownBytes([Buffer.from(JSON.stringify(route.body))])
@@ -223,6 +232,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     ex.outcome = clientGone ? 'error' : timedOut ? 'timeout' : r ? r.outcome : 'error'
     ex.error = clientGone ? {type: 'client_closed', code: null, message: 'the caller closed the connection before the answer was complete'} : timedOut ? {type: 'timeout', code: null, message: `no complete answer within ${target.timeoutMs} ms`} : r ? r.error : error
     if (clientGone) ex.httpStatus = 499
+    if (r?.policies?.length) answerPolicies(ex, r)
     if (r) {
       ex.bytes = r.capture.bytes()
       ex.marks = r.capture.marks
@@ -246,7 +256,8 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, a
     pool: ctx.pools.primary,
     onResponse: (up) => {
       answered = true
-      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id, 'x-kt-event-id': ex.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, onDone: (r) => complete(r, null, r.httpStatus)})
+      // Answer filters rewrite Chat Completions and Messages shapes only: a Responses API answer passes unfiltered (flags still apply).
+      relayAnswer({res, upstream: up, callerApi: api, target, stream: ex.stream, includeUsage, headers: {'x-kt-target': target.id, 'x-kt-event-id': ex.id}, sentAt: call.sentAt, captureBytes: ctx.captureBytes, matcher: api === 'openai.responses' ? null : ctx.plan().answerFilter, onDone: (r) => complete(r, null, r.httpStatus)})
     },
     onError: (err) => {
       if (answered) return

@@ -2,7 +2,8 @@
 // OpenAI-format answer gets a `"provider"` field spliced in after its opening brace, no parse); a copy is kept
 // beside them for the side path. Other API: each SSE event is translated as it completes (wire/translate-stream),
 // a whole body once it has arrived. Errors are passed through with their status in the caller's error shape, with
-// any key the upstream echoed scrubbed out.
+// any key the upstream echoed scrubbed out. A content_filter that blocks or redacts answers hands every successful
+// answer to relay-filtered.ts instead.
 import type {OutgoingHttpHeaders, ServerResponse} from 'node:http'
 import {AnthropicToOpenAIStream, OpenAIToAnthropicStream, SseSplitter, anthropicMessageToOpenAIChat, openaiChatToAnthropicMessage, readErrorBody, translateErrorBody, type Json} from '../wire/index.js'
 import {Capture} from './capture.js'
@@ -10,7 +11,9 @@ import {errorBody} from './errors.js'
 import type {CallerApi} from './exchange.js'
 import type {PlanTarget} from './plan.js'
 import type {UpstreamAnswer} from './upstream.js'
-import {maskKnown} from '../records/index.js'
+import {maskKnown, type PolicyTrigger} from '../records/index.js'
+import type {ContentMatcher} from './answer-filter.js'
+import {relayFiltered, type FilteredRelay} from './relay-filtered.js'
 
 /** Upstream headers worth passing to the caller. Never cookies, account ids or hop-by-hop headers. */
 const PASSED = ['x-request-id', 'request-id', 'openai-processing-ms', 'retry-after', 'retry-after-ms', 'x-should-retry']
@@ -20,10 +23,13 @@ const MAX_TRANSLATED_BYTES = 32 * 1024 * 1024
 const MAX_ERROR_BYTES = 1024 * 1024
 
 export interface RelayResult {
-  outcome: 'ok' | 'error'
+  /** `blocked`: a content_filter refused the answer (relay-filtered.ts). */
+  outcome: 'ok' | 'error' | 'blocked'
   httpStatus: number
   error: {type: string; code: string | null; message: string} | null
   capture: Capture
+  /** content_filter triggers on the answer. */
+  policies?: PolicyTrigger[]
 }
 
 export interface RelayOptions {
@@ -37,6 +43,8 @@ export interface RelayOptions {
   headers: Record<string, string>
   sentAt: number
   captureBytes?: number
+  /** content_filter rules that block or redact answers: the answer goes through relay-filtered.ts. */
+  matcher?: ContentMatcher | null
   onDone: (r: RelayResult) => void
 }
 
@@ -78,6 +86,7 @@ export function relayAnswer(o: RelayOptions): void {
   o.upstream.on('error', (err) => cut(err.message))
   if (status < 200 || status >= 300) return relayError(o, status, capture, done)
   const sse = /text\/event-stream/i.test(String(o.upstream.headers['content-type'] ?? ''))
+  if (o.matcher) return relayFiltered(filteredIo(o, o.matcher, capture, done), sse)
   const cross = o.target.api !== o.callerApi
   if (!cross && sse) return passStream(o, capture, done)
   if (!cross) return passBody(o, capture, done)
@@ -91,6 +100,25 @@ function sendWhole(o: RelayOptions, status: number, text: string, headers: Outgo
   if (o.res.headersSent || o.res.destroyed) return
   o.res.writeHead(status, {...passedHeaders(o.upstream, o.headers), ...headers, 'content-length': Buffer.byteLength(text)})
   o.res.end(text)
+}
+
+function filteredIo(o: RelayOptions, matcher: ContentMatcher, capture: Capture, done: Done): FilteredRelay {
+  return {
+    upstream: o.upstream,
+    callerApi: o.callerApi,
+    target: o.target,
+    includeUsage: o.includeUsage,
+    matcher,
+    capture,
+    send: (status, text) => sendWhole(o, status, text, {'content-type': 'application/json'}),
+    open: () => {
+      o.res.writeHead(o.upstream.statusCode ?? 200, {...passedHeaders(o.upstream, o.headers), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache'})
+      o.res.flushHeaders()
+    },
+    write: (text) => write(o, text),
+    end: () => o.res.end(),
+    done,
+  }
 }
 
 /** Writes with backpressure: a slow caller pauses the upstream socket instead of growing a buffer. */

@@ -13,9 +13,10 @@ highest_quality), a target id, or a model a target serves (a target without a mo
 A request in one API sent to a target speaking the other is translated both ways, streams included. Policies
 (model_filter, traffic_split, content_filter, cost_limit, quality-scorer) act in chain order.
 
-Callers get the primary's answer as it arrives; traffic_mirror, providers.mirroring and a target's silent_model send
-a sampled copy to shadows in the background (at most --max-shadows in flight: more are dropped and counted). A slow,
-failing or hanging shadow never changes a caller's answer, status or timing.
+Callers get the primary's answer as it arrives (a content_filter that blocks or redacts answers holds a whole
+answer, or a stream's last few characters, until it has checked them); traffic_mirror, providers.mirroring and a
+target's silent_model send a sampled copy to shadows in the background (at most --max-shadows in flight: more are
+dropped and counted). A slow, failing or hanging shadow never changes a caller's answer, status or timing.
 
 Every request becomes one event in the database (dataset "gateway"), with the routed model, provider, target,
 group, latency, tokens, cost, policies_triggered and, when mirrored, traffic_mirror {primary, shadow, comparison};

@@ -1,0 +1,284 @@
+// content_filter on answers (`apply_to: response` or `both`): finding blocked terms and patterns in an answer's text,
+// replacing them with `[redacted]`, and the hold-back that makes that exact in a stream (a term split across two
+// deltas is still caught). Terms match case-insensitively anywhere in the text; patterns are regular expressions
+// matched case-insensitively, as on requests (route.ts). Tool-call arguments are checked against patterns only (a
+// word list has no business rewriting JSON arguments; a key or an account number pattern does). `redact_pii` is not
+// implemented (on requests either) and `config.categories` are not evaluated: a policy with only those never holds
+// an answer back. Pure: the relay (relay-filtered.ts) and the side thread (events.ts, flags) call it.
+import type {Policy} from '../config/index.js'
+import type {PolicyTrigger} from '../records/index.js'
+import {asArray, isObject, type Json} from '../wire/index.js'
+import type {CallerApi, ContentRule} from './exchange.js'
+
+export const REDACTED = '[redacted]'
+/** What a stream holds back for patterns: a pattern whose match is at most this long is caught across deltas. */
+export const PATTERN_HOLD = 64
+/** A match that keeps growing (a pattern like `\d+` on a long run) is let go past this many held characters. */
+const MAX_HELD = 16 * 1024
+
+/** The content_filter policies that apply to answers and can match something, in chain order. */
+export function answerRules(policies: readonly Policy[]): ContentRule[] {
+  const out: ContentRule[] = []
+  for (const p of policies) {
+    if (p.type !== 'content_filter' || p.apply_to === 'request') continue
+    const terms = p.blocked_terms.filter((t) => t !== '')
+    if (terms.length === 0 && p.blocked_patterns.length === 0) continue
+    out.push({name: p.name, action: p.action, terms, patterns: [...p.blocked_patterns]})
+  }
+  return out
+}
+
+export interface Match {
+  start: number
+  end: number
+  /** Index of the rule in the matcher. */
+  rule: number
+  /** The configured term, or `/source/` for a pattern: what a trigger and a refusal may name (never the text). */
+  label: string
+}
+
+interface Compiled {
+  rule: ContentRule
+  /** All terms in one alternation, longest first (so `password` wins over `pass` at the same place). */
+  terms: RegExp | null
+  /** Lower-cased matched text → the term as configured. */
+  termOf: Map<string, string>
+  patterns: {re: RegExp; label: string}[]
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function compile(rule: ContentRule): Compiled {
+  const terms = [...rule.terms].sort((a, b) => b.length - a.length)
+  return {
+    rule,
+    terms: terms.length ? new RegExp(terms.map(escape).join('|'), 'gi') : null,
+    termOf: new Map(terms.map((t) => [t.toLowerCase(), t])),
+    patterns: rule.patterns.map((src) => ({re: new RegExp(src, 'gi'), label: `/${src}/`})),
+  }
+}
+
+function execAll(re: RegExp, text: string, each: (start: number, end: number, found: string) => void): void {
+  re.lastIndex = 0
+  let m: RegExpExecArray | null
+  while ((m = re.exec(text)) !== null) {
+    if (m[0] === '') {
+      re.lastIndex++
+      continue
+    }
+    each(m.index, m.index + m[0].length, m[0])
+  }
+}
+
+/** Compiled rules: what a stream or a body is scanned with. */
+export class ContentMatcher {
+  private readonly compiled: Compiled[]
+  /** Characters a text delta holds back: the longest term less one, or PATTERN_HOLD with patterns. */
+  readonly textHold: number
+  /** Tool-call arguments: patterns only. */
+  readonly argsHold: number
+
+  constructor(readonly rules: readonly ContentRule[]) {
+    this.compiled = rules.map(compile)
+    const longest = Math.max(0, ...rules.flatMap((r) => r.terms.map((t) => t.length)))
+    const patterns = rules.some((r) => r.patterns.length > 0)
+    this.argsHold = patterns ? PATTERN_HOLD : 0
+    this.textHold = Math.max(longest - 1, this.argsHold)
+  }
+
+  /** Every match in `text`, by start (longest first at the same start). `args`: tool-call arguments, patterns only. */
+  scan(text: string, args: boolean): Match[] {
+    const out: Match[] = []
+    this.compiled.forEach((c, rule) => {
+      if (c.terms && !args) execAll(c.terms, text, (start, end, found) => out.push({start, end, rule, label: c.termOf.get(found.toLowerCase()) ?? c.rule.terms[0]!}))
+      for (const p of c.patterns) execAll(p.re, text, (start, end) => out.push({start, end, rule, label: p.label}))
+    })
+    return out.sort((a, b) => a.start - b.start || b.end - a.end)
+  }
+}
+
+/** Overlapping matches joined: each span becomes one `[redacted]`. */
+function spans(matches: readonly Match[]): {start: number; end: number}[] {
+  const out: {start: number; end: number}[] = []
+  for (const m of matches) {
+    const last = out[out.length - 1]
+    if (last && m.start < last.end) last.end = Math.max(last.end, m.end)
+    else out.push({start: m.start, end: m.end})
+  }
+  return out
+}
+
+export function redactSpans(text: string, matches: readonly Match[]): string {
+  if (matches.length === 0) return text
+  let out = ''
+  let at = 0
+  for (const s of spans(matches)) {
+    out += text.slice(at, s.start) + REDACTED
+    at = s.end
+  }
+  return out + text.slice(at)
+}
+
+export interface Blocked {
+  policy: string
+  matched: string[]
+  /** For the caller and the event: the policy and what it matched (terms, pattern sources), never the answer's text. */
+  message: string
+}
+
+/** What matched, by rule: the triggers an event records and the block, if a blocking rule matched. */
+export class Hits {
+  private readonly byRule = new Map<number, Set<string>>()
+
+  constructor(private readonly matcher: ContentMatcher) {}
+
+  add(m: Match): void {
+    let set = this.byRule.get(m.rule)
+    if (!set) this.byRule.set(m.rule, (set = new Set()))
+    set.add(m.label)
+  }
+
+  /** Whether `m` belongs to a blocking rule. */
+  blocks(m: Match): boolean {
+    return this.matcher.rules[m.rule]!.action === 'block'
+  }
+
+  /** The first blocking rule (chain order) that matched. */
+  blocked(): Blocked | null {
+    const rule = [...this.byRule.keys()].sort((a, b) => a - b).find((r) => this.matcher.rules[r]!.action === 'block')
+    if (rule === undefined) return null
+    const policy = this.matcher.rules[rule]!.name
+    const matched = [...this.byRule.get(rule)!]
+    return {policy, matched, message: `answer blocked by policy "${policy}" (content_filter): matched ${matched.join(', ')}`}
+  }
+
+  /** One trigger per rule that matched, in chain order; with `only`, only rules of that action. */
+  triggers(only?: ContentRule['action']): PolicyTrigger[] {
+    return [...this.byRule.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([rule, labels]) => ({rule: this.matcher.rules[rule]!, labels}))
+      .filter((x) => only === undefined || x.rule.action === only)
+      .map((x) => ({name: x.rule.name, type: 'content_filter', action: x.rule.action, detail: [...x.labels].join(', ')}))
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff
+}
+
+/**
+ * One stream channel (a choice's text, a content block, a tool call's arguments): text comes in delta by delta and
+ * goes out redacted, less the last `hold` characters, which wait for the next delta so a match split across deltas is
+ * seen whole. A match that reaches the end of what has arrived also waits (a pattern may match more, a longer term
+ * may start the same way). A blocking rule's match stops the channel before any of it goes out.
+ */
+export class HeldText {
+  private held = ''
+
+  constructor(
+    private readonly matcher: ContentMatcher,
+    private readonly hits: Hits,
+    private readonly args: boolean,
+  ) {}
+
+  get pending(): string {
+    return this.held
+  }
+
+  /** The text that may go out now, or the block. `final` lets everything held go (the channel ends). */
+  push(delta: string, final: boolean): {text: string} | {block: Blocked} {
+    const buffer = this.held + delta
+    if (buffer === '') return {text: ''}
+    const matches = this.matcher.scan(buffer, this.args)
+    const blocking = matches.filter((m) => this.hits.blocks(m))
+    if (blocking.length) {
+      this.held = ''
+      for (const m of blocking) this.hits.add(m)
+      return {block: this.hits.blocked()!}
+    }
+    const cut = final ? buffer.length : this.cutAt(buffer, matches)
+    const out = matches.filter((m) => m.end <= cut)
+    for (const m of out) this.hits.add(m)
+    this.held = buffer.slice(cut)
+    return {text: redactSpans(buffer.slice(0, cut), out)}
+  }
+
+  /** Where the text that may go out ends: before the hold, never inside a match, before a match at the very end. */
+  private cutAt(buffer: string, matches: readonly Match[]): number {
+    let cut = Math.max(0, buffer.length - (this.args ? this.matcher.argsHold : this.matcher.textHold))
+    if (cut > 0 && cut < buffer.length && isHighSurrogate(buffer.charCodeAt(cut - 1))) cut--
+    for (const s of spans(matches)) {
+      if (s.start < cut && s.end > cut) cut = s.end
+      if (s.end === buffer.length && s.start < cut) cut = s.start
+    }
+    return buffer.length - cut > MAX_HELD ? buffer.length : cut
+  }
+}
+
+export interface BodyVerdict {
+  /** The answer with every match replaced (what is sent, unless blocked; what the event stores either way). */
+  body: Json
+  changed: boolean
+  block: Blocked | null
+  /** Block: the blocking policy's trigger; otherwise one per redacting policy that matched. */
+  triggers: PolicyTrigger[]
+}
+
+/** Filters a whole answer body in `api`'s shape: Chat Completions choices[].message, Messages content[] blocks. */
+export function filterBody(matcher: ContentMatcher, api: CallerApi, body: Json): BodyVerdict {
+  const hits = new Hits(matcher)
+  let changed = false
+  const clean = (v: unknown, args: boolean): unknown => {
+    if (typeof v !== 'string') return v
+    const matches = matcher.scan(v, args)
+    if (matches.length === 0) return v
+    for (const m of matches) hits.add(m)
+    changed = true
+    return redactSpans(v, matches)
+  }
+  const out = api === 'anthropic.messages' ? messagesBody(body, clean) : chatBody(body, clean)
+  const block = hits.blocked()
+  const triggers = block ? hits.triggers().filter((t) => t.name === block.policy) : hits.triggers('redact')
+  return {body: out, changed, block, triggers}
+}
+
+type Clean = (v: unknown, args: boolean) => unknown
+
+function chatBody(body: Json, clean: Clean): Json {
+  const choices = asArray(body.choices).map((c) => {
+    if (!isObject(c) || !isObject(c.message)) return c
+    const m: Json = {...c.message}
+    if (Array.isArray(m.content)) m.content = m.content.map((p) => (isObject(p) && typeof p.text === 'string' ? {...p, text: clean(p.text, false)} : p))
+    else m.content = clean(m.content, false)
+    if (m.refusal !== undefined) m.refusal = clean(m.refusal, false)
+    if (Array.isArray(m.tool_calls)) m.tool_calls = m.tool_calls.map((t) => (isObject(t) && isObject(t.function) ? {...t, function: {...t.function, arguments: clean(t.function.arguments, true)}} : t))
+    if (isObject(m.function_call)) m.function_call = {...m.function_call, arguments: clean(m.function_call.arguments, true)}
+    return {...c, message: m}
+  })
+  return Array.isArray(body.choices) ? {...body, choices} : body
+}
+
+function messagesBody(body: Json, clean: Clean): Json {
+  if (!Array.isArray(body.content)) return body
+  const deep = (v: unknown): unknown => (typeof v === 'string' ? clean(v, true) : Array.isArray(v) ? v.map(deep) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])) : v)
+  const content = body.content.map((b) => {
+    if (!isObject(b)) return b
+    if (b.type === 'text') return {...b, text: clean(b.text, false)}
+    if (b.type === 'tool_use') return {...b, input: deep(b.input)}
+    return b
+  })
+  return {...body, content}
+}
+
+const flagMatchers = new WeakMap<readonly ContentRule[], ContentMatcher>()
+
+/** Flag triggers for an answer's text and tool-call arguments (the side thread; the answer was never held for them). */
+export function flagTriggers(rules: readonly ContentRule[], text: string | null, args: readonly string[]): PolicyTrigger[] {
+  if (rules.length === 0) return []
+  let matcher = flagMatchers.get(rules)
+  if (!matcher) flagMatchers.set(rules, (matcher = new ContentMatcher(rules)))
+  const hits = new Hits(matcher)
+  for (const m of text ? matcher.scan(text, false) : []) hits.add(m)
+  for (const a of args) for (const m of matcher.scan(a, true)) hits.add(m)
+  return hits.triggers()
+}
