@@ -1,7 +1,8 @@
 // Gateway overhead: latency added (p50, p99) and throughput of `kt gateway run` over calling the fake upstream
 // directly, at 1, 16 and 64 connections, with mirroring off, mirroring every request (sample_rate 1.0) to a fast shadow,
 // and mirroring to a shadow that answers after 2 s. In the same run, a bare reference proxy written here (node:http
-// piping the bytes through, no parsing) is measured the same way: the floor for any Node gateway on this machine.
+// piping the bytes through, no parsing) is measured the same way: the floor for any Node gateway on this machine; and
+// the same bare proxy sending a copy of each request to the fast shadow: the floor for any Node gateway that mirrors.
 // Then the gateway's memory over 100,000 requests, and the call path decision (the official SDKs vs plain node:http)
 // measured on CPU per call. Upstreams, the bare proxy and the gateway each run in their own process.
 //
@@ -104,10 +105,15 @@ function fake(delayMs: number): Promise<Proc> {
   return child(['--input-type=module', '-e', script])
 }
 
-/** The reference: node:http, keep-alive both ways, bytes piped, nothing parsed. */
-export function bareProxy(target: string): Promise<{url: string; close: () => Promise<void>}> {
+/**
+ * The reference: node:http, keep-alive both ways, bytes piped, nothing parsed. With `shadow`, it also sends each
+ * request's bytes to the shadow and throws the answer away: the floor for any Node gateway that mirrors.
+ */
+export function bareProxy(target: string, shadow?: string): Promise<{url: string; close: () => Promise<void>}> {
   const t = new URL(target)
+  const s = shadow ? new URL(shadow) : null
   const agent = new Agent({keepAlive: true, maxSockets: 1024})
+  const shadowAgent = new Agent({keepAlive: true, maxSockets: 256})
   const server = createServer((req, res) => {
     const up = request({host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers, agent}, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers)
@@ -117,7 +123,16 @@ export function bareProxy(target: string): Promise<{url: string; close: () => Pr
       res.writeHead(502)
       res.end()
     })
-    req.pipe(up)
+    if (!s) return void req.pipe(up)
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      up.end(body)
+      const copy = request({host: s.hostname, port: s.port, path: req.url, method: req.method, headers: req.headers, agent: shadowAgent}, (sr) => sr.resume())
+      copy.on('error', () => {})
+      copy.end(body)
+    })
   })
   server.keepAliveTimeout = 65_000
   return new Promise((res) => server.listen(0, '127.0.0.1', () => res({url: `http://127.0.0.1:${(server.address() as {port: number}).port}`, close: () => new Promise((r) => server.close(() => r()))})))
@@ -250,9 +265,10 @@ export async function run(): Promise<void> {
     const fastShadow = await fake(delay)
     const slowShadow = await fake(2000)
     procs.push(upstream, fastShadow, slowShadow)
-    const bareScript = `const {bareProxy} = await import(${JSON.stringify(new URL(import.meta.url).href)}); const p = await bareProxy(${JSON.stringify(upstream.url)}); process.stdout.write(JSON.stringify({url: p.url}) + '\\n')`
-    const bare = await child(['--input-type=module', '-e', bareScript])
-    procs.push(bare)
+    const bareScript = (shadow: string | null) => `const {bareProxy} = await import(${JSON.stringify(new URL(import.meta.url).href)}); const p = await bareProxy(${JSON.stringify(upstream.url)}${shadow ? `, ${JSON.stringify(shadow)}` : ''}); process.stdout.write(JSON.stringify({url: p.url}) + '\\n')`
+    const bare = await child(['--input-type=module', '-e', bareScript(null)])
+    const bareMirror = await child(['--input-type=module', '-e', bareScript(fastShadow.url)])
+    procs.push(bare, bareMirror)
     const off = await gateway(dir, upstream.url, null, 'off')
     const on = await gateway(dir, upstream.url, fastShadow.url, 'on')
     const slow = await gateway(dir, upstream.url, slowShadow.url, 'slow')
@@ -262,7 +278,7 @@ export async function run(): Promise<void> {
     log('conns  setup                          p50 ms  p99 ms   req/s   +p50 ms  +p99 ms    cpu µs/req     p99 vs bare  req/s vs bare  cpu vs bare')
     for (const conns of [1, 16, 64]) {
       const count = conns === 1 ? Math.ceil(n / 10) : n
-      const sides: [string, string, number | null][] = [['direct to upstream', upstream.url, null], ['bare node:http proxy', bare.url, bare.pid], ['gateway, mirroring off', off.url, off.pid], ['gateway, mirror 1.0', on.url, on.pid], ['gateway, 2 s shadow', slow.url, slow.pid]]
+      const sides: [string, string, number | null][] = [['direct to upstream', upstream.url, null], ['bare node:http proxy', bare.url, bare.pid], ['bare proxy, mirror 1.0', bareMirror.url, bareMirror.pid], ['gateway, mirroring off', off.url, off.pid], ['gateway, mirror 1.0', on.url, on.pid], ['gateway, 2 s shadow', slow.url, slow.pid]]
       const results: Record<string, Measure & {cpu: number; main: number}> = {}
       for (const [name, url, pid] of sides) {
         await drive(url, conns, Math.min(count, 200))
@@ -281,6 +297,9 @@ export async function run(): Promise<void> {
         const cpu = Number.isNaN(m.cpu) ? '' : `${f1(m.cpu)} [${f1(m.main)}]`
         log(`${String(conns).padStart(5)}  ${name.padEnd(28)} ${f2(m.p50).padStart(7)} ${f2(m.p99).padStart(7)} ${f1(m.rps).padStart(8)} ${f2(m.p50 - d.p50).padStart(9)} ${f2(m.p99 - d.p99).padStart(8)} ${cpu.padStart(15)}  ${vsBare}${m.errors ? `  (${m.errors} errors)` : ''}`)
       }
+      const bm = results['bare proxy, mirror 1.0']!
+      const gm = results['gateway, mirror 1.0']!
+      log(`       mirroring, against the bare proxy that mirrors too: throughput ${f2(gm.rps / bm.rps)}x, +p50 ${f2(gm.p50 - bm.p50)} ms, p99 ${f2(gm.p99 / bm.p99)}x`)
       const off64 = results['gateway, mirroring off']!
       const slow64 = results['gateway, 2 s shadow']!
       log(`       the 2 s shadow changed gateway throughput by ${f1((100 * (slow64.rps - off64.rps)) / off64.rps)}% (target: under 5%)`)
