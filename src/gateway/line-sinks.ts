@@ -46,6 +46,8 @@ class Sink {
   private fd: number | null = null
   private state: 'opening' | 'open' | 'failed' | 'closed' = 'opening'
   private writing = false
+  /** The batch being written; null when none, or given up at close (then counted as dropped). */
+  private inFlight: {policy: string}[] | null = null
   /** A write failed: said once per run of failures. */
   private failing = false
   private waiters: (() => void)[] = []
@@ -100,11 +102,13 @@ class Sink {
     this.queue = []
     this.chars = 0
     this.writing = true
+    this.inFlight = batch
     this.writeFrom(Buffer.from(`${batch.map((b) => b.text).join('\n')}\n`), 0, batch)
   }
 
   private writeFrom(buf: Buffer, offset: number, batch: {policy: string}[]): void {
     write(this.fd!, buf, offset, buf.length - offset, null, (err, n) => {
+      if (this.inFlight !== batch) return
       if (err?.code === 'EAGAIN' && this.state === 'open') {
         setTimeout(() => this.writeFrom(buf, offset, batch), RETRY_MS)
         return
@@ -119,6 +123,7 @@ class Sink {
         this.failing = false
       }
       this.writing = false
+      this.inFlight = null
       this.host.changed()
       if (this.queue.length) this.flush()
       else this.wake()
@@ -159,8 +164,11 @@ class Sink {
     await this.drain(ms)
     const wasOpen = this.state === 'open'
     this.state = 'closed'
+    // A write still in flight (a stuck pipe or disk) is given up: its lines count as dropped (not known to be
+    // written), and it keeps its fd (closing it under the write would be a race).
+    if (this.inFlight) for (const b of this.inFlight) add(this.host.counts.dropped, b.policy, 1)
+    this.inFlight = null
     this.dropQueued()
-    // A write still in flight (a stuck pipe or disk) keeps its fd: closing it under the write would be a race.
     if (wasOpen && this.dest.kind === 'file' && this.fd !== null && !this.writing) close(this.fd, () => undefined)
   }
 }
@@ -240,6 +248,6 @@ export class PolicyLines {
     await Promise.all([...this.sinks.values()].map((s) => s.close(ms)))
     this.sinks.clear()
     const dropped = Object.entries(this.counts.dropped).filter(([, n]) => n > 0)
-    if (dropped.length) this.host.log('WARN', `policy lines dropped: ${dropped.map(([name, n]) => `"${name}" ${n}`).join(', ')}`)
+    if (dropped.length) this.host.log('WARN', `audit-logger/log lines dropped (a destination fell behind, could not be opened or failed; kt_gateway_policy_lines_dropped_total): ${dropped.map(([name, n]) => `"${name}" ${n}`).join(', ')}`)
   }
 }
