@@ -167,3 +167,21 @@ describe('a destination that cannot be opened', () => {
     }
   })
 })
+
+describe('destination sqlite', () => {
+  test('the events are the trail: nothing else is written; a read of /v1/events is a gateway log line', async () => {
+    const dir = tempDir('kt-gw-audit-sql-')
+    const config = seedConfig('weighted-ab.yaml', {openai: up.url, anthropic: up.url}, dir, withPolicies([{name: 'trail', type: 'audit-logger', destination: 'sqlite', log_all_access: true}]))
+    const g = await startGateway(config, join(dir, 'kt.db'), {authToken: TOKEN})
+    try {
+      assert.equal((await post(g.url, '/v1/chat/completions', chat('into the store'), {authorization: `Bearer ${TOKEN}`})).status, 200)
+      assert.equal((await get(g.url, '/v1/events?limit=5', {'x-api-key': 'not-the-token-0123'})).status, 401)
+      await waitFor(() => g.logs.some((l) => l.includes('audit-logger "trail"')), 'the read in the log')
+      assert.deepEqual(g.logs.filter((l) => l.includes('audit-logger "trail"')), ['INFO audit-logger "trail": GET /v1/events?limit=5 from 127.0.0.1, token presented, refused: 401, 0 event(s) returned'])
+      const metrics = (await get(g.url, '/metrics')).text
+      assert.ok(!/kt_gateway_policy_lines_written_total\{policy="trail"\} [1-9]/.test(metrics), 'no line written anywhere')
+    } finally {
+      await g.gw.close(2000)
+    }
+  })
+})
