@@ -85,7 +85,11 @@ function policyLine(p: Policy): string {
   if (p.type === 'content_filter' && p.categories.length) extra.push(`categories ${p.categories.join(', ')} at ${p.threshold ?? 'medium'}`)
   if (p.type === 'content_filter' || p.type === 'cost_limit') extra.push(p.action)
   if (p.type === 'quality-scorer') extra.push(`overall >= ${p.overall_min_score}, on fail ${p.on_fail}`)
-  if (p.type === 'log' && p.conditions?.model) extra.push(`${p.level} on ${p.conditions.model.join(', ')}`)
+  if (p.type === 'log') extra.push(p.conditions?.model ? `${p.level} on ${p.conditions.model.join(', ')}` : p.level, p.destination === 'file' ? `file ${p.path!}` : p.destination)
+  if (p.type === 'audit-logger') {
+    extra.push(p.destination === 'file' ? `file ${p.path!}` : p.destination === 'sqlite' ? 'sqlite (the events are the trail)' : 'stdout')
+    if (p.log_all_access) extra.push('reads of the trail logged')
+  }
   if (p.type === 'traffic_split') extra.push(p.variants.map((v) => `${v.model} ${percent(v.share)}`).join(', '))
   return `Policy ${p.name}: ${p.type}${extra.length ? `, ${extra.join(', ')}` : ''}${p.enabled ? '' : ' (disabled)'}`
 }

@@ -1,6 +1,9 @@
 // The three ways a config asks for mirroring (`traffic_mirror`, `providers.mirroring`, LiteLLM's `silent_model`, which
-// the config module has already resolved into `silent_mirrors`), as one list of rules for the plan.
-import type {KtConfig} from '../config/index.js'
+// the config module has already resolved into `silent_mirrors`), as one list of rules for the plan; and the
+// audit-logger and log policies with their files' paths resolved, for the side thread.
+import {dirname, resolve} from 'node:path'
+import type {KtConfig, Policy} from '../config/index.js'
+import type {LinePolicy} from './exchange.js'
 
 export interface MirrorSpec {
   source: 'traffic_mirror' | 'mirroring' | 'silent_model'
@@ -42,6 +45,20 @@ export function mirrorSpecs(config: KtConfig): MirrorSpec[] {
   }
   for (const s of config.silent_mirrors) {
     out.push({source: 'silent_model', path: `silent_model of target "${s.primary}"`, primary: s.primary, shadow: s.shadow, mapping: {}, model: s.model ?? null, sampleRate: 1, logResponse: false, compare: []})
+  }
+  return out
+}
+
+/**
+ * The enabled audit-logger and log policies, in chain order, a relative `path` resolved against the config file's
+ * directory (so a reload, or a gateway started from elsewhere, writes the same file).
+ */
+export function linePolicies(policies: readonly Policy[], configFile: string | null): LinePolicy[] {
+  const base = configFile ? dirname(resolve(configFile)) : process.cwd()
+  const out: LinePolicy[] = []
+  for (const p of policies) {
+    if (!p.enabled || (p.type !== 'audit-logger' && p.type !== 'log')) continue
+    out.push(p.path !== undefined && p.destination === 'file' ? {...p, path: resolve(base, p.path)} : p)
   }
   return out
 }

@@ -43,14 +43,16 @@ export class EventsApi {
 
   constructor(private readonly dbPath: string) {}
 
-  handle(params: URLSearchParams, res: ServerResponse): void {
+  /** Answers the read; returns its status and how many events it returned (what an audit-logger records). */
+  handle(params: URLSearchParams, res: ServerResponse): {status: number; events: number} {
     let parsed: ReturnType<typeof eventsQuery>
     try {
       parsed = eventsQuery(params)
     } catch (err) {
       // The time parser speaks of flags; here they are query parameters.
       const message = (err as Error).message.replace(/^--([a-z]+)/, '$1')
-      return sendJson(res, 400, {error: {message, type: 'invalid_request_error', param: null, code: null}})
+      sendJson(res, 400, {error: {message, type: 'invalid_request_error', param: null, code: null}})
+      return {status: 400, events: 0}
     }
     this.db ??= openDb(this.dbPath, {readonly: true})
     const events: string[] = []
@@ -58,6 +60,7 @@ export class EventsApi {
     const text = parsed.format === 'jsonl' ? events.map((e) => `${e}\n`).join('') : `[${events.join(',\n')}]\n`
     res.writeHead(200, {'content-type': parsed.format === 'jsonl' ? 'application/x-ndjson' : 'application/json', 'content-length': Buffer.byteLength(text)})
     res.end(text)
+    return {status: 200, events: events.length}
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // What the request path hands to the side path once a request is over: plain, structured-cloneable data (bytes as
 // the wire carried them, timings, the routing decision), so that parsing, scoring, event building and the SQLite
 // writes happen on the side thread and never in front of an answer.
+import type {AuditLoggerPolicy, LogPolicy} from '../config/index.js'
 import type {PolicyTrigger} from '../records/index.js'
 
 export type CallerApi = 'openai.chat' | 'anthropic.messages' | 'openai.responses'
@@ -125,6 +126,27 @@ export interface SideConfig {
   trackSpend: boolean
   /** content_filter policies that flag answers: the side thread checks each primary answer against them. */
   answerFlags: ContentRule[]
+  /** The enabled audit-logger and log policies, in chain order (policy-lines.ts, line-sinks.ts). */
+  linePolicies: LinePolicy[]
+}
+
+/** An audit-logger or log policy as the side thread writes it: a relative `path` made absolute (config-view.ts). */
+export type LinePolicy = AuditLoggerPolicy | LogPolicy
+
+/** A read of the audit trail through the gateway (GET /v1/events), for audit-logger's `log_all_access`. */
+export interface AccessRecord {
+  timestamp: string
+  method: string
+  route: string
+  /** The caller's address as the socket saw it. */
+  remote_address: string | null
+  /** Whether a token was sent (never the token itself). */
+  token_presented: boolean
+  authorized: boolean
+  /** The query parameters (a repeated one as a list); secret-looking names and the gateway's tokens masked. */
+  query: Record<string, string | string[]>
+  status: number
+  events_returned: number
 }
 
 /** A content_filter policy as answers are checked against it (answer-filter.ts), as plain data for either thread. */

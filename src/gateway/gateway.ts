@@ -8,6 +8,7 @@ import type {AddressInfo} from 'node:net'
 import {ConfigError, formatIssue, loadConfig, type KtConfig} from '../config/index.js'
 import {errorMessage} from '../util/index.js'
 import {answerRules} from './answer-filter.js'
+import {linePolicies} from './config-view.js'
 import {EventsApi} from './events-api.js'
 import type {Exchange, SideConfig} from './exchange.js'
 import {Metrics} from './metrics.js'
@@ -59,6 +60,7 @@ function sideConfig(plan: Plan): SideConfig {
     scoreAll: plan.scoreAll,
     trackSpend: plan.policies.some((p) => p.type === 'cost_limit' && (p.max_usd_per_day !== undefined || p.max_usd_per_month !== undefined)),
     answerFlags: answerRules(plan.policies).filter((r) => r.action === 'flag'),
+    linePolicies: linePolicies(plan.policies, plan.file),
   }
 }
 
@@ -95,6 +97,8 @@ export class Gateway {
     this.metrics.counterSeries('kt_gateway_shadow_failed_total', 'Shadow requests that failed or timed out, by shadow target', () => this.side?.shadows.failed ?? {})
     this.metrics.counterFrom('kt_gateway_events_written_total', 'Events written to the store', () => this.side?.written ?? 0)
     this.metrics.gauge('kt_gateway_event_queue', 'Exchanges handed to the event thread and not yet written', () => this.side?.pending ?? 0)
+    this.metrics.counterSeries('kt_gateway_policy_lines_written_total', 'Lines the audit-logger and log policies wrote, by policy', () => this.side?.lines.written ?? {}, 'policy')
+    this.metrics.counterSeries('kt_gateway_policy_lines_dropped_total', 'Lines of the audit-logger and log policies dropped (destination behind, unopenable or failing), by policy', () => this.side?.lines.dropped ?? {}, 'policy')
     if (this.otlp) this.otlpMetrics()
   }
 
@@ -172,6 +176,9 @@ export class Gateway {
       authToken: this.opts.authToken ?? null,
       adminToken: this.adminToken,
       events: this.events,
+      accessed: (a) => {
+        if (this.current.policies.some((p) => p.type === 'audit-logger' && p.log_all_access)) this.side.access(a)
+      },
       reload: () => this.reload(),
       health: () => ({
         status: this.draining ? 'draining' : 'ok',

@@ -4,8 +4,9 @@
 // proxy.ts), routing (route.ts, routing.ts, plan.ts, config-view.ts), streaming passthrough and translation
 // (relay.ts), content_filter on answers (relay-filtered.ts, answer-filter.ts, answer-stream.ts), mirroring
 // (mirror.ts), the side thread that sends shadows and builds and writes events (side.ts, side-worker.ts, events.ts,
-// answer.ts), the OTLP export of those events as GenAI spans that continue the caller's
-// W3C trace context (telemetry.ts, spans.ts, trace-context.ts), the spend cost_limit budgets read (spend.ts), the
+// answer.ts), the OTLP export of those events as GenAI spans that continue the caller's W3C trace context
+// (telemetry.ts, spans.ts, trace-context.ts), the audit-logger and log policies' lines, written on the side thread too
+// (policy-lines.ts, line-sinks.ts), the spend cost_limit budgets read (spend.ts), the
 // simulated targets played in-process (simulated.ts), metrics, reload (gateway.ts) and the state file other commands
 // find it by. May import providers/, config/, store/, scoring/, wire/, records/, stats/ and util/.
 export {DEFAULT_DRAIN_MS, DEFAULT_PORT, Gateway, type CloseSummary, type GatewayOptions, type LogLevel} from './gateway.js'
@@ -18,7 +19,8 @@ export {SPEND_REREAD_MS, SpendTracker, type SpendReader, type SpendTotals} from 
 export type {ReloadOutcome} from './server.js'
 export {findGateways, removeStateFile, stateFilePath, writeStateFile, type GatewayState} from './state-file.js'
 export {eventsQuery} from './events-api.js'
-export type {CallerApi, CallerTrace, Exchange, ShadowRecord, SideConfig} from './exchange.js'
+export type {AccessRecord, CallerApi, CallerTrace, Exchange, LinePolicy, ShadowRecord, SideConfig} from './exchange.js'
+export {MAX_QUEUED_CHARS, MAX_QUEUED_LINES, PolicyLines, type LineCounts} from './line-sinks.js'
 export {otlpLine, otlpSettings, OtlpExport, type OtlpCounts, type OtlpSettings} from './telemetry.js'
 export {continuedTrace, spanFor, type ContinuedTrace, type SpanSpec} from './spans.js'
 export {parseTraceContext} from './trace-context.js'

@@ -1,5 +1,6 @@
 // Counters, gauges and one latency histogram per target, rendered as Prometheus text for GET /metrics. Labels are
-// target ids and status codes only (a fixed, small set), never models or users, so the series cannot grow unbounded.
+// target ids, policy names and status codes only (a fixed, small set), never models or users, so the series cannot
+// grow unbounded.
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
@@ -31,7 +32,7 @@ export class Metrics {
   private readonly counters = new Map<string, CounterDef>()
   private readonly histograms = new Map<string, Histogram>()
   private readonly gauges = new Map<string, {help: string; read: () => number; type: 'gauge' | 'counter'}>()
-  private readonly series = new Map<string, {help: string; read: () => Record<string, number>}>()
+  private readonly series = new Map<string, {help: string; label: string; read: () => Record<string, number>}>()
 
   constructor() {
     this.define('kt_gateway_requests_total', 'Requests answered, by target and HTTP status')
@@ -62,9 +63,9 @@ export class Metrics {
     this.gauges.set(name, {help, read, type: 'gauge'})
   }
 
-  /** Counters per target kept elsewhere (the side thread's), read when rendered. */
-  counterSeries(name: string, help: string, read: () => Record<string, number>): void {
-    this.series.set(name, {help, read})
+  /** Counters per target (or per `label`, e.g. policy) kept elsewhere (the side thread's), read when rendered. */
+  counterSeries(name: string, help: string, read: () => Record<string, number>, label = 'target'): void {
+    this.series.set(name, {help, label, read})
   }
 
   /** A counter kept elsewhere (the event thread's), read when rendered. */
@@ -91,7 +92,7 @@ export class Metrics {
     }
     for (const [name, s] of this.series) {
       out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} counter`)
-      for (const [target, value] of Object.entries(s.read())) out.push(`${name}${labelText({target})} ${value}`)
+      for (const [key, value] of Object.entries(s.read())) out.push(`${name}${labelText({[s.label]: key})} ${value}`)
     }
     for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} ${g.type}`, `${name} ${g.read()}`)
     const h = 'kt_gateway_request_duration_seconds'

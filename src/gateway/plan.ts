@@ -7,7 +7,8 @@ import {percent, qualityPolicyFrom, targetFromConfig} from '../config/index.js'
 import {createClient, keyEnvFor, type ProviderClient} from '../providers/index.js'
 import {KtError} from '../util/index.js'
 import {answerRules, ContentMatcher} from './answer-filter.js'
-import {mirrorSpecs} from './config-view.js'
+import {linePolicies, mirrorSpecs} from './config-view.js'
+import type {LinePolicy} from './exchange.js'
 import type {CallerApi} from './exchange.js'
 
 export interface PlanTarget {
@@ -246,7 +247,21 @@ export function planLines(plan: Plan): string[] {
   for (const p of plan.policies) {
     if (p.type === 'traffic_split') lines.push(`Traffic split "${p.name}": ${p.variants.map((v) => `${v.model}${v.tag ? ` [${v.tag}]` : ''} (${percent(v.share)})`).join(' / ')}`)
   }
+  for (const p of linePolicies(plan.policies, plan.file)) lines.push(linePolicyLine(p))
   return lines
+}
+
+/** Where an audit-logger or log policy writes, and what (its path resolved as the side thread opens it). */
+function linePolicyLine(p: LinePolicy): string {
+  const to = p.destination === 'file' ? `${p.path!} (append-only)` : p.destination
+  if (p.type === 'log') {
+    const c = p.conditions
+    const when = [c?.model ? `model ${c.model.join(' or ')}` : '', c?.max_tokens_gt !== undefined ? `max_tokens > ${c.max_tokens_gt}` : '', c?.max_tokens_lte !== undefined ? `max_tokens <= ${c.max_tokens_lte}` : ''].filter(Boolean)
+    return `Log "${p.name}": ${p.level} line to ${to} for ${when.length ? `requests with ${when.join(', ')}` : 'every request'}`
+  }
+  if (p.destination === 'sqlite') return `Audit logger "${p.name}": the events in the store are the audit trail (nothing else written)${p.log_all_access ? '; reads of /v1/events logged here' : ''}`
+  const extra = [p.log_all_access ? 'reads of /v1/events logged' : '', p.retention_days !== undefined ? `retention_days ${p.retention_days} recorded in each line, not enforced` : ''].filter(Boolean)
+  return `Audit logger "${p.name}": one JSON line per request to ${to}${extra.length ? `; ${extra.join('; ')}` : ''}`
 }
 
 /** Warnings worth a start-up line: settings the gateway reads differently than one might expect. */

@@ -2,7 +2,7 @@
 // traffic_split's variant, a cost_limit downgrade) in chain order, then the name resolved (model group, target id,
 // model), then the model_filter and content_filter checks that may refuse it. Pure apart from the draw, the clock
 // and the observations it reads (latency, quality, spend): the same request, user key and plan give the same route.
-import type {ContentFilterPolicy, CostLimitPolicy, ModelFilterPolicy, TrafficSplitPolicy} from '../config/index.js'
+import type {ContentFilterPolicy, CostLimitPolicy, ModelFilterPolicy, RequestConditions, TrafficSplitPolicy} from '../config/index.js'
 import {estimateCost, estimateRequestTokens} from '../providers/index.js'
 import type {PolicyTrigger} from '../records/index.js'
 import type {Json} from '../wire/index.js'
@@ -34,9 +34,11 @@ function maxTokensOf(body: Json): number | undefined {
   return typeof v === 'number' ? v : undefined
 }
 
-/** Whether a model_filter's conditions hold (absent conditions always hold; an unknown max_tokens matches neither bound). */
-function conditionsHold(p: ModelFilterPolicy, model: string, body: Json): boolean {
-  const c = p.conditions
+/**
+ * Whether a policy's conditions hold for a request asking for `model` (absent conditions always hold; an unknown
+ * max_tokens matches neither bound). model_filter here, and the `log` policy on the side thread (policy-lines.ts).
+ */
+export function conditionsHold(c: RequestConditions | undefined, model: string, body: Json): boolean {
   if (!c) return true
   const max = maxTokensOf(body)
   if (c.max_tokens_gt !== undefined && !(max !== undefined && max > c.max_tokens_gt)) return false
@@ -237,7 +239,7 @@ export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs
   let current = requested
   let outBody: Json | null = null
   for (const p of plan.policies) {
-    if (p.type === 'model_filter' && p.preferred_model !== undefined && p.conditions && conditionsHold(p, current, body) && current !== p.preferred_model) {
+    if (p.type === 'model_filter' && p.preferred_model !== undefined && p.conditions && conditionsHold(p.conditions, current, body) && current !== p.preferred_model) {
       ctx.policies.push({name: p.name, type: p.type, action: 'redirect', detail: `${current} → ${p.preferred_model}`})
       ctx.reason = `model_filter "${p.name}": conditions hold; ${current} → ${p.preferred_model}`
       ctx.policyId = p.name
@@ -262,7 +264,7 @@ export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs
   let resolved = plan.groups.has(current) ? resolveGroup(ctx, current, body) : resolveName(ctx, current)
   if (!resolved) return unknownModel(ctx, requested, current)
   for (const p of plan.policies) {
-    if (p.type !== 'model_filter' || !conditionsHold(p, resolved.model, body)) continue
+    if (p.type !== 'model_filter' || !conditionsHold(p.conditions, resolved.model, body)) continue
     const why = refused(p, resolved.model, requested)
     if (!why) continue
     if (p.preferred_model !== undefined && p.preferred_model !== resolved.model) {

@@ -1,12 +1,14 @@
 // The HTTP surface: which path does what, and who may call it. LLM endpoints (and /v1/models) are open on a
 // loopback gateway without a token, and need the token (`Authorization: Bearer T` or `x-api-key: T`) when one is
-// set; /v1/events always needs the token; /admin/reload takes the token or the admin token from the state file;
-// /healthz and /metrics are open.
+// set; /v1/events always needs the token (and every read of it, refused or not, is handed to the audit-logger
+// policies with log_all_access); /admin/reload takes the token or the admin token from the state file; /healthz and
+// /metrics are open.
 import {timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage, ServerResponse} from 'node:http'
+import {isSecretName, maskKnown, REDACTED} from '../records/index.js'
 import {sendError, sendJson} from './errors.js'
 import type {EventsApi} from './events-api.js'
-import type {CallerApi} from './exchange.js'
+import type {AccessRecord, CallerApi} from './exchange.js'
 import type {Metrics} from './metrics.js'
 import type {Plan} from './plan.js'
 import {handleLlm, type ProxyContext} from './proxy.js'
@@ -24,6 +26,8 @@ export interface ServerContext extends ProxyContext {
   authToken: string | null
   adminToken: string
   events: EventsApi
+  /** A read of /v1/events happened (audit-logger's log_all_access). */
+  accessed(a: AccessRecord): void
   metrics: Metrics
   reload(): ReloadOutcome
   health(): Record<string, unknown>
@@ -66,6 +70,47 @@ function modelsList(plan: Plan, anthropic: boolean): Record<string, unknown> {
   return {object: 'list', data: [...ids].map((id) => ({id, object: 'model', created, owned_by: plan.groups.has(id) ? 'kt-gateway (model group)' : 'kt-gateway'}))}
 }
 
+/** The query of a read as the audit line records it: secret-looking names and the gateway's own tokens masked. */
+function auditedQuery(params: URLSearchParams, tokens: (string | null)[]): AccessRecord['query'] {
+  const known = tokens.filter((t): t is string => t !== null)
+  const out: AccessRecord['query'] = {}
+  for (const k of new Set(params.keys())) {
+    const values = params.getAll(k).map((v) => (isSecretName(k) ? REDACTED : maskKnown(v, known)))
+    out[maskKnown(k, known)] = values.length === 1 ? values[0]! : values
+  }
+  return out
+}
+
+/** GET /v1/events: answered (or refused), then handed to the audit trail's own audit. */
+function readEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
+  const authorized = ctx.authToken !== null && allowed(req, [ctx.authToken])
+  let r = {status: 500, events: 0}
+  try {
+    if (req.method !== 'GET') {
+      r.status = 405
+      return sendError(res, 'openai.chat', 405, '/v1/events takes GET', 'method_not_allowed', {allow: 'GET'})
+    }
+    if (!authorized) {
+      r.status = 401
+      if (ctx.authToken === null) return sendError(res, 'openai.chat', 401, 'the events API needs a token: start the gateway with --auth-token TOKEN (or KT_GATEWAY_TOKEN) and send Authorization: Bearer TOKEN', 'invalid_api_key')
+      return sendError(res, 'openai.chat', 401, 'missing or wrong token: send Authorization: Bearer TOKEN', 'invalid_api_key')
+    }
+    r = ctx.events.handle(params, res)
+  } finally {
+    ctx.accessed({
+      timestamp: new Date().toISOString(),
+      method: req.method ?? 'GET',
+      route: '/v1/events',
+      remote_address: req.socket.remoteAddress ?? null,
+      token_presented: presented(req) !== null,
+      authorized,
+      query: auditedQuery(params, [ctx.authToken, ctx.adminToken]),
+      status: r.status,
+      events_returned: r.events,
+    })
+  }
+}
+
 export function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
   const q = req.url?.indexOf('?') ?? -1
   const path = q < 0 ? req.url ?? '/' : req.url!.slice(0, q)
@@ -93,10 +138,7 @@ export function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerRe
       if (ctx.authToken !== null && !allowed(req, [ctx.authToken])) return sendError(res, 'openai.chat', 401, 'missing or wrong gateway token', 'invalid_api_key')
       return sendJson(res, 200, modelsList(ctx.plan(), req.headers['anthropic-version'] !== undefined))
     case '/v1/events':
-      if (req.method !== 'GET') return sendError(res, 'openai.chat', 405, '/v1/events takes GET', 'method_not_allowed', {allow: 'GET'})
-      if (ctx.authToken === null) return sendError(res, 'openai.chat', 401, 'the events API needs a token: start the gateway with --auth-token TOKEN (or KT_GATEWAY_TOKEN) and send Authorization: Bearer TOKEN', 'invalid_api_key')
-      if (!allowed(req, [ctx.authToken])) return sendError(res, 'openai.chat', 401, 'missing or wrong token: send Authorization: Bearer TOKEN', 'invalid_api_key')
-      return ctx.events.handle(params, res)
+      return readEvents(ctx, req, res, params)
     case '/admin/reload': {
       if (req.method !== 'POST') return sendError(res, 'openai.chat', 405, '/admin/reload takes POST', 'method_not_allowed', {allow: 'POST'})
       req.resume()

@@ -1,23 +1,25 @@
 // The side thread: sends the shadows the request path ordered, turns each finished exchange and its shadows into
 // events (parsing, scoring, comparison), writes them to the store in batched transactions and, with telemetry.otlp,
-// hands them to the OTLP exporter (telemetry.ts), so that neither shadow calls, parsing, SQLite nor span export ever
-// hold up the thread that answers callers.
-// Messages in: batch (shadow orders and finished exchanges, in the order they happened), config, flush, close.
-// Out: ready, progress (counts; spend totals with a cost_limit day or month budget), quality (scores), log lines,
-// flushed, closed.
+// hands them to the OTLP exporter (telemetry.ts), and writes the audit-logger and log policies' lines (line-sinks.ts)
+// in the same batches, so that neither shadow calls, parsing, SQLite, span export nor policy lines ever hold up the
+// thread that answers callers.
+// Messages in: batch (shadow orders, finished exchanges and reads of /v1/events, in the order they happened), config,
+// flush, close. Out: ready, progress (counts; spend totals with a cost_limit day or month budget), quality (scores),
+// log lines, flushed, closed.
 import {parentPort, workerData} from 'node:worker_threads'
 import type {KtConfig} from '../config/index.js'
 import {recordToValues} from '../records/index.js'
 import {EventWriter, gatewaySpend, inTransaction, openDb, type DB} from '../store/index.js'
 import {buildEvents} from './events.js'
-import type {Exchange, ShadowRecord, ShadowStart, SideConfig} from './exchange.js'
+import type {AccessRecord, Exchange, ShadowRecord, ShadowStart, SideConfig} from './exchange.js'
+import {PolicyLines, type LineCounts, type LineLogLevel} from './line-sinks.js'
 import {Mirror, type ShadowCounts} from './mirror.js'
 import {buildPlan, type Plan} from './plan.js'
 import {SPEND_REREAD_MS, SpendTracker, type SpendTotals} from './spend.js'
 import {OtlpExport, type OtlpCounts, type OtlpSettings} from './telemetry.js'
 import {createPools} from './upstream.js'
 
-export type SideItem = {shadows: ShadowStart} | {exchange: Exchange}
+export type SideItem = {shadows: ShadowStart} | {exchange: Exchange} | {access: AccessRecord}
 
 export type SideIn =
   | {type: 'batch'; items: SideItem[]}
@@ -28,9 +30,9 @@ export type SideIn =
 export type SideOut =
   | {type: 'ready'; spend: SpendTotals | null}
   | {type: 'failed'; message: string}
-  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts; otlp: OtlpCounts | null; spend: SpendTotals | null}
+  | {type: 'progress'; processed: number; written: number; failed: number; shadows: ShadowCounts; otlp: OtlpCounts | null; spend: SpendTotals | null; lines: LineCounts}
   | {type: 'quality'; updates: {key: string; overall: number}[]}
-  | {type: 'log'; level: 'WARN' | 'ERROR'; line: string}
+  | {type: 'log'; level: LineLogLevel; line: string}
   | {type: 'flushed'; id: number}
   | {type: 'closed'}
 
@@ -51,6 +53,8 @@ const BATCH_ROWS = 512
 const FLUSH_MS = 100
 /** At most this long (or the export deadline, if shorter) for the last spans when the gateway drains. */
 const OTLP_DRAIN_MS = 5000
+/** At most this long for the policies' last lines when the gateway drains (a stdout nobody reads never empties). */
+const LINES_DRAIN_MS = 5000
 
 const port = parentPort!
 const post = (m: SideOut) => port.postMessage(m)
@@ -80,6 +84,8 @@ function queueProgress(): void {
 }
 const mirror = new Mirror(pools, {maxInFlight: init.maxShadows, timeoutMs: init.shadowTimeoutMs}, queueProgress)
 const otlp = init.otlp ? new OtlpExport(init.otlp, {onChange: queueProgress, onLog: (level, line) => post({type: 'log', level, line})}) : null
+const lines = new PolicyLines((level, line) => post({type: 'log', level, line}), queueProgress)
+lines.configure(config.linePolicies)
 /** Shadows of requests still in flight or not yet done, by exchange id. */
 const shadowsOf = new Map<string, Promise<ShadowRecord[]>>()
 let rows: unknown[][] = []
@@ -107,7 +113,7 @@ function readSpend(from: string, to: string): number | null {
 }
 
 function postProgress(): void {
-  post({type: 'progress', processed, written, failed, shadows: mirror.counts, otlp: otlp?.counts ?? null, spend: spend?.totals() ?? null})
+  post({type: 'progress', processed, written, failed, shadows: mirror.counts, otlp: otlp?.counts ?? null, spend: spend?.totals() ?? null, lines: lines.counts})
 }
 
 function flush(): void {
@@ -125,6 +131,7 @@ function flush(): void {
       post({type: 'log', level: 'ERROR', line: `cannot write ${batch.length} event(s): ${(err as Error).message}`})
     }
   }
+  lines.flush()
   postProgress()
   if (quality.length) {
     post({type: 'quality', updates: quality})
@@ -143,12 +150,22 @@ function build(ex: Exchange): void {
     quality.push(...built.quality)
     for (const line of built.escalations) post({type: 'log', level: 'WARN', line})
     if (otlp) exportSpans(ex.id, built.records.map((b) => b.record))
+    policyLines(ex.id, built.records.map((b) => b.record))
   } catch (err) {
     failed++
     post({type: 'log', level: 'ERROR', line: `event ${ex.id} could not be built: ${(err as Error).message}`})
   }
   if (rows.length >= BATCH_ROWS) flush()
   else timer ??= setTimeout(flush, FLUSH_MS)
+}
+
+/** Like a span, a policy line that cannot be made costs that line only. */
+function policyLines(id: string, records: Parameters<PolicyLines['request']>[0]): void {
+  try {
+    lines.request(records)
+  } catch (err) {
+    post({type: 'log', level: 'ERROR', line: `event ${id}: no audit-logger/log line: ${(err as Error).message}`})
+  }
 }
 
 /** A span that cannot be made costs that span only: the events are written all the same. */
@@ -164,6 +181,11 @@ function take(items: SideItem[]): void {
   for (const item of items) {
     if ('shadows' in item) {
       shadowsOf.set(item.shadows.exchangeId, Promise.all(mirror.start(plan, item.shadows)))
+      continue
+    }
+    if ('access' in item) {
+      lines.access(item.access)
+      timer ??= setTimeout(flush, FLUSH_MS)
       continue
     }
     const ex = item.exchange
@@ -201,6 +223,7 @@ port.on('message', (m: SideIn) => {
       break
     case 'config':
       config = m.config
+      lines.configure(config.linePolicies)
       // A budget added by a reload starts from the store's sums; one removed stops the reads.
       spend = config.trackSpend ? (spend ?? new SpendTracker(readSpend)) : null
       queueProgress()
@@ -214,7 +237,7 @@ port.on('message', (m: SideIn) => {
       void settleShadows(m.shadowDeadlineMs)
         .then(async () => {
           flush()
-          if (otlp) await otlp.flush(Math.min(init.otlp!.exportTimeoutMs, OTLP_DRAIN_MS))
+          await Promise.all([lines.drain(LINES_DRAIN_MS), otlp ? otlp.flush(Math.min(init.otlp!.exportTimeoutMs, OTLP_DRAIN_MS)) : null])
         })
         .then(() => {
           postProgress()
@@ -226,8 +249,12 @@ port.on('message', (m: SideIn) => {
       flush()
       db.close()
       pools.destroy()
-      post({type: 'closed'})
-      port.close()
+      // What a flush left (nothing, after the drain's) gets a short while; files are closed.
+      void lines.close(1000).then(() => {
+        postProgress()
+        post({type: 'closed'})
+        port.close()
+      })
       break
   }
 })

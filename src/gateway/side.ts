@@ -3,7 +3,8 @@
 // dropped and counted, never queued without limit); flush and close wait for the thread, each with a deadline.
 import {Worker} from 'node:worker_threads'
 import type {KtConfig} from '../config/index.js'
-import type {Exchange, ShadowStart, SideConfig} from './exchange.js'
+import type {AccessRecord, Exchange, ShadowStart, SideConfig} from './exchange.js'
+import type {LineCounts, LineLogLevel} from './line-sinks.js'
 import type {ShadowCounts} from './mirror.js'
 import type {SideIn, SideInit, SideItem, SideOut} from './side-worker.js'
 import type {SpendTotals} from './spend.js'
@@ -22,7 +23,7 @@ export interface SideOptions extends Omit<SideInit, 'otlp'> {
   onQuality?: (key: string, overall: number) => void
   /** The spend totals (with a day or month budget): on start, then with progress (batched, never per request). */
   onSpend?: (totals: SpendTotals | null) => void
-  onLog?: (level: 'WARN' | 'ERROR', line: string) => void
+  onLog?: (level: LineLogLevel, line: string) => void
 }
 
 export class SideThread {
@@ -32,6 +33,8 @@ export class SideThread {
   shadows: ShadowCounts = {sent: {}, dropped: {}, failed: {}, inFlight: 0}
   /** The exporter's counts as the side thread last reported them; null without telemetry.otlp. */
   otlp: OtlpCounts | null = null
+  /** The audit-logger and log policies' lines written and dropped, by policy, as the side thread last reported them. */
+  lines: LineCounts = {written: {}, dropped: {}}
   private scheduled = false
   private posted = 0
   processed = 0
@@ -89,6 +92,7 @@ export class SideThread {
         this.failed = m.failed
         this.shadows = m.shadows
         this.otlp = m.otlp
+        this.lines = m.lines
         this.opts.onSpend?.(m.spend)
         break
       case 'quality':
@@ -118,6 +122,11 @@ export class SideThread {
   startShadows(start: ShadowStart): void {
     if (this.dead) return
     this.enqueue({shadows: start})
+  }
+
+  /** A read of /v1/events, for the audit-logger policies with log_all_access (a few hundred bytes; the side thread bounds the lines). */
+  access(a: AccessRecord): void {
+    if (!this.dead) this.enqueue({access: a})
   }
 
   submit(ex: Exchange): void {

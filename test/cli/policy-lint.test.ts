@@ -51,7 +51,7 @@ describe('policy lint (library)', () => {
         'Model group quality-ab-test: weighted, openai-main/gpt-4o-mini 80%, anthropic-shadow/claude-sonnet-4-20250514 20%',
         'Traffic mirror: enabled, primary openai-main → shadow anthropic-shadow, 10% sampled',
         'Policy response-quality: quality-scorer, overall >= 0.6, on fail escalate',
-        'Policy audit: audit-logger',
+        'Policy audit: audit-logger, file .kt/audit.jsonl',
         'Policy spend-guard: cost_limit, block',
         'Pricing: 2 models (gpt-4o-mini, claude-sonnet-4-20250514)',
         'Gates: 4 (quality.overall.mean_diff > -0.02 @95%; error_rate <= primary+0.01; latency.p95 <= 1.2x; cost.total <= 1.1x)',
@@ -89,7 +89,7 @@ describe('policy lint (library)', () => {
       'Model groups: 0',
       'Policies: 1 (quiet (disabled))',
       'Traffic mirror: disabled',
-      'Policy quiet: log (disabled)',
+      'Policy quiet: log, info, stderr (disabled)',
     ])
     // Sections that are not configured get no line at all.
     assert.ok(!formatLintText(lintConfigFile(join(FIX, 'policies-chain.yaml'))).includes('Traffic mirror'))

@@ -28,6 +28,8 @@ before(async () => {
   // Without its mirroring: a shadow reaching the shared fake later would take a fault meant for another test.
   const noMirror = (d: Record<string, unknown>) => {
     delete (d.providers as Record<string, unknown>).mirroring
+    // The seed's audit-logger writes to stdout: here, to a file (the test runner's stdout is its own).
+    ;((d.policy as Record<string, Record<string, unknown>>)['audit-logger']!).path = 'audit.jsonl'
     return d
   }
   guarded = await startGateway(seedConfig('mirroring-quality.yaml', {openai: up.url, anthropic: up.url}, dir3, noMirror), `${dir3}/kt.db`, {authToken: TOKEN})

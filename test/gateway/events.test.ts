@@ -125,6 +125,8 @@ describe('gateway events: mirroring', () => {
     const dir = tempDir('kt-gw-ev-q-')
     const config = seedConfig('mirroring-quality.yaml', {openai: up.url, anthropic: up.url}, dir, (d) => {
       ;((d.providers as Record<string, Record<string, unknown>>).mirroring!).sample_rate = 1
+      // The seed's audit-logger writes to stdout: here, to a file (the test runner's stdout is its own).
+      ;((d.policy as Record<string, Record<string, unknown>>)['audit-logger']!).path = 'audit.jsonl'
       return d
     })
     const g = await startGateway(config, `${dir}/kt.db`)

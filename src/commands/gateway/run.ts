@@ -21,7 +21,10 @@ dropped and counted). A slow, failing or hanging shadow never changes a caller's
 Every request becomes one event in the database (dataset "gateway"), with the routed model, provider, target,
 group, latency, tokens, cost, policies_triggered and, when mirrored, traffic_mirror {primary, shadow, comparison};
 shadow answers are events with traffic_role shadow. kt events tail/list read them; kt replay --dataset gateway
-replays them.
+replays them. An audit-logger policy also writes one JSON line per request (to stdout without a path; to an
+append-only file, mode 0600, with one), and with log_all_access one per read of /v1/events; a log policy writes a
+line for each request its conditions match (to stderr, in this command's log format, by default). Both write from
+the event thread, in batches, bounded (lines past the bound are dropped and counted in /metrics).
 
 Also: GET /v1/models, GET /healthz, GET /metrics (Prometheus), GET /v1/events?since=7d&model=M&limit=N (needs the
 token), and every answer carries x-kt-target and x-kt-event-id headers.
