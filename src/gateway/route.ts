@@ -27,7 +27,7 @@ export interface Route {
 
 export type RouteResult =
   | {ok: true; route: Route}
-  | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
+  | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null; body?: Json}
 
 function maxTokensOf(body: Json): number | undefined {
   const v = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens
@@ -258,7 +258,9 @@ export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs
       if (hits.length === 0) continue
       if (p.action === 'block') {
         ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: hits.join(', ')})
-        return {ok: false, status: 403, code: 'content_blocked', message: `request blocked by policy "${p.name}" (content_filter): matched ${hits.join(', ')}`, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+        // The event keeps the refused request with its matches redacted, as a blocked answer is kept (relay-filtered.ts).
+        const kept = redact(p, outBody ?? body)
+        return {ok: false, status: 403, code: 'content_blocked', message: `request blocked by policy "${p.name}" (content_filter): matched ${hits.join(', ')}`, policyId: p.name, policies: ctx.policies, requestedModel: requested, body: kept}
       }
       ctx.policies.push({name: p.name, type: p.type, action: p.action, detail: hits.join(', ')})
       if (p.action === 'redact') outBody = redact(p, outBody ?? body)

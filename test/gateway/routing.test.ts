@@ -204,6 +204,7 @@ policies:
     assert.ok(!blocked.ok)
     assert.deepEqual([blocked.status, blocked.code, blocked.message], [403, 'content_blocked', 'request blocked by policy "no-pii" (content_filter): matched pii:email, pii:card'])
     assert.ok(!blocked.message.includes('jane') && !blocked.message.includes('4111'))
+    assert.deepEqual(blocked.body?.messages, [{role: 'user', content: [{type: 'text', text: 'I am [redacted:email], card [redacted:card].'}]}, {role: 'assistant', content: 'Noted.'}], 'what the event keeps')
     assert.deepEqual(route(cfg('flag'), body).policies, [{name: 'no-pii', type: 'content_filter', action: 'flag', detail: 'pii:email, pii:card'}])
     const redacted = route(cfg('redact'), body)
     assert.deepEqual(redacted.body?.messages, [{role: 'user', content: [{type: 'text', text: 'I am [redacted:email], card [redacted:card].'}]}, {role: 'assistant', content: 'Noted.'}])
