@@ -215,6 +215,7 @@ export interface ContentFilterPolicy extends PolicyCommon {
   blocked_terms: string[]
   /** Regular expression sources; each compiles (checked at load). */
   blocked_patterns: string[]
+  /** Personal data (e-mail, card, SSN, IBAN, phone, IPv4; records/pii.ts) counts as a match, whatever `action` says. */
   redact_pii: boolean
   /** Default `block`. */
   action: 'block' | 'redact' | 'flag'

@@ -1,20 +1,28 @@
-// content_filter on answers (`apply_to: response` or `both`): finding blocked terms and patterns in an answer's text,
-// replacing them with `[redacted]`, and the hold-back that makes that exact in a stream (a term split across two
-// deltas is still caught). Terms match case-insensitively anywhere in the text; patterns are regular expressions
-// matched case-insensitively, as on requests (route.ts). Tool-call arguments are checked against patterns only (a
-// word list has no business rewriting JSON arguments; a key or an account number pattern does). `redact_pii` is not
-// implemented (on requests either) and `config.categories` are not evaluated: a policy with only those never holds
-// an answer back. Pure: the relay (relay-filtered.ts) and the side thread (events.ts, flags) call it.
+// content_filter on answers (`apply_to: response` or `both`): finding blocked terms, patterns and (with `redact_pii`)
+// personal data in an answer's text, replacing them with `[redacted]` (`[redacted:<kind>]` for PII), and the
+// hold-back that makes that exact in a stream (a term split across two deltas is still caught). Terms match
+// case-insensitively anywhere in the text; patterns are regular expressions matched case-insensitively, as on requests
+// (route.ts); PII is what records/pii.ts finds (e-mail, card, SSN, IBAN, phone, IPv4), as on requests. Tool-call
+// arguments are checked against patterns and PII only (a word list has no business rewriting JSON arguments; a key,
+// an account number or an e-mail address does). `config.categories` are not evaluated: a policy with only those never
+// holds an answer back. Pure: the relay (relay-filtered.ts) and the side thread (events.ts, flags) call it.
 import type {Policy} from '../config/index.js'
-import type {PolicyTrigger} from '../records/index.js'
+import {findPii, piiPlaceholder, type PolicyTrigger} from '../records/index.js'
 import {asArray, isObject, type Json} from '../wire/index.js'
 import type {CallerApi, ContentRule} from './exchange.js'
 
 export const REDACTED = '[redacted]'
 /** What a stream holds back for patterns: a pattern whose match is at most this long is caught across deltas. */
 export const PATTERN_HOLD = 64
+/**
+ * What a stream holds back for PII: an IBAN written in groups is at most 42 characters, a phone number or a card
+ * under 30; an e-mail address may be longer (up to 254), and one longer than this split across deltas may be missed.
+ */
+export const PII_HOLD = 64
 /** A match that keeps growing (a pattern like `\d+` on a long run) is let go past this many held characters. */
 const MAX_HELD = 16 * 1024
+/** Characters of sent text kept for the PII detector's look-behind (its expressions look back at most two). */
+const BEFORE = 8
 
 /** The content_filter policies that apply to answers and can match something, in chain order. */
 export function answerRules(policies: readonly Policy[]): ContentRule[] {
@@ -22,8 +30,8 @@ export function answerRules(policies: readonly Policy[]): ContentRule[] {
   for (const p of policies) {
     if (p.type !== 'content_filter' || p.apply_to === 'request') continue
     const terms = p.blocked_terms.filter((t) => t !== '')
-    if (terms.length === 0 && p.blocked_patterns.length === 0) continue
-    out.push({name: p.name, action: p.action, terms, patterns: [...p.blocked_patterns]})
+    if (terms.length === 0 && p.blocked_patterns.length === 0 && !p.redact_pii) continue
+    out.push({name: p.name, action: p.action, terms, patterns: [...p.blocked_patterns], pii: p.redact_pii})
   }
   return out
 }
@@ -33,8 +41,10 @@ export interface Match {
   end: number
   /** Index of the rule in the matcher. */
   rule: number
-  /** The configured term, or `/source/` for a pattern: what a trigger and a refusal may name (never the text). */
+  /** The configured term, `/source/` for a pattern, `pii:<kind>`: what a trigger and a refusal may name (never the text). */
   label: string
+  /** What the match becomes when redacted, when not `[redacted]` (PII: `[redacted:<kind>]`). */
+  replacement?: string
 }
 
 interface Compiled {
@@ -73,37 +83,52 @@ function execAll(re: RegExp, text: string, each: (start: number, end: number, fo
 /** Compiled rules: what a stream or a body is scanned with. */
 export class ContentMatcher {
   private readonly compiled: Compiled[]
-  /** Characters a text delta holds back: the longest term less one, or PATTERN_HOLD with patterns. */
+  /** Characters a text delta holds back: the longest term less one, or PATTERN_HOLD with patterns, PII_HOLD with PII. */
   readonly textHold: number
-  /** Tool-call arguments: patterns only. */
+  /** Tool-call arguments: patterns and PII only. */
   readonly argsHold: number
 
   constructor(readonly rules: readonly ContentRule[]) {
     this.compiled = rules.map(compile)
     const longest = Math.max(0, ...rules.flatMap((r) => r.terms.map((t) => t.length)))
     const patterns = rules.some((r) => r.patterns.length > 0)
-    this.argsHold = patterns ? PATTERN_HOLD : 0
+    const pii = rules.some((r) => r.pii)
+    this.argsHold = Math.max(patterns ? PATTERN_HOLD : 0, pii ? PII_HOLD : 0)
     this.textHold = Math.max(longest - 1, this.argsHold)
   }
 
-  /** Every match in `text`, by start (longest first at the same start). `args`: tool-call arguments, patterns only. */
-  scan(text: string, args: boolean): Match[] {
+  /**
+   * Every match in `text`, by start (longest first at the same start). `args`: tool-call arguments, no terms.
+   * `before`: what came just before `text` in a stream (already sent), for PII only: a detector match must not start
+   * in the middle of a longer number or word (`2.3.4.5` of `1.2.3.4.5`), whatever the cut.
+   */
+  scan(text: string, args: boolean, before = ''): Match[] {
     const out: Match[] = []
+    // The detector runs once per text, whatever the number of rules with `redact_pii`.
+    const pii = !this.compiled.some((c) => c.rule.pii)
+      ? []
+      : findPii(before + text)
+          .filter((s) => s.start >= before.length)
+          .map((s) => ({...s, start: s.start - before.length, end: s.end - before.length}))
     this.compiled.forEach((c, rule) => {
       if (c.terms && !args) execAll(c.terms, text, (start, end, found) => out.push({start, end, rule, label: c.termOf.get(found.toLowerCase()) ?? c.rule.terms[0]!}))
       for (const p of c.patterns) execAll(p.re, text, (start, end) => out.push({start, end, rule, label: p.label}))
+      if (c.rule.pii) for (const s of pii) out.push({start: s.start, end: s.end, rule, label: `pii:${s.kind}`, replacement: piiPlaceholder(s.kind)})
     })
     return out.sort((a, b) => a.start - b.start || b.end - a.end)
   }
 }
 
-/** Overlapping matches joined: each span becomes one `[redacted]`. */
-function spans(matches: readonly Match[]): {start: number; end: number}[] {
-  const out: {start: number; end: number}[] = []
+/** Overlapping matches joined: each span becomes one `[redacted]` (`[redacted:<kind>]` when all its matches say so). */
+function spans(matches: readonly Match[]): {start: number; end: number; replacement: string}[] {
+  const out: {start: number; end: number; replacement: string}[] = []
   for (const m of matches) {
     const last = out[out.length - 1]
-    if (last && m.start < last.end) last.end = Math.max(last.end, m.end)
-    else out.push({start: m.start, end: m.end})
+    const replacement = m.replacement ?? REDACTED
+    if (last && m.start < last.end) {
+      last.end = Math.max(last.end, m.end)
+      if (last.replacement !== replacement) last.replacement = REDACTED
+    } else out.push({start: m.start, end: m.end, replacement})
   }
   return out
 }
@@ -113,7 +138,7 @@ export function redactSpans(text: string, matches: readonly Match[]): string {
   let out = ''
   let at = 0
   for (const s of spans(matches)) {
-    out += text.slice(at, s.start) + REDACTED
+    out += text.slice(at, s.start) + s.replacement
     at = s.end
   }
   return out + text.slice(at)
@@ -174,6 +199,8 @@ function isHighSurrogate(code: number): boolean {
  */
 export class HeldText {
   private held = ''
+  /** The last characters that went out, as the upstream sent them (what the PII detector looks behind at). */
+  private before = ''
 
   constructor(
     private readonly matcher: ContentMatcher,
@@ -189,7 +216,7 @@ export class HeldText {
   push(delta: string, final: boolean): {text: string} | {block: Blocked} {
     const buffer = this.held + delta
     if (buffer === '') return {text: ''}
-    const matches = this.matcher.scan(buffer, this.args)
+    const matches = this.matcher.scan(buffer, this.args, this.before)
     const blocking = matches.filter((m) => this.hits.blocks(m))
     if (blocking.length) {
       this.held = ''
@@ -200,6 +227,7 @@ export class HeldText {
     const out = matches.filter((m) => m.end <= cut)
     for (const m of out) this.hits.add(m)
     this.held = buffer.slice(cut)
+    this.before = (this.before + buffer.slice(0, cut)).slice(-BEFORE)
     return {text: redactSpans(buffer.slice(0, cut), out)}
   }
 

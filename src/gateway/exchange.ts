@@ -156,4 +156,6 @@ export interface ContentRule {
   terms: string[]
   /** Regular expression sources (they compiled at load). */
   patterns: string[]
+  /** `redact_pii`: the PII detector (records/pii.ts) runs too. */
+  pii: boolean
 }

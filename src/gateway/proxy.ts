@@ -187,6 +187,7 @@ export function handleLlm(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
       ex.decision = denied ? 'deny' : 'allow'
       ex.policyId = routed.policyId
       ex.reason = routed.message
+      if (routed.body) ex.request = ownBytes([Buffer.from(JSON.stringify(routed.body))])
       return refuse(routed.status, routed.message, routed.code, denied ? 'blocked' : 'error')
     }
     forward(ctx, req, res, api, body, r.body, routed.route, ex, finish)

@@ -4,7 +4,7 @@
 // and the observations it reads (latency, quality, spend): the same request, user key and plan give the same route.
 import type {ContentFilterPolicy, CostLimitPolicy, ModelFilterPolicy, RequestConditions, TrafficSplitPolicy} from '../config/index.js'
 import {estimateCost, estimateRequestTokens} from '../providers/index.js'
-import type {PolicyTrigger} from '../records/index.js'
+import {piiKinds, redactPii, type PolicyTrigger} from '../records/index.js'
 import type {Json} from '../wire/index.js'
 import {familyOf, resolveModelName, targetForMember, type Plan, type PlanTarget} from './plan.js'
 import {drawFor, Observations, pickByShare, pickCostOptimized, pickHighestQuality, pickLowestLatency, type Candidate} from './routing.js'
@@ -27,7 +27,7 @@ export interface Route {
 
 export type RouteResult =
   | {ok: true; route: Route}
-  | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null}
+  | {ok: false; status: 400 | 403 | 404 | 429; message: string; code: string; policyId: string | null; policies: PolicyTrigger[]; requestedModel: string | null; body?: Json}
 
 function maxTokensOf(body: Json): number | undefined {
   const v = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens
@@ -53,7 +53,7 @@ function refused(p: ModelFilterPolicy, model: string, requested: string): string
   return null
 }
 
-/** Text of every message and the system prompt, lower-cased (what a content filter reads). */
+/** Text of every message, the system prompt and the Responses API's instructions and input (what a content filter reads). */
 function requestText(body: Json): string {
   const out: string[] = []
   const walk = (v: unknown) => {
@@ -73,16 +73,19 @@ function requestText(body: Json): string {
   return out.join('\n')
 }
 
+/** What a content filter found: the terms, `/pattern/` sources and `pii:<kind>` labels (never the text itself). */
 function contentMatches(p: ContentFilterPolicy, text: string): string[] {
   const lower = text.toLowerCase()
   const hits = p.blocked_terms.filter((t) => lower.includes(t.toLowerCase()))
   for (const src of p.blocked_patterns) if (new RegExp(src, 'i').test(text)) hits.push(`/${src}/`)
+  if (p.redact_pii) for (const kind of piiKinds(text)) hits.push(`pii:${kind}`)
   return hits
 }
 
 function redact(p: ContentFilterPolicy, body: Json): Json {
   const patterns = [...p.blocked_terms.map((t) => new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi')), ...p.blocked_patterns.map((s) => new RegExp(s, 'gi'))]
-  const clean = (s: string) => patterns.reduce((acc, re) => acc.replace(re, '[redacted]'), s)
+  // PII first, on the text as sent: a term replaced inside an address would leave the rest of it unrecognisable.
+  const clean = (s: string) => patterns.reduce((acc, re) => acc.replace(re, '[redacted]'), p.redact_pii ? redactPii(s) : s)
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return clean(v)
     if (Array.isArray(v)) return v.map(walk)
@@ -255,7 +258,9 @@ export function routeRequest(plan: Plan, body: Json, userKey: string | null, obs
       if (hits.length === 0) continue
       if (p.action === 'block') {
         ctx.policies.push({name: p.name, type: p.type, action: 'block', detail: hits.join(', ')})
-        return {ok: false, status: 403, code: 'content_blocked', message: `request blocked by policy "${p.name}" (content_filter): matched ${hits.join(', ')}`, policyId: p.name, policies: ctx.policies, requestedModel: requested}
+        // The event keeps the refused request with its matches redacted, as a blocked answer is kept (relay-filtered.ts).
+        const kept = redact(p, outBody ?? body)
+        return {ok: false, status: 403, code: 'content_blocked', message: `request blocked by policy "${p.name}" (content_filter): matched ${hits.join(', ')}`, policyId: p.name, policies: ctx.policies, requestedModel: requested, body: kept}
       }
       ctx.policies.push({name: p.name, type: p.type, action: p.action, detail: hits.join(', ')})
       if (p.action === 'redact') outBody = redact(p, outBody ?? body)

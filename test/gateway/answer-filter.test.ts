@@ -11,8 +11,8 @@ import type {ContentRule} from '../../src/gateway/exchange.js'
 import {buildPlan} from '../../src/gateway/index.js'
 import {KEYS} from '../support/gateway.js'
 
-const redact: ContentRule = {name: 'no-codenames', action: 'redact', terms: ['Project Falcon', 'pass', 'password'], patterns: ['sk-[A-Za-z0-9]{20,}']}
-const block: ContentRule = {name: 'no-leaks', action: 'block', terms: ['top secret'], patterns: []}
+const redact: ContentRule = {name: 'no-codenames', action: 'redact', terms: ['Project Falcon', 'pass', 'password'], patterns: ['sk-[A-Za-z0-9]{20,}'], pii: false}
+const block: ContentRule = {name: 'no-leaks', action: 'block', terms: ['top secret'], patterns: [], pii: false}
 
 /** Feeds `pieces` through one channel and returns what went out, in order, and the block if one came. */
 function stream(rules: ContentRule[], pieces: string[], args = false): {out: string; block: string | null; hits: Hits} {
@@ -31,7 +31,7 @@ function stream(rules: ContentRule[], pieces: string[], args = false): {out: str
 const whole = (rules: ContentRule[], text: string, args = false) => redactSpans(text, new ContentMatcher(rules).scan(text, args))
 
 describe('content_filter on answers: rules and text', () => {
-  test('only response-side policies with terms or patterns count; redact_pii and categories alone hold nothing', () => {
+  test('only response-side policies with terms, patterns or redact_pii count; categories alone hold nothing', () => {
     const yaml = `providers:
   targets:
     - {id: openai, provider: openai}
@@ -45,14 +45,15 @@ policies:
 `
     const config = parseConfigText(yaml).config!
     assert.deepEqual(answerRules(config.policies), [
-      {name: 'both-default', action: 'block', terms: ['b'], patterns: []},
-      {name: 'resp', action: 'redact', terms: [], patterns: ['\\d{4}']},
-      {name: 'flagger', action: 'flag', terms: ['c'], patterns: []},
+      {name: 'both-default', action: 'block', terms: ['b'], patterns: [], pii: false},
+      {name: 'resp', action: 'redact', terms: [], patterns: ['\\d{4}'], pii: false},
+      {name: 'pii-only', action: 'redact', terms: [], patterns: [], pii: true},
+      {name: 'flagger', action: 'flag', terms: ['c'], patterns: [], pii: false},
     ])
     const plan = buildPlan(config, KEYS)
-    assert.deepEqual(plan.answerFilter?.rules.map((r) => r.name), ['both-default', 'resp'])
-    const flagsOnly = parseConfigText(yaml.replace(/  - \{name: (both-default|resp)[^\n]*\n/g, '')).config!
-    assert.equal(buildPlan(flagsOnly, KEYS).answerFilter, null, 'flags, request filters, pii and categories: the plain relay')
+    assert.deepEqual(plan.answerFilter?.rules.map((r) => r.name), ['both-default', 'resp', 'pii-only'])
+    const flagsOnly = parseConfigText(yaml.replace(/  - \{name: (both-default|resp|pii-only)[^\n]*\n/g, '')).config!
+    assert.equal(buildPlan(flagsOnly, KEYS).answerFilter, null, 'flags, request filters and categories: the plain relay')
   })
 
   test('a term split across deltas is redacted exactly, at every split point (case-insensitive, longest term first)', () => {
@@ -71,7 +72,7 @@ policies:
   })
 
   test('text is held back only as long as a match could still be forming', () => {
-    const terms: ContentRule = {name: 't', action: 'redact', terms: ['falcon'], patterns: []}
+    const terms: ContentRule = {name: 't', action: 'redact', terms: ['falcon'], patterns: [], pii: false}
     const m = new ContentMatcher([terms])
     const ch = new HeldText(m, new Hits(m), false)
     assert.deepEqual(ch.push('Hello there fal', false), {text: 'Hello ther'})
@@ -95,6 +96,40 @@ policies:
     const args = `{"note": "${note}", "token": "sk-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "pass": true}`
     const expected = `{"note": "${note}", "token": "[redacted]", "pass": true}`
     for (let i = 1; i < args.length - 5; i += 3) assert.equal(stream([redact], [args.slice(0, i), args.slice(i, i + 5), args.slice(i + 5)], true).out, expected, `split at ${i}`)
+  })
+})
+
+describe('content_filter on answers: PII', () => {
+  const pii: ContentRule = {name: 'no-pii', action: 'redact', terms: ['falcon'], patterns: [], pii: true}
+  const text =
+    'Reach Jane at jane.doe@example.com or +1 415 555 2671 (IBAN GB82 WEST 1234 5698 7654 32). Build 1.2.3.4.5 shipped; ' +
+    'order 12345678901234567890 and 4111111111111112 are no cards, 4111 1111 1111 1111 is. Falcon host 10.0.0.1.'
+  const expected =
+    'Reach Jane at [redacted:email] or [redacted:phone] (IBAN [redacted:iban]). Build 1.2.3.4.5 shipped; ' +
+    'order 12345678901234567890 and 4111111111111112 are no cards, [redacted:card] is. [redacted] host [redacted:ip].'
+
+  test('PII split across deltas is redacted exactly at every split point, as in the whole text', () => {
+    assert.equal(whole([pii], text), expected)
+    for (let i = 1; i < text.length; i++) {
+      for (const j of [i + 1, i + 9, i + 40]) {
+        if (j >= text.length) continue
+        assert.equal(stream([pii], [text.slice(0, i), text.slice(i, j), text.slice(j)]).out, expected, `split at ${i}/${j}`)
+      }
+    }
+    const m = new ContentMatcher([pii])
+    assert.deepEqual([m.textHold, m.argsHold], [64, 64])
+    assert.deepEqual(stream([pii], [text]).hits.triggers(), [{name: 'no-pii', type: 'content_filter', action: 'redact', detail: 'pii:email, pii:phone, pii:iban, pii:card, falcon, pii:ip'}])
+  })
+
+  test('a blocking PII rule names the kinds, never the values; tool arguments and flags see PII too', () => {
+    const block: ContentRule = {name: 'no-pii', action: 'block', terms: [], patterns: [], pii: true}
+    const r = stream([block], ['Sure, write to jane.doe@exa', 'mple.com today'])
+    assert.equal(r.block, 'answer blocked by policy "no-pii" (content_filter): matched pii:email')
+    assert.equal(r.out, '', 'nothing of the address went out')
+    assert.equal(whole([pii], '{"to": "jane@example.com", "falcon": 1}', true), '{"to": "[redacted:email]", "falcon": 1}')
+    const flag: ContentRule = {...block, action: 'flag'}
+    assert.deepEqual(flagTriggers([flag], 'nothing here', ['{"ssn": "123-45-6789"}']), [{name: 'no-pii', type: 'content_filter', action: 'flag', detail: 'pii:ssn'}])
+    assert.deepEqual(flagTriggers([flag], 'version 1.2.3.4.5 on 2026-12-05', []), [])
   })
 })
 
@@ -128,7 +163,7 @@ describe('content_filter on answers: bodies', () => {
   })
 
   test('flag triggers read the text and, for patterns, the tool arguments', () => {
-    const flags: ContentRule[] = [{name: 'watch', action: 'flag', terms: ['falcon'], patterns: ['\\d{3}-\\d{4}']}]
+    const flags: ContentRule[] = [{name: 'watch', action: 'flag', terms: ['falcon'], patterns: ['\\d{3}-\\d{4}'], pii: false}]
     assert.deepEqual(flagTriggers(flags, 'Falcon landed', ['{"phone":"555-1234"}', '{"falcon":1}']), [{name: 'watch', type: 'content_filter', action: 'flag', detail: 'falcon, /\\d{3}-\\d{4}/'}])
     assert.deepEqual(flagTriggers(flags, 'nothing', []), [])
   })
@@ -139,7 +174,7 @@ const data = (ev: {data: string}) => JSON.parse(ev.data) as Record<string, unkno
 
 describe('content_filter on answers: stream events', () => {
   test('Chat Completions chunks: text rewritten as it goes, the rest rides on the finish chunk', () => {
-    const f = new AnswerStreamFilter(new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: []}]), 'openai.chat')
+    const f = new AnswerStreamFilter(new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: [], pii: false}]), 'openai.chat')
     const events = [chunk({role: 'assistant', content: ''}), chunk({content: 'Project fal'}), chunk({content: 'con is go'}), chunk({}, 'stop'), {event: null, data: '[DONE]'}]
     let text = ''
     const out = events.flatMap((ev) => {
@@ -155,7 +190,7 @@ describe('content_filter on answers: stream events', () => {
   })
 
   test('Chat Completions without a finish chunk: held text goes out in a chunk of its own before [DONE]', () => {
-    const f = new AnswerStreamFilter(new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: []}]), 'openai.chat')
+    const f = new AnswerStreamFilter(new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: [], pii: false}]), 'openai.chat')
     assert.deepEqual((f.push(chunk({content: 'abc def'})) as {data: string}[]).map((e) => (data(e).choices as {delta: {content: string}}[])[0]!.delta.content), ['ab'])
     const end = f.push({event: null, data: '[DONE]'}) as {event: string | null; data: string}[]
     assert.equal(end.length, 2)
@@ -165,7 +200,7 @@ describe('content_filter on answers: stream events', () => {
 
   test('Messages events: held text is sent before content_block_stop; a block stops at the delta that completes the match', () => {
     const ev = (type: string, extra: Record<string, unknown>) => ({event: type, data: JSON.stringify({type, ...extra})})
-    const m = new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: []}, {name: 'b', action: 'block', terms: ['abort now'], patterns: []}])
+    const m = new ContentMatcher([{name: 'r', action: 'redact', terms: ['falcon'], patterns: [], pii: false}, {name: 'b', action: 'block', terms: ['abort now'], patterns: [], pii: false}])
     const f = new AnswerStreamFilter(m, 'anthropic.messages')
     const out = [
       ev('content_block_start', {index: 0, content_block: {type: 'text', text: ''}}),

@@ -193,6 +193,33 @@ policies:
     assert.deepEqual(redacted.body?.messages, [{role: 'user', content: 'Tell me about [redacted] please'}])
   })
 
+  test('a content filter with redact_pii blocks, flags or redacts PII in the request, naming the kinds only', () => {
+    const cfg = (action: string, extra = '') =>
+      buildPlan(parseConfigText(`providers:\n  targets:\n    - {id: openai, provider: openai}\npolicies:\n  - {name: no-pii, type: content_filter, redact_pii: true, ${extra}action: ${action}}\n`).config!, env)
+    const body = ask('gpt-4o', {
+      system: 'Support desk. Build 1.2.3.4.5, order 2026-12-05-0042.',
+      messages: [{role: 'user', content: [{type: 'text', text: 'I am jane@example.com, card 4111 1111 1111 1111.'}]}, {role: 'assistant', content: 'Noted.'}],
+    })
+    const blocked = routeRequest(cfg('block'), body, null, new Observations())
+    assert.ok(!blocked.ok)
+    assert.deepEqual([blocked.status, blocked.code, blocked.message], [403, 'content_blocked', 'request blocked by policy "no-pii" (content_filter): matched pii:email, pii:card'])
+    assert.ok(!blocked.message.includes('jane') && !blocked.message.includes('4111'))
+    assert.deepEqual(blocked.body?.messages, [{role: 'user', content: [{type: 'text', text: 'I am [redacted:email], card [redacted:card].'}]}, {role: 'assistant', content: 'Noted.'}], 'what the event keeps')
+    assert.deepEqual(route(cfg('flag'), body).policies, [{name: 'no-pii', type: 'content_filter', action: 'flag', detail: 'pii:email, pii:card'}])
+    const redacted = route(cfg('redact'), body)
+    assert.deepEqual(redacted.body?.messages, [{role: 'user', content: [{type: 'text', text: 'I am [redacted:email], card [redacted:card].'}]}, {role: 'assistant', content: 'Noted.'}])
+    assert.equal(redacted.body?.system, 'Support desk. Build 1.2.3.4.5, order 2026-12-05-0042.', 'no PII there: unchanged')
+    assert.deepEqual(redacted.policies, [{name: 'no-pii', type: 'content_filter', action: 'redact', detail: 'pii:email, pii:card'}])
+    // Responses API fields, and terms with PII in one policy.
+    const both = route(cfg('redact', 'blocked_terms: [project falcon], '), {model: 'gpt-4o', instructions: 'Project Falcon desk', input: 'call +1 415 555 2671 from 10.1.2.3'})
+    assert.deepEqual([both.body?.instructions, both.body?.input], ['[redacted] desk', 'call [redacted:phone] from [redacted:ip]'])
+    assert.equal(both.policies[0]!.detail, 'project falcon, pii:phone, pii:ip')
+    // Without PII, or without redact_pii: nothing triggers.
+    assert.deepEqual(route(cfg('block'), ask('gpt-4o')).policies, [])
+    const off = buildPlan(parseConfigText('providers:\n  targets:\n    - {id: openai, provider: openai}\npolicies:\n  - {name: t, type: content_filter, blocked_terms: [zebra]}\n').config!, env)
+    assert.deepEqual(route(off, body).policies, [])
+  })
+
   test('a plan names the missing key variable with its YAML path; a silent_model that is no target is a model for the same target', () => {
     const {config} = parseConfigText('providers:\n  targets:\n    - {id: main, provider: openai, secret_key_ref: {env: KT_TEST_NO_SUCH_KEY}}\n')
     assert.throws(() => buildPlan(config!, {}), /providers\.targets\[0\]\.secret_key_ref\.env: environment variable KT_TEST_NO_SUCH_KEY is not set \(target "main"\)/)

@@ -1,5 +1,6 @@
-// `content_filter`: terms, patterns and content categories (`config: {categories, threshold}`, as the product docs
-// write them) blocked, redacted or flagged in requests and/or responses.
+// `content_filter`: terms, patterns, personal data (`redact_pii`: the gateway runs records/pii.ts) and content
+// categories (`config: {categories, threshold}`, as the product docs write them; not evaluated) blocked, redacted or
+// flagged in requests and/or responses.
 import {z} from 'zod'
 import {check, strList} from '../schema.js'
 import type {ContentFilterPolicy} from '../types.js'
