@@ -133,8 +133,13 @@ export interface SideConfig {
 /** An audit-logger or log policy as the side thread writes it: a relative `path` made absolute (config-view.ts). */
 export type LinePolicy = AuditLoggerPolicy | LogPolicy
 
-/** A read of the audit trail through the gateway (GET /v1/events), for audit-logger's `log_all_access`. */
+/**
+ * A read of the audit trail through the gateway (GET /v1/events, for audit-logger's `log_all_access`), or an LLM call
+ * refused for a missing or wrong gateway token (no event is written for it: every audit-logger records it).
+ */
 export interface AccessRecord {
+  /** `read`: of the trail (/v1/events); `refused`: an LLM call without a valid token. */
+  access: 'read' | 'refused'
   timestamp: string
   method: string
   route: string

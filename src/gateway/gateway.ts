@@ -177,7 +177,7 @@ export class Gateway {
       adminToken: this.adminToken,
       events: this.events,
       accessed: (a) => {
-        if (this.current.policies.some((p) => p.type === 'audit-logger' && p.log_all_access)) this.side.access(a)
+        if (this.current.policies.some((p) => p.type === 'audit-logger' && (a.access === 'refused' || p.log_all_access))) this.side.access(a)
       },
       reload: () => this.reload(),
       health: () => ({

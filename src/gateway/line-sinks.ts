@@ -225,10 +225,13 @@ export class PolicyLines {
     }
   }
 
-  /** A read of the trail: a line for every audit-logger with log_all_access (the gateway's log for sqlite). */
+  /**
+   * A read of the trail (a line for every audit-logger with log_all_access) or a refused LLM call (for every
+   * audit-logger); the gateway's log for destination sqlite.
+   */
   access(a: AccessRecord): void {
     for (const {policy: p, sink} of this.policies) {
-      if (p.type !== 'audit-logger' || !p.log_all_access) continue
+      if (p.type !== 'audit-logger' || (a.access === 'read' && !p.log_all_access)) continue
       if (sink) sink.push(p.name, accessLine(p, a))
       else this.host.log('INFO', accessText(p, a))
     }

@@ -95,7 +95,8 @@ export function auditLine(p: AuditLoggerPolicy, primary: CanonicalRecord, shadow
 
 /** audit-logger with log_all_access: one JSON line per read of the trail. */
 export function accessLine(p: AuditLoggerPolicy, a: AccessRecord): string {
-  return finish(p, {kind: 'access', audit_policy: p.name, ...a})
+  const {access, ...rest} = a
+  return finish(p, {kind: access === 'read' ? 'access' : 'refused', audit_policy: p.name, ...rest})
 }
 
 /** The same read as a gateway log line (destination sqlite: the store has no place for reads). */
@@ -103,7 +104,7 @@ export function accessText(p: AuditLoggerPolicy, a: AccessRecord): string {
   const query = new URLSearchParams()
   for (const [k, v] of Object.entries(a.query)) for (const x of Array.isArray(v) ? v : [v]) query.append(k, x)
   const q = query.toString()
-  return `audit-logger "${p.name}": ${a.method} ${a.route}${q ? `?${q}` : ''} from ${a.remote_address ?? '?'}, token ${a.token_presented ? 'presented' : 'absent'}, ${a.authorized ? 'authorized' : 'refused'}: ${a.status}, ${a.events_returned} event(s) returned`
+  return `audit-logger "${p.name}": ${a.method} ${a.route}${q ? `?${q}` : ''} from ${a.remote_address ?? '?'}, token ${a.token_presented ? 'presented' : 'absent'}, ${a.authorized ? 'authorized' : 'refused'}: ${a.status}${a.access === 'read' ? `, ${a.events_returned} event(s) returned` : ''}`
 }
 
 /** Whether a log policy's conditions hold for the request (its routed or its requested model). */

@@ -98,6 +98,7 @@ function readEvents(ctx: ServerContext, req: IncomingMessage, res: ServerRespons
     r = ctx.events.handle(params, res)
   } finally {
     ctx.accessed({
+      access: 'read',
       timestamp: new Date().toISOString(),
       method: req.method ?? 'GET',
       route: '/v1/events',
@@ -120,6 +121,7 @@ export function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     if (ctx.authToken !== null && !allowed(req, [ctx.authToken])) {
       req.resume()
       ctx.metrics.inc('kt_gateway_requests_total', {target: '-', code: '401'})
+      ctx.accessed({access: 'refused', timestamp: new Date().toISOString(), method: 'POST', route: path, remote_address: req.socket.remoteAddress ?? null, token_presented: presented(req) !== null, authorized: false, query: {}, status: 401, events_returned: 0})
       return sendError(res, api, 401, 'missing or wrong gateway token: send Authorization: Bearer TOKEN (or x-api-key: TOKEN)', 'invalid_api_key')
     }
     return handleLlm(ctx, req, res, api, path)

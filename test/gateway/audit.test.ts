@@ -117,7 +117,22 @@ describe('audit-logger and log policies to files', () => {
     assert.deepEqual(reads[0]!.query, {since: '1h', limit: '2', token: '[redacted]'})
     assert.deepEqual(reads[1]!.query, {model: 'gpt-4o'})
     assert.ok(!readFileSync(audit(), 'utf8').includes(TOKEN))
-    assert.ok(lines(full()).every((l) => l.kind === 'request'), 'only audit-loggers with log_all_access record reads')
+    assert.ok(lines(full()).every((l) => l.kind !== 'access'), 'only audit-loggers with log_all_access record reads')
+  })
+
+  test('an LLM call refused for a wrong or missing token: no event, but a refused line in every audit-logger', async () => {
+    const wrong = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'let me in'}]}, {authorization: 'Bearer not-the-token-0123456789'})
+    assert.equal(wrong.status, 401)
+    const none = await post(g.url, '/v1/messages', {model: 'claude-sonnet-4-20250514', max_tokens: 5, messages: [{role: 'user', content: 'x'}]})
+    assert.equal(none.status, 401)
+    for (const file of [audit(), full()]) {
+      const refused = await linesWhen(file, 2, (l) => l.kind === 'refused')
+      assert.deepEqual(refused.map((r) => [r.route, r.method, r.status, r.token_presented, r.authorized]), [
+        ['/v1/chat/completions', 'POST', 401, true, false],
+        ['/v1/messages', 'POST', 401, false, false],
+      ])
+      assert.ok(!readFileSync(file, 'utf8').includes('not-the-token-0123456789'), 'the wrong token is never written')
+    }
   })
 
   test('a log policy writes only the requests its conditions match; /metrics counts the lines', async () => {
@@ -132,9 +147,10 @@ describe('audit-logger and log policies to files', () => {
       [mini2.headers['x-kt-event-id'], 'warn', 'deprecated', 'gpt-4o-mini'],
     ])
     assert.ok(!('request' in got[0]!))
-    // The counts reach the answering thread with the side thread's next progress message.
+    // The counts reach the answering thread with the side thread's next progress message (audit: 6 requests, 2 reads,
+    // 2 refused calls).
     let metrics = ''
-    const counted = (text: string) => /kt_gateway_policy_lines_written_total\{policy="deprecated"\} 2\n/.test(text) && /kt_gateway_policy_lines_written_total\{policy="audit"\} 8\n/.test(text)
+    const counted = (text: string) => /kt_gateway_policy_lines_written_total\{policy="deprecated"\} 2\n/.test(text) && /kt_gateway_policy_lines_written_total\{policy="audit"\} 10\n/.test(text)
     await waitFor(async () => counted((metrics = (await get(g.url, '/metrics')).text)), () => `the line counts in /metrics: ${metrics}`)
     assert.match(metrics, /kt_gateway_policy_lines_dropped_total\{policy="audit"\} 0\n/)
   })

@@ -25,6 +25,7 @@ const policy = (path: string): AuditLoggerPolicy => ({
 })
 
 const read = (i: number): AccessRecord => ({
+  access: 'read',
   timestamp: new Date(0).toISOString(),
   method: 'GET',
   route: '/v1/events',
