@@ -256,7 +256,8 @@ function shadowEvent(ex: Exchange, s: ShadowRecord, answer: Answer | null, statu
   let decision: string | null = null
   let policyId: string | null = null
   let reason: string | null = null
-  const policies: PolicyTrigger[] = []
+  // A shadow's answer is never shown to a caller: content_filter flag rules mark it as they mark a primary's.
+  const policies: PolicyTrigger[] = flagTriggers(cfg.answerFlags, answer?.response?.text ?? null, answer?.response?.tool_calls.map((t) => t.arguments) ?? [])
   if (verdict) {
     metadata.quality_scorer = verdict.metadata
     if (verdict.overall !== null) out.quality.push({key: `${s.target.id}|${s.model}`, overall: verdict.overall})

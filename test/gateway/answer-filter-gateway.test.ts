@@ -241,3 +241,32 @@ describe('content_filter on answers: configs without a blocking or redacting res
     assert.ok(a.text.includes('Project Falcon'))
   })
 })
+
+describe('content_filter flags on shadow answers', () => {
+  test("a mirrored request's shadow answer is flagged on its own event, as the primary's is", async () => {
+    const dir = tempDir('kt-gw-answer-filter-shadow-')
+    const file = join(dir, 'kt.yaml')
+    writeFileSync(
+      file,
+      `providers:
+  targets:
+    - {id: openai, provider: openai, base_url: "${up.url}/v1"}
+    - {id: shadow, provider: openai, model: gpt-4o-mini, base_url: "${up.url}/v1"}
+traffic_mirror: {enabled: true, primary: openai, shadow: shadow, sample_rate: 1.0}
+policies:
+  - ${FLAG}
+`,
+    )
+    const g = await startGateway(file, join(dir, 'kt.db'))
+    try {
+      const r = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'watched'}]})
+      assert.equal(r.status, 200)
+      const events = await eventsWhen(g.dbPath, 2)
+      const trigger = {name: 'watch-list', type: 'content_filter', action: 'flag', detail: 'quarterly numbers'}
+      for (const ev of events) assert.deepEqual(ev.policies_triggered, [trigger], `${ev.model} (${ev.metadata.role ?? 'primary'})`)
+      assert.ok(events.some((e) => e.metadata.role === 'shadow'))
+    } finally {
+      await g.gw.close(2000)
+    }
+  })
+})
