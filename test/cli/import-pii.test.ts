@@ -136,6 +136,34 @@ describe('kt import --redact-pii', () => {
     assert.equal(rows(other, 'SELECT request_hash FROM events')[0]!.request_hash, stored.request_hash)
   })
 
+  test('a kt export imported with --redact-pii keeps its ids, gets the hash of its redacted body and its counts', () => {
+    const dir = tempDir()
+    const env = {KT_HOME: join(dir, 'home')}
+    const {openai} = fixtures(dir)
+    const plainDb = join(dir, 'plain.db')
+    assert.equal(kt(['import', openai, '--db', plainDb], {env}).code, 0)
+    const exported = join(dir, 'export.jsonl')
+    const ex = kt(['events', 'export', '--db', plainDb, '--include-bodies', '--format', 'jsonl', '--output', exported], {env})
+    assert.equal(ex.code, 0, ex.stderr)
+    assert.ok(readFileSync(exported, 'utf8').includes(EMAIL))
+    const db = join(dir, 'kt.db')
+    const r = kt(['import', exported, '--db', db, '--redact-pii', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual((JSON.parse(r.stdout) as ImportSummary).totals.pii_redacted?.records, 2)
+    for (const v of PII) assert.ok(!dbBytes(db).includes(v), `${v} is in the database file`)
+    const before = rows(plainDb, 'SELECT event_id, request_hash FROM events ORDER BY event_id')
+    const after = rows(db, 'SELECT event_id, request_hash, request_json FROM events ORDER BY event_id')
+    assert.deepEqual(after.map((e) => e.event_id), before.map((e) => e.event_id))
+    // The exported hash was of the logged body; the stored one is that of the redacted body (as a plain import gives).
+    const plain = join(dir, 'redacted.jsonl')
+    const first = after[0]!
+    writeFileSync(plain, `${JSON.stringify({request: JSON.parse(first.request_json as string)})}\n`)
+    const other = join(dir, 'other.db')
+    assert.equal(kt(['import', plain, '--db', other], {env}).code, 0)
+    assert.notEqual(first.request_hash, before[0]!.request_hash)
+    assert.equal(first.request_hash, rows(other, 'SELECT request_hash FROM events')[0]!.request_hash)
+  })
+
   test('without the flag the values are stored as logged and nothing is counted', () => {
     const dir = tempDir()
     const db = join(dir, 'kt.db')
