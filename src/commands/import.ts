@@ -17,6 +17,7 @@ ${formats.filter((f) => f.shapes.length > 0).map((f) => `  ${f.name.padEnd(20)} 
 
 Importing the same calls again adds nothing: records are deduplicated by content.
 Credentials in captured headers (authorization, x-api-key, api-key, cookies) are dropped before anything is stored.
+Personal data is stored as logged unless --redact-pii is given (off by default).
 Each file is stored in one transaction: a file that fails stores nothing, and the files after it are still imported.
 
 Exit status: 0 when every file imported cleanly, 1 when any record was rejected or a file failed, 2 on usage errors.`
@@ -26,6 +27,7 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
     {description: 'Import several captures at once (OpenAI Batch input and output are joined on custom_id)', command: '<%= config.bin %> import batch-input.jsonl batch-output.jsonl'},
     {description: 'Force a format, tag the records, fail on any bad record', command: '<%= config.bin %> import traces.json --format otel --tag env=prod --strict'},
     {description: 'Machine-readable summary', command: '<%= config.bin %> import capture.har --json'},
+    {description: 'Store prompts and answers with e-mails, card numbers, phone numbers… replaced by [redacted:<kind>]', command: '<%= config.bin %> import logs/prod.jsonl --redact-pii'},
   ]
 
   static override strict = false
@@ -44,6 +46,14 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
     dataset: Flags.string({char: 'd', description: 'dataset name to group the records under [default: the file name]'}),
     tag: Flags.string({char: 't', description: 'tag added to every record, as key=value (repeatable)', multiple: true}),
     strict: Flags.boolean({description: 'any bad record fails its whole file, and nothing from that file is stored'}),
+    'redact-pii': Flags.boolean({
+      description:
+        'replace personal data with [redacted:<kind>] before anything is stored: e-mail addresses, payment card numbers (Luhn-valid, ' +
+        'a card network\'s prefix and length), US SSNs, IBANs (mod-97 valid), phone numbers and IPv4 addresses, in request and ' +
+        'response bodies, answers, tool calls, errors, tags and metadata. Conservative: a number that fails validation (an order ' +
+        'id) is kept. The stored request is the redacted one, so a replay sends the redacted prompt. Each redacted record ' +
+        'carries metadata.pii_redacted (counts by kind, never values). Off by default',
+    }),
     'policy-config': policyConfigFlag,
   }
 
@@ -65,6 +75,7 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
         tags: flags.tag,
         strict: flags.strict,
         pricing,
+        redactPii: flags['redact-pii'],
         onProgress: (file, n) => progress.update(n, file),
       })
     } finally {
@@ -96,6 +107,11 @@ Exit status: 0 when every file imported cleanly, 1 when any record was rejected 
       }
       const stored = s.imported + s.not_replayable
       if (!s.error && stored === 0 && s.duplicates > 0) this.note(`  ${s.file}: all ${s.duplicates} records were already imported; nothing added`)
+    }
+    const pii = summary.totals.pii_redacted
+    if (pii) {
+      const kinds = Object.entries(pii.kinds).map(([k, v]) => `${k} ${v}`)
+      this.note(pii.records ? `PII redacted in ${pii.records} record${pii.records === 1 ? '' : 's'}: ${kinds.join(', ')}` : 'PII redacted: none found')
     }
   }
 }

@@ -78,6 +78,8 @@ function settled(o: Outcome): Outcome {
 export interface ReadOptions {
   /** Force a format instead of sniffing. */
   format?: string
+  /** Redact personal data in every record before it is stored (kt import --redact-pii). */
+  redactPii?: boolean
 }
 
 export interface OpenedFile {
@@ -132,7 +134,7 @@ export async function readFile(file: string, session: ImportSession, opts: ReadO
     format = first.format
   }
   const parser = session.parserFor(format)
-  const ctx = {file: path, fileMtime: mtime}
+  const ctx = {file: path, fileMtime: mtime, redactPii: opts.redactPii === true}
   async function* outcomes(): AsyncGenerator<Outcome> {
     const run = function* (item: Item): Generator<Outcome> {
       if (item.value instanceof JsonLineError) {

@@ -78,7 +78,7 @@ export class BatchJoiner {
 /** The record's file is the request's (when known); the fallback timestamp is the result file's mtime. */
 export function joinedContext(input: Half | null, output: Half | null): FormatContext {
   const src = input ?? output!
-  return {file: src.ctx.file, fileMtime: (output ?? input)!.ctx.fileMtime}
+  return {file: src.ctx.file, fileMtime: (output ?? input)!.ctx.fileMtime, redactPii: src.ctx.redactPii}
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@
 //   from the logged one, and its results say so);
 // - `lone_surrogates`: the parts whose text held half a UTF-16 pair (stored as U+FFFD; JSON bodies keep the \uXXXX
 //   escape, which is valid UTF-8 and replays byte for byte);
-// - `invalid_values`: impossible numbers that were stored as null, with what the log said.
+// - `invalid_values`: impossible numbers that were stored as null, with what the log said;
+// - `pii_redacted`: with `redactPii` (kt import --redact-pii, never the gateway), the personal data replaced by
+//   `[redacted:<kind>]` everywhere it would be stored (pii-record.ts), counted by kind (never the values).
 import {BOUNDS, boundProblem, withinBounds, type BoundedField} from './bounds.js'
+import {redactRecordPii, type PiiCounts} from './pii-record.js'
 import {scrubJsonText, scrubSecrets, scrubText} from './redact.js'
 import type {CanonicalRecord, EventFields, Usage} from './types.js'
 
@@ -15,6 +18,13 @@ import type {CanonicalRecord, EventFields, Usage} from './types.js'
 export interface ImportNotes {
   reject: string | null
   flags: string[]
+  /** What --redact-pii replaced in this record, by kind (absent: nothing). */
+  pii?: PiiCounts
+}
+
+export interface SanitizeOptions {
+  /** Redact personal data (pii.ts) before the record is stored (kt import --redact-pii). */
+  redactPii?: boolean
 }
 
 const notes = new WeakMap<CanonicalRecord, ImportNotes>()
@@ -25,7 +35,7 @@ export function importNotes(record: CanonicalRecord): ImportNotes | undefined {
 }
 
 /** The metadata keys sanitizeRecord writes (kt-events imports keep them when they replace the metadata). */
-export const SANITIZE_NOTE_KEYS = ['scrubbed', 'lone_surrogates', 'invalid_values'] as const
+export const SANITIZE_NOTE_KEYS = ['scrubbed', 'lone_surrogates', 'invalid_values', 'pii_redacted'] as const
 
 interface WellFormedString {
   isWellFormed(): boolean
@@ -136,9 +146,11 @@ function checkBounds(r: CanonicalRecord, unreadable: Record<string, unknown> | u
  * Makes a built record safe to store (see above), in place. `unreadable`: numeric fields the log gave as something
  * that is not a number ("NaN", "inf"), already read as null, to be counted and kept in metadata.
  */
-export function sanitizeRecord(r: CanonicalRecord, unreadable?: Record<string, unknown>): void {
+export function sanitizeRecord(r: CanonicalRecord, unreadable?: Record<string, unknown>, opts: SanitizeOptions = {}): void {
   const n: ImportNotes = {reject: null, flags: []}
   const scrubbed = scrubRecordSecrets(r)
+  // After credentials (a key is masked whole, not cut by a phone number inside it), before the id and request hash.
+  const pii = opts.redactPii ? redactRecordPii(r) : null
   const surrogates = fixText(r, wellFormed)
   const invalid: Record<string, string> = {}
   checkBounds(r, unreadable, n, invalid)
@@ -151,7 +163,21 @@ export function sanitizeRecord(r: CanonicalRecord, unreadable?: Record<string, u
   }
   if (scrubbed.length) union('scrubbed', scrubbed)
   if (surrogates.length) union('lone_surrogates', surrogates)
+  if (pii) {
+    n.pii = pii
+    add.pii_redacted = addCounts(m.pii_redacted, pii)
+  }
   if (Object.keys(invalid).length) add.invalid_values = {...(typeof m.invalid_values === 'object' && m.invalid_values !== null ? m.invalid_values : {}), ...invalid}
   if (Object.keys(add).length) r.metadata = {...m, ...add}
-  if (n.reject !== null || n.flags.length) notes.set(r, n)
+  if (n.reject !== null || n.flags.length || n.pii) notes.set(r, n)
+}
+
+/** Counts already in the metadata (a kt export of a redacted import, redacted again) plus this pass's. */
+function addCounts(had: unknown, pii: PiiCounts): PiiCounts {
+  const out: Record<string, number> = {}
+  if (had && typeof had === 'object' && !Array.isArray(had)) {
+    for (const [k, v] of Object.entries(had)) if (typeof v === 'number') out[k] = v
+  }
+  for (const [k, v] of Object.entries(pii)) out[k] = (out[k] ?? 0) + v
+  return out as PiiCounts
 }

@@ -215,6 +215,8 @@ export interface FormatContext {
   file: string
   /** File mtime, the timestamp of last resort (records then carry timestamp_inferred). */
   fileMtime: string
+  /** kt import --redact-pii: personal data redacted before the record is stored (records/pii-record.ts). */
+  redactPii?: boolean
 }
 
 /** The arms of a replay: the primary (live or recorded), the candidate, and the primary again for the A/A noise floor. */

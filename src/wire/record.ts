@@ -159,7 +159,8 @@ export function buildRecord(d: RecordDraft, ctx: FormatContext): CanonicalRecord
     event: {...emptyEventFields(), ...(d.event ?? {})},
   }
   // Credentials out, text well-formed, impossible numbers nulled or the record marked for rejection (importNotes).
-  sanitizeRecord(record, d.unreadable)
+  // With --redact-pii, personal data too: before the id, so that it (and the request hash) come from what is stored.
+  sanitizeRecord(record, d.unreadable, {redactPii: ctx.redactPii === true})
   record.id = d.id ?? contentId(record)
   return record
 }

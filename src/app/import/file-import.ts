@@ -1,10 +1,10 @@
 // The storing side of an import (import-files.ts runs it): the producer's messages, file by file, into the
 // store's ImportStore, each file in its own write transaction, with its summary (counts, reasons, error).
 import type {PriceOverrides} from '../../providers/index.js'
-import {IMPORT_ID_INDEX, REPLAYABLE_INDEX} from '../../records/index.js'
+import {IMPORT_ID_INDEX, REPLAYABLE_INDEX, type PiiCounts} from '../../records/index.js'
 import {describeSqliteError, type ImportStore} from '../../store/index.js'
 import {KtError, oneLine} from '../../util/index.js'
-import {datasetName, type Flag, type Note, type ProducerMessage} from './producer.js'
+import {datasetName, type Flag, type Note, type PiiNote, type ProducerMessage} from './producer.js'
 import type {Source} from './source.js'
 
 export interface ImportOptions {
@@ -15,6 +15,8 @@ export interface ImportOptions {
   strict?: boolean
   /** Price overrides (config `pricing:`) for logs that carry no cost. */
   pricing?: PriceOverrides
+  /** Redact personal data (e-mails, cards, SSNs, IBANs, phones, IPv4) in every record before it is stored. */
+  redactPii?: boolean
   /** Called every so often with the running count (for progress output). */
   onProgress?: (file: string, records: number) => void
 }
@@ -34,6 +36,19 @@ export interface FileSummary {
   reasons: {kind: 'skip' | 'reject' | 'flag'; reason: string; count: number; locations: string[]}[]
   /** Set when the whole file failed (nothing from it stored). */
   error: string | null
+  /** With --redact-pii: the stored records where something was redacted, and the values redacted by kind. */
+  pii_redacted?: PiiSummary
+}
+
+export interface PiiSummary {
+  records: number
+  kinds: PiiCounts
+}
+
+/** Adds one record's (or one summary's) redactions to `into`. */
+export function addPii(into: PiiSummary, kinds: PiiCounts, records = 1): void {
+  into.records += records
+  for (const [k, v] of Object.entries(kinds) as [keyof PiiCounts, number][]) into.kinds[k] = (into.kinds[k] ?? 0) + v
 }
 
 const MAX_LOCATIONS = 5
@@ -43,8 +58,9 @@ class FileImport {
   readonly summary: FileSummary
   private readonly reasonIndex = new Map<string, FileSummary['reasons'][number]>()
 
-  constructor(file: string, format: string, dataset: string) {
+  constructor(file: string, format: string, dataset: string, redactPii: boolean | undefined) {
     this.summary = {file, format, dataset, imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, flagged: 0, reasons: [], error: null}
+    if (redactPii) this.summary.pii_redacted = {records: 0, kinds: {}}
   }
 
   note(kind: 'skip' | 'reject' | 'flag', reason: string, locator: string): void {
@@ -101,7 +117,7 @@ export class ImportReceiver {
     switch (m.t) {
       case 'start': {
         const c = this.fileState(m.index, m.file)
-        c.fi = new FileImport(m.file, m.format, this.opts.dataset ?? datasetName(m.file))
+        c.fi = new FileImport(m.file, m.format, this.opts.dataset ?? datasetName(m.file), this.opts.redactPii)
         try {
           c.importId = this.writer.beginFile(m.file, m.format, c.fi.summary.dataset)
         } catch (error) {
@@ -113,7 +129,7 @@ export class ImportReceiver {
         const c = this.cur
         if (!c || c.index !== m.index || c.failed || !c.fi) return
         try {
-          this.storeBatch(c, c.fi, m.rows, m.notes, m.flags, m.n)
+          this.storeBatch(c, c.fi, m)
         } catch (error) {
           this.sqliteFailure(c, error)
         }
@@ -139,19 +155,25 @@ export class ImportReceiver {
     return this.cur
   }
 
-  private store(fi: FileImport, importId: number, row: unknown[]): void {
+  /** Stores a row; its redactions count only when it was stored (a duplicate adds nothing). */
+  private store(fi: FileImport, importId: number, row: unknown[], pii?: PiiCounts): void {
     row[IMPORT_ID_INDEX] = importId
-    if (!this.writer.write(row)) fi.summary.duplicates++
-    else if (row[REPLAYABLE_INDEX] === 1) fi.summary.imported++
+    if (!this.writer.write(row)) {
+      fi.summary.duplicates++
+      return
+    }
+    if (row[REPLAYABLE_INDEX] === 1) fi.summary.imported++
     else fi.summary.not_replayable++
+    if (pii && fi.summary.pii_redacted) addPii(fi.summary.pii_redacted, pii)
   }
 
   /** Nothing from the file is kept: roll back and record why (its counts reset to what is stored: none). */
   private fail(c: Current, message: string): void {
     this.writer.rollback()
     const dataset = this.opts.dataset ?? datasetName(c.file)
-    const failed = c.fi?.summary ?? new FileImport(c.file, this.opts.format ?? 'auto', dataset).summary
+    const failed = c.fi?.summary ?? new FileImport(c.file, this.opts.format ?? 'auto', dataset, this.opts.redactPii).summary
     Object.assign(failed, {imported: 0, not_replayable: 0, duplicates: 0, flagged: 0, error: oneLine(message)})
+    if (failed.pii_redacted) failed.pii_redacted = {records: 0, kinds: {}}
     this.summaries.push(failed)
     c.failed = true
   }
@@ -162,15 +184,20 @@ export class ImportReceiver {
   }
 
   /** A batch in outcome order: notes at their places, rows in between, progress after each outcome; then its flags. */
-  private storeBatch(c: Current, fi: FileImport, rows: unknown[][], notes: Note[], flags: Flag[], n: number): void {
+  private storeBatch(c: Current, fi: FileImport, batch: {rows: unknown[][]; notes: Note[]; flags: Flag[]; pii: PiiNote[]; n: number}): void {
+    const {rows, notes, flags, pii, n} = batch
     let r = 0
     let k = 0
+    let p = 0
     for (let at = 0; at < n; at++) {
       const note = notes[k]
       if (note && note[3] === at) {
         fi.note(note[0], note[1], note[2])
         k++
-      } else this.store(fi, c.importId, rows[r++]!)
+      } else {
+        const redacted = pii[p]?.[0] === r ? pii[p++]![1] : undefined
+        this.store(fi, c.importId, rows[r++]!, redacted)
+      }
       if (++c.n % PROGRESS_EVERY === 0) this.opts.onProgress?.(c.file, c.n)
     }
     // A --strict reject comes after the counted outcomes; the failure that follows it is its own message.
@@ -196,13 +223,13 @@ export class ImportReceiver {
   // Records held for cross-file joins (Batch requests without output lines) land last, per source file.
   private storePending(file: string, entries: PendingEntries): void {
     let fi = this.summaries.find((s) => s.file === file)
-    const target = new FileImport(file, fi?.format ?? 'unknown', fi?.dataset ?? this.opts.dataset ?? datasetName(file))
-    if (fi) Object.assign(target.summary, fi)
+    const target = new FileImport(file, fi?.format ?? 'unknown', fi?.dataset ?? this.opts.dataset ?? datasetName(file), this.opts.redactPii)
+    if (fi) Object.assign(target.summary, fi, fi.pii_redacted ? {pii_redacted: {records: fi.pii_redacted.records, kinds: {...fi.pii_redacted.kinds}}} : {})
     try {
       const importId = this.writer.beginFile(file, target.summary.format, target.summary.dataset, {bulkCheck: false})
       for (const e of entries) {
         if (e.row) {
-          this.store(target, importId, e.row)
+          this.store(target, importId, e.row, e.pii)
           for (const [reason, locator] of e.flags ?? []) target.note('flag', reason, locator)
           continue
         }

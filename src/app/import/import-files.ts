@@ -4,21 +4,21 @@
 // Reading, parsing and row building (producer.ts, in this thread or a worker: source.ts) are apart from storing
 // (file-import.ts, through the store's ImportStore).
 import {ImportStore, type DB} from '../../store/index.js'
-import {ImportReceiver, type FileSummary, type ImportOptions} from './file-import.js'
+import {addPii, ImportReceiver, type FileSummary, type ImportOptions, type PiiSummary} from './file-import.js'
 import type {ProducerOptions} from './producer.js'
 import {inThread, inWorker, useWorker} from './source.js'
 
 export {datasetName} from './producer.js'
-export type {FileSummary, ImportOptions} from './file-import.js'
+export type {FileSummary, ImportOptions, PiiSummary} from './file-import.js'
 
 export interface ImportSummary {
   files: FileSummary[]
-  totals: {imported: number; not_replayable: number; duplicates: number; skipped: number; rejected: number; flagged: number; failed_files: number}
+  totals: {imported: number; not_replayable: number; duplicates: number; skipped: number; rejected: number; flagged: number; failed_files: number; pii_redacted?: PiiSummary}
 }
 
 export async function importFiles(db: DB, dbPath: string, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   const writer = new ImportStore(db, dbPath)
-  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict, pricing: opts.pricing}
+  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict, pricing: opts.pricing, redactPii: opts.redactPii}
   const url = useWorker(files)
   const source = url ? inWorker(url, files, producerOpts) : inThread(files, producerOpts)
   const receiver = new ImportReceiver(writer, source, files, opts)
@@ -37,11 +37,16 @@ export async function importFiles(db: DB, dbPath: string, files: string[], opts:
     writer.close()
     await source.close()
   }
-  return {files: receiver.summaries, totals: totalsOf(receiver.summaries)}
+  const totals = totalsOf(receiver.summaries)
+  if (opts.redactPii) {
+    totals.pii_redacted = {records: 0, kinds: {}}
+    for (const s of receiver.summaries) if (s.pii_redacted) addPii(totals.pii_redacted, s.pii_redacted.kinds, s.pii_redacted.records)
+  }
+  return {files: receiver.summaries, totals}
 }
 
 function totalsOf(summaries: FileSummary[]): ImportSummary['totals'] {
-  const totals = {imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, flagged: 0, failed_files: 0}
+  const totals: ImportSummary['totals'] = {imported: 0, not_replayable: 0, duplicates: 0, skipped: 0, rejected: 0, flagged: 0, failed_files: 0}
   for (const s of summaries) {
     totals.imported += s.imported
     totals.not_replayable += s.not_replayable

@@ -7,7 +7,7 @@ import {ImportSession, readFile} from '../../formats/index.js'
 import {requestHash} from '../../wire/index.js'
 import type {Outcome} from '../../formats/index.js'
 import type {StoredColumns} from '../../formats/index.js'
-import type {CanonicalRecord} from '../../records/index.js'
+import {importNotes, type CanonicalRecord, type PiiCounts} from '../../records/index.js'
 import {estimateCost, type PriceOverrides} from '../../providers/index.js'
 import {KtError} from '../../util/index.js'
 import {applyStoredColumns, recordToRow, recordToValues, rowValues} from '../../records/index.js'
@@ -19,6 +19,8 @@ export interface ProducerOptions {
   strict?: boolean
   /** Price overrides (config `pricing:`) for records whose log carried no cost. */
   pricing?: PriceOverrides
+  /** Redact personal data in every record before it is stored (kt import --redact-pii). */
+  redactPii?: boolean
 }
 
 /** A skip or reject: kind, reason, locator, and its place among the batch's outcomes (rows fill the others). */
@@ -27,14 +29,17 @@ export type Note = ['skip' | 'reject', string, string, number]
 /** A stored record's impossible value, nulled: reason and locator (counted, takes no place among the outcomes). */
 export type Flag = [string, string]
 
-/** One held-back outcome (cross-file joins), in order: a row (with its flags) or a note. */
-export type PendingEntry = {row: unknown[]; flags?: Flag[]; note?: undefined} | {note: Note; row?: undefined}
+/** What --redact-pii replaced in a batch's row, by the row's place among the batch's rows. */
+export type PiiNote = [number, PiiCounts]
+
+/** One held-back outcome (cross-file joins), in order: a row (with its flags and redactions) or a note. */
+export type PendingEntry = {row: unknown[]; flags?: Flag[]; pii?: PiiCounts; note?: undefined} | {note: Note; row?: undefined}
 
 export type ProducerMessage =
   /** The file opened and its format is known: the importer starts its transaction. */
   | {t: 'start'; index: number; file: string; format: string}
-  /** Rows (import_id still to fill in), notes and flags, and how many outcomes they count for progress. */
-  | {t: 'batch'; index: number; rows: unknown[][]; notes: Note[]; flags: Flag[]; n: number}
+  /** Rows (import_id still to fill in), notes, flags and redactions, and how many outcomes they count for progress. */
+  | {t: 'batch'; index: number; rows: unknown[][]; notes: Note[]; flags: Flag[]; pii: PiiNote[]; n: number}
   /** The file was read to its end (or given up, after cancel). */
   | {t: 'end'; index: number}
   /** Nothing from the file may be kept: a KtError's message, or another error's message and code. */
@@ -87,8 +92,11 @@ export class ImportProducer {
         record.cost_source = 'estimated'
       }
     }
+    // The hash of the stored (redacted, if so) body: buildRecord has already sanitized the record.
     const extra = {dataset, import_id: null, request_hash: requestHash(record.api, record.model, record.request.raw)}
     if (!columns) return recordToValues(record, extra)
+    // A kt export's request_hash is of the body it exported: once that body is redacted, the hash is recomputed.
+    if (importNotes(record)?.pii && columns.request_hash !== undefined) columns = {...columns, request_hash: undefined}
     // kt's own exports carry columns a record cannot express (their dataset, kind, request_hash…).
     return rowValues(applyStoredColumns(recordToRow(record, extra), columns, this.opts.dataset))
   }
@@ -103,15 +111,18 @@ export class ImportProducer {
     let rows: unknown[][] = []
     let notes: Note[] = []
     let flags: Flag[] = []
+    let pii: PiiNote[] = []
     let n = 0
     let chars = 0
-    const batch = (): ProducerMessage => ({t: 'batch', index, rows, notes, flags, n})
+    const batch = (): ProducerMessage => ({t: 'batch', index, rows, notes, flags, pii, n})
     try {
-      const opened = await readFile(file, this.session, {format: this.opts.format})
+      const opened = await readFile(file, this.session, {format: this.opts.format, redactPii: this.opts.redactPii})
       yield {t: 'start', index, file, format: opened.format.name}
       for await (const o of opened.outcomes) {
         if (o.kind === 'record') {
           const v = this.row(o.record, dataset, o.columns)
+          const redacted = importNotes(o.record)?.pii
+          if (redacted) pii.push([rows.length, redacted])
           rows.push(v)
           chars += rowChars(v)
           if (o.flags) for (const f of o.flags) flags.push([f, o.record.source.locator ?? ''])
@@ -129,6 +140,7 @@ export class ImportProducer {
           rows = []
           notes = []
           flags = []
+          pii = []
           n = 0
           chars = 0
           if (this.cancelled.has(index)) {
@@ -163,7 +175,7 @@ export class ImportProducer {
       const dataset = this.opts.dataset ?? datasetName(file)
       const entries: PendingEntry[] = outcomes.map((o) =>
         o.kind === 'record'
-          ? {row: this.row(o.record, dataset, o.columns), flags: o.flags?.map((f): Flag => [f, o.record.source.locator ?? ''])}
+          ? {row: this.row(o.record, dataset, o.columns), flags: o.flags?.map((f): Flag => [f, o.record.source.locator ?? '']), pii: importNotes(o.record)?.pii}
           : {note: [o.kind, o.reason, o.locator, 0]},
       )
       yield {t: 'pending', file, entries}
