@@ -36,15 +36,17 @@ function straddles(text: string, part: string): boolean {
   return [size, 2 * size].some((b) => at < b && b < at + part.length)
 }
 
-function writeConfig(dir: string, up: FakeUpstream, policies: string[]): string {
+/** `mirror`: a shadow target (gpt-4o-mini on the same upstream) and a traffic_mirror of every openai request to it. */
+function writeConfig(dir: string, up: FakeUpstream, policies: string[], mirror = false): string {
   const file = join(dir, 'kt.yaml')
+  const shadow = mirror ? `    - {id: shadow, provider: openai, model: gpt-4o-mini, base_url: "${up.url}/v1"}\ntraffic_mirror: {enabled: true, primary: openai, shadow: shadow, sample_rate: 1.0}\n` : ''
   writeFileSync(
     file,
     `providers:
   targets:
     - {id: openai, provider: openai, base_url: "${up.url}/v1"}
     - {id: anthropic, provider: anthropic, base_url: "${up.url}"}
-policies:
+${shadow}policies:
 ${policies.map((p) => `  - ${p}\n`).join('')}`,
   )
   return file
@@ -245,18 +247,7 @@ describe('content_filter on answers: configs without a blocking or redacting res
 describe('content_filter flags on shadow answers', () => {
   test("a mirrored request's shadow answer is flagged on its own event, as the primary's is", async () => {
     const dir = tempDir('kt-gw-answer-filter-shadow-')
-    const file = join(dir, 'kt.yaml')
-    writeFileSync(
-      file,
-      `providers:
-  targets:
-    - {id: openai, provider: openai, base_url: "${up.url}/v1"}
-    - {id: shadow, provider: openai, model: gpt-4o-mini, base_url: "${up.url}/v1"}
-traffic_mirror: {enabled: true, primary: openai, shadow: shadow, sample_rate: 1.0}
-policies:
-  - ${FLAG}
-`,
-    )
+    const file = writeConfig(dir, up, [FLAG], true)
     const g = await startGateway(file, join(dir, 'kt.db'))
     try {
       const r = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'watched'}]})
