@@ -299,6 +299,19 @@ function messagesBody(body: Json, clean: Clean): Json {
 }
 
 const flagMatchers = new WeakMap<readonly ContentRule[], ContentMatcher>()
+const heldMatchers = new WeakMap<readonly ContentRule[], ContentMatcher>()
+
+/**
+ * A shadow's answer as it is stored: block and redact rules replace their matches (a shadow is never shown, so
+ * nothing is refused); null when nothing matched, or for a Responses API body (not filtered, only flagged).
+ */
+export function redactStored(rules: readonly ContentRule[], api: CallerApi, body: Json | null): {body: Json; triggers: PolicyTrigger[]} | null {
+  if (rules.length === 0 || body === null || api === 'openai.responses') return null
+  let matcher = heldMatchers.get(rules)
+  if (!matcher) heldMatchers.set(rules, (matcher = new ContentMatcher(rules)))
+  const v = filterBody(matcher, api, body)
+  return v.changed ? {body: v.body, triggers: v.triggers} : null
+}
 
 /** Flag triggers for an answer's text and tool-call arguments (the side thread; the answer was never held for them). */
 export function flagTriggers(rules: readonly ContentRule[], text: string | null, args: readonly string[]): PolicyTrigger[] {

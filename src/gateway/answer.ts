@@ -1,6 +1,6 @@
 // Reading an answer's captured bytes on the side path: a JSON body or an SSE stream (assembled by the wire parsers),
 // time to first token from the chunk marks, and the answer re-shaped into the caller's API when it was translated.
-import type {CanonicalResponse, Usage} from '../records/index.js'
+import type {CanonicalResponse, PolicyTrigger, Usage} from '../records/index.js'
 import {emptyUsage} from '../records/index.js'
 import {
   anthropicMessageToOpenAIChat,
@@ -28,6 +28,8 @@ export interface Answer {
   ttftMs: number | null
   /** A stream that ended without its terminal event, or with an error event. */
   streamError: string | null
+  /** content_filter rules that redacted this stored copy (a shadow's answer; events.ts). */
+  redactions?: PolicyTrigger[]
 }
 
 const EMPTY: Answer = {body: null, response: null, usage: emptyUsage(), responseModel: null, sourceId: null, ttftMs: null, streamError: null}

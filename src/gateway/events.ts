@@ -7,9 +7,9 @@ import {estimateCost, estimateRequestTokens, type PriceOverrides} from '../provi
 import type {CanonicalRecord, CanonicalRequest, PolicyTrigger, Status, TraceContextMeta, Usage} from '../records/index.js'
 import {sha256, TRACE_CONTEXT_KEY} from '../records/index.js'
 import {applyPolicy, buildIdf, DEFAULT_QUALITY_POLICY, HEURISTIC_SCORER, promptFromRequest, responseLength, scoreResponse, similarity} from '../scoring/index.js'
-import {buildRecord, requestFromBody, requestHash, type Json} from '../wire/index.js'
+import {buildRecord, requestFromBody, requestHash, responseFromBody, type Json} from '../wire/index.js'
 import {inCallerApi, parseAnswer, type Answer} from './answer.js'
-import {flagTriggers} from './answer-filter.js'
+import {flagTriggers, redactStored} from './answer-filter.js'
 import type {CallerApi, CallerTrace, Exchange, ShadowRecord, SideConfig} from './exchange.js'
 
 /**
@@ -132,6 +132,12 @@ function shadowStatus(s: ShadowRecord, answer: Answer | null): string {
   return answer?.streamError ? 'error' : 'success'
 }
 
+/** A shadow's answer with what block and redact rules match replaced, as the primary's stored answer is. */
+function storedShadowAnswer(cfg: SideConfig, api: CallerApi, a: Answer): Answer {
+  const r = redactStored(cfg.answerHeld, api, a.body)
+  return r ? {...a, body: r.body, response: responseFromBody(api, r.body).response, redactions: r.triggers} : a
+}
+
 export function buildEvents(ex: Exchange, cfg: SideConfig): BuiltEvents {
   const out: BuiltEvents = {records: [], quality: [], escalations: []}
   const requestBody = parseJson(ex.request)
@@ -141,7 +147,7 @@ export function buildEvents(ex: Exchange, cfg: SideConfig): BuiltEvents {
   const answered = ex.outcome === 'ok' || (ex.outcome === 'blocked' && ex.bytes !== null)
   const answer = answered && ex.target ? parseAnswer(targetApi, ex.bytes, ex.marks, ex.ttfbMs) : null
   const primaryText = answer?.response?.text ?? null
-  const shadowAnswers = ex.shadows.map((s) => (s.status === 'success' ? parseAnswer(s.target.api, s.bytes, s.marks, s.ttfbMs) : null))
+  const shadowAnswers = ex.shadows.map((s) => (s.status === 'success' ? storedShadowAnswer(cfg, s.target.api, parseAnswer(s.target.api, s.bytes, s.marks, s.ttfbMs)) : null))
   const firstOk = shadowAnswers.find((a) => a?.response)
   const primaryVerdict = answer && ex.outcome === 'ok' ? score(cfg, ex.callerApi, requestBody, answer, firstOk ? responseLength(firstOk.response!.text) : null) : null
   const primaryUsage = answer ? usageOf(answer, requestBody) : null
@@ -256,8 +262,8 @@ function shadowEvent(ex: Exchange, s: ShadowRecord, answer: Answer | null, statu
   let decision: string | null = null
   let policyId: string | null = null
   let reason: string | null = null
-  // A shadow's answer is never shown to a caller: content_filter flag rules mark it as they mark a primary's.
-  const policies: PolicyTrigger[] = flagTriggers(cfg.answerFlags, answer?.response?.text ?? null, answer?.response?.tool_calls.map((t) => t.arguments) ?? [])
+  // A shadow's answer is never shown to a caller: content_filter rules redact what is stored and flag it.
+  const policies: PolicyTrigger[] = [...(answer?.redactions ?? []), ...flagTriggers(cfg.answerFlags, answer?.response?.text ?? null, answer?.response?.tool_calls.map((t) => t.arguments) ?? [])]
   if (verdict) {
     metadata.quality_scorer = verdict.metadata
     if (verdict.overall !== null) out.quality.push({key: `${s.target.id}|${s.model}`, overall: verdict.overall})

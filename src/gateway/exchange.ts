@@ -126,6 +126,8 @@ export interface SideConfig {
   trackSpend: boolean
   /** content_filter policies that flag answers: the side thread checks each primary answer against them. */
   answerFlags: ContentRule[]
+  /** content_filter policies that block or redact answers: a shadow's stored answer is redacted by them. */
+  answerHeld: ContentRule[]
   /** The enabled audit-logger and log policies, in chain order (policy-lines.ts, line-sinks.ts). */
   linePolicies: LinePolicy[]
 }

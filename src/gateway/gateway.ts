@@ -60,6 +60,7 @@ function sideConfig(plan: Plan): SideConfig {
     scoreAll: plan.scoreAll,
     trackSpend: plan.policies.some((p) => p.type === 'cost_limit' && (p.max_usd_per_day !== undefined || p.max_usd_per_month !== undefined)),
     answerFlags: answerRules(plan.policies).filter((r) => r.action === 'flag'),
+    answerHeld: answerRules(plan.policies).filter((r) => r.action !== 'flag'),
     linePolicies: linePolicies(plan.policies, plan.file),
   }
 }

@@ -39,7 +39,7 @@ function straddles(text: string, part: string): boolean {
 /** `mirror`: a shadow target (gpt-4o-mini on the same upstream) and a traffic_mirror of every openai request to it. */
 function writeConfig(dir: string, up: FakeUpstream, policies: string[], mirror = false): string {
   const file = join(dir, 'kt.yaml')
-  const shadow = mirror ? `    - {id: shadow, provider: openai, model: gpt-4o-mini, base_url: "${up.url}/v1"}\ntraffic_mirror: {enabled: true, primary: openai, shadow: shadow, sample_rate: 1.0}\n` : ''
+  const shadow = mirror ? `    - {id: shadow, provider: openai, model: gpt-4o-mini, base_url: "${up.url}/v1"}\ntraffic_mirror: {enabled: true, primary: openai, shadow: shadow, sample_rate: 1.0, log_shadow_response: true}\n` : ''
   writeFileSync(
     file,
     `providers:
@@ -244,18 +244,24 @@ describe('content_filter on answers: configs without a blocking or redacting res
   })
 })
 
-describe('content_filter flags on shadow answers', () => {
-  test("a mirrored request's shadow answer is flagged on its own event, as the primary's is", async () => {
+describe('content_filter on shadow answers', () => {
+  test("a shadow's answer is flagged on its own event, and stored with what redact rules match replaced", async () => {
     const dir = tempDir('kt-gw-answer-filter-shadow-')
-    const file = writeConfig(dir, up, [FLAG], true)
-    const g = await startGateway(file, join(dir, 'kt.db'))
+    const g = await startGateway(writeConfig(dir, up, [REDACT, FLAG], true), join(dir, 'kt.db'))
     try {
-      const r = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'watched'}]})
-      assert.equal(r.status, 200)
-      const events = await eventsWhen(g.dbPath, 2)
       const trigger = {name: 'watch-list', type: 'content_filter', action: 'flag', detail: 'quarterly numbers'}
+      const watched = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'watched'}]})
+      assert.equal(watched.status, 200)
+      const events = await eventsWhen(g.dbPath, 2)
       for (const ev of events) assert.deepEqual(ev.policies_triggered, [trigger], `${ev.model} (${ev.metadata.role ?? 'primary'})`)
       assert.ok(events.some((e) => e.metadata.role === 'shadow'))
+      const codename = await post(g.url, '/v1/chat/completions', {model: 'gpt-4o', messages: [{role: 'user', content: 'codename'}]})
+      assert.equal(codename.status, 200)
+      const all = await eventsWhen(g.dbPath, 4)
+      const shadow = all.find((e) => e.metadata.role === 'shadow' && (e.response_text ?? '').includes('launches on Monday'))!
+      assert.equal(shadow.response_text, CODENAME_REDACTED)
+      assert.deepEqual((shadow.policies_triggered ?? []).map((t) => [t.name, t.action]), [['no-codenames', 'redact']])
+      assert.ok(!all.some((e) => JSON.stringify(e).includes(KEY)), 'the key is in no event, primary or shadow')
     } finally {
       await g.gw.close(2000)
     }
