@@ -256,13 +256,24 @@ export interface BodyVerdict {
 export function filterBody(matcher: ContentMatcher, api: CallerApi, body: Json): BodyVerdict {
   const hits = new Hits(matcher)
   let changed = false
-  const clean = (v: unknown, args: boolean): unknown => {
-    if (typeof v !== 'string') return v
+  const redact = (v: string, args: boolean): string => {
     const matches = matcher.scan(v, args)
     if (matches.length === 0) return v
     for (const m of matches) hits.add(m)
     changed = true
     return redactSpans(v, matches)
+  }
+  // A value inside tool input: a string, or a number checked as its digits (a match becomes the placeholder string).
+  const value = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v, true)
+    if (typeof v !== 'number') return v
+    const t = redact(String(v), true)
+    return t === String(v) ? v : t
+  }
+  const clean = (v: unknown, args: boolean): unknown => {
+    if (typeof v !== 'string') return args ? value(v) : v
+    const out = redact(v, args)
+    return args && out !== v ? stillJson(v, out, value) : out
   }
   const out = api === 'anthropic.messages' ? messagesBody(body, clean) : chatBody(body, clean)
   const block = hits.blocked()
@@ -271,6 +282,25 @@ export function filterBody(matcher: ContentMatcher, api: CallerApi, body: Json):
 }
 
 type Clean = (v: unknown, args: boolean) => unknown
+
+/**
+ * Tool-call arguments are JSON text: a match on a bare number (`{"card": 4111…}`) replaced in the text would leave
+ * invalid JSON, so arguments that were JSON and no longer are get redacted value by value instead (a matching number
+ * becomes the placeholder string).
+ */
+function stillJson(original: string, redacted: string, clean: (v: unknown) => unknown): string {
+  const parse = (t: string): {ok: true; value: unknown} | {ok: false} => {
+    try {
+      return {ok: true, value: JSON.parse(t) as unknown}
+    } catch {
+      return {ok: false}
+    }
+  }
+  const before = parse(original)
+  if (!before.ok || parse(redacted).ok) return redacted
+  const walk = (v: unknown): unknown => (Array.isArray(v) ? v.map(walk) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : clean(v))
+  return JSON.stringify(walk(before.value))
+}
 
 function chatBody(body: Json, clean: Clean): Json {
   const choices = asArray(body.choices).map((c) => {
@@ -288,7 +318,7 @@ function chatBody(body: Json, clean: Clean): Json {
 
 function messagesBody(body: Json, clean: Clean): Json {
   if (!Array.isArray(body.content)) return body
-  const deep = (v: unknown): unknown => (typeof v === 'string' ? clean(v, true) : Array.isArray(v) ? v.map(deep) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])) : v)
+  const deep = (v: unknown): unknown => (Array.isArray(v) ? v.map(deep) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])) : clean(v, true))
   const content = body.content.map((b) => {
     if (!isObject(b)) return b
     if (b.type === 'text') return {...b, text: clean(b.text, false)}

@@ -162,6 +162,17 @@ describe('content_filter on answers: bodies', () => {
     assert.deepEqual(b.body.content, [{type: 'text', text: 'It is [redacted]: the [redacted]'}], 'what the event keeps')
   })
 
+  test('tool arguments stay valid JSON: a card number given as a bare number becomes the placeholder string', () => {
+    const pm = new ContentMatcher([{name: 'no-pii', action: 'redact', terms: [], patterns: [], pii: true}])
+    const chat = {choices: [{message: {role: 'assistant', content: null, tool_calls: [{id: 't', type: 'function', function: {name: 'pay', arguments: '{"card": 4111111111111111, "note": "mail jane@example.com", "qty": 2}'}}]}}]}
+    const v = filterBody(pm, 'openai.chat', chat)
+    const args = (v.body.choices as {message: {tool_calls: {function: {arguments: string}}[]}}[])[0]!.message.tool_calls[0]!.function.arguments
+    assert.deepEqual(JSON.parse(args), {card: '[redacted:card]', note: 'mail [redacted:email]', qty: 2})
+    const messages = filterBody(pm, 'anthropic.messages', {content: [{type: 'tool_use', id: 't', name: 'pay', input: {card: 4111111111111111, qty: 2, order: 4111111111111112}}]})
+    assert.deepEqual((messages.body.content as {input: unknown}[])[0]!.input, {card: '[redacted:card]', qty: 2, order: 4111111111111112})
+    assert.deepEqual(messages.triggers, [{name: 'no-pii', type: 'content_filter', action: 'redact', detail: 'pii:card'}])
+  })
+
   test('flag triggers read the text and, for patterns, the tool arguments', () => {
     const flags: ContentRule[] = [{name: 'watch', action: 'flag', terms: ['falcon'], patterns: ['\\d{3}-\\d{4}'], pii: false}]
     assert.deepEqual(flagTriggers(flags, 'Falcon landed', ['{"phone":"555-1234"}', '{"falcon":1}']), [{name: 'watch', type: 'content_filter', action: 'flag', detail: 'falcon, /\\d{3}-\\d{4}/'}])
