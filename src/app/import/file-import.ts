@@ -1,22 +1,13 @@
 // The storing side of an import (import-files.ts runs it): the producer's messages, file by file, into the
 // store's ImportStore, each file in its own write transaction, with its summary (counts, reasons, error).
-import type {PriceOverrides} from '../../providers/index.js'
 import {IMPORT_ID_INDEX, REPLAYABLE_INDEX, type PiiCounts} from '../../records/index.js'
 import {describeSqliteError, type ImportStore} from '../../store/index.js'
 import {KtError, oneLine} from '../../util/index.js'
-import {datasetName, type Flag, type Note, type PiiNote, type ProducerMessage} from './producer.js'
+import {datasetName, type Flag, type Note, type PiiNote, type ProducerMessage, type ProducerOptions} from './producer.js'
 import type {Source} from './source.js'
 
-export interface ImportOptions {
-  format?: string
-  /** Dataset name; defaults to each file's base name without extensions. */
-  dataset?: string
-  tags?: string[]
-  strict?: boolean
-  /** Price overrides (config `pricing:`) for logs that carry no cost. */
-  pricing?: PriceOverrides
-  /** Redact personal data (e-mails, cards, SSNs, IBANs, phones, IPv4) in every record before it is stored. */
-  redactPii?: boolean
+/** What the producer reads files with (format, dataset, tags, strict, pricing, redactPii), and progress. */
+export interface ImportOptions extends ProducerOptions {
   /** Called every so often with the running count (for progress output). */
   onProgress?: (file: string, records: number) => void
 }

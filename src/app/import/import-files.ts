@@ -5,7 +5,6 @@
 // (file-import.ts, through the store's ImportStore).
 import {ImportStore, type DB} from '../../store/index.js'
 import {addPii, ImportReceiver, type FileSummary, type ImportOptions, type PiiSummary} from './file-import.js'
-import type {ProducerOptions} from './producer.js'
 import {inThread, inWorker, useWorker} from './source.js'
 
 export {datasetName} from './producer.js'
@@ -18,7 +17,8 @@ export interface ImportSummary {
 
 export async function importFiles(db: DB, dbPath: string, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
   const writer = new ImportStore(db, dbPath)
-  const producerOpts: ProducerOptions = {format: opts.format, dataset: opts.dataset, tags: opts.tags, strict: opts.strict, pricing: opts.pricing, redactPii: opts.redactPii}
+  // Everything but the callback: the options may cross to the parse worker.
+  const {onProgress, ...producerOpts} = opts
   const url = useWorker(files)
   const source = url ? inWorker(url, files, producerOpts) : inThread(files, producerOpts)
   const receiver = new ImportReceiver(writer, source, files, opts)
