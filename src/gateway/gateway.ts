@@ -60,7 +60,8 @@ function sideConfig(plan: Plan): SideConfig {
     scoreAll: plan.scoreAll,
     trackSpend: plan.policies.some((p) => p.type === 'cost_limit' && (p.max_usd_per_day !== undefined || p.max_usd_per_month !== undefined)),
     answerFlags: answerRules(plan.policies).filter((r) => r.action === 'flag'),
-    answerHeld: answerRules(plan.policies).filter((r) => r.action !== 'flag'),
+    // The block and redact rules the plan already compiled for the relay.
+    answerHeld: plan.answerFilter ? [...plan.answerFilter.rules] : [],
     linePolicies: linePolicies(plan.policies, plan.file),
   }
 }
