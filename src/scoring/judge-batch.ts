@@ -15,7 +15,7 @@ import {errorMessage, KtError, sleep} from '../util/index.js'
 import type {Judge, PendingAsk} from './judge.js'
 import {judgeItems, type JudgeItemsOptions} from './judge-items.js'
 import type {JudgeItem} from './judge-types.js'
-import {JudgeBatchLedger} from './judge-batch-ledger.js'
+import {JudgeBatchLedger, type PendingJudgeBatch} from './judge-batch-ledger.js'
 
 export interface JudgeBatchProgress {
   batches: number
@@ -160,10 +160,12 @@ async function collect(api: BatchApi, info: BatchInfo, wire: string, waiting: Ma
 /** Waits for this judge's batches a stopped pass left behind, and takes their answers. */
 async function resumeEarlier(api: BatchApi, ledger: JudgeBatchLedger, judge: Judge, waiting: Map<string, PendingAsk>, out: JudgeBatchOutcome, opts: JudgeBatchOptions): Promise<void> {
   const now = Date.now()
-  const earlier = ledger.forJudge(judge.model)
-  ledger.remove(earlier.filter((e) => !(now - Date.parse(e.created_at) < LEDGER_MAX_AGE_MS)).map((e) => e.batch_id))
+  const fresh = (e: PendingJudgeBatch) => now - Date.parse(e.created_at) < LEDGER_MAX_AGE_MS
+  const all = ledger.forJudge(judge.model)
+  ledger.remove(all.filter((e) => !fresh(e)).map((e) => e.batch_id))
+  const earlier = all.filter(fresh)
   let infos: BatchInfo[] = []
-  for (const e of earlier.filter((x) => now - Date.parse(x.created_at) < LEDGER_MAX_AGE_MS)) {
+  for (const e of earlier) {
     try {
       infos.push(await api.retrieve(e.batch_id))
     } catch {
